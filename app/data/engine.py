@@ -1,0 +1,131 @@
+"""Engine factory and the :class:`Database` handle the rest of the program uses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+DB_FILE_NAME = "xcc.sqlite3"
+
+
+def default_sqlite_url(data_dir: Path) -> URL:
+    return make_url(f"sqlite+pysqlite:///{data_dir / DB_FILE_NAME}")
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept ``postgresql://`` and a bare file path as well as full URLs."""
+    raw = raw.strip()
+    if "://" not in raw:
+        return make_url(f"sqlite+pysqlite:///{Path(raw).expanduser().resolve()}")
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif url.drivername == "sqlite":
+        url = url.set(drivername="sqlite+pysqlite")
+    return url
+
+
+def _install_sqlite_behaviour(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, busy timeout; writes start with BEGIN IMMEDIATE.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy
+    emits BEGIN itself (this also makes DDL transactional for migrations).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            mode = cur.execute("PRAGMA journal_mode").fetchone()
+            if mode and str(mode[0]).lower() not in ("wal", "memory"):
+                cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("xcc_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(url: URL | str, *, busy_timeout_ms: int | None = None) -> Engine:
+    url = normalise_url(url) if isinstance(url, str) else url
+    if url.get_backend_name() == "sqlite":
+        timeout = busy_timeout_ms or int(
+            os.environ.get("XCC_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS)
+        )
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": timeout / 1000},
+            poolclass=NullPool if database in ("", ":memory:") else None,
+        )
+        _install_sqlite_behaviour(engine, timeout)
+        return engine
+    connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "xcc"}
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=4,
+        max_overflow=4,
+        connect_args=connect_args,
+    )
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    backend: str  # "sqlite" or "postgresql"
+    display: str  # file path or host:port/dbname, never a password
+
+
+class Database:
+    """One database: an engine and the two kinds of sessions made on it."""
+
+    def __init__(self, url: URL | str, *, busy_timeout_ms: int | None = None) -> None:
+        self.url = normalise_url(url) if isinstance(url, str) else url
+        self.engine = create_db_engine(self.url, busy_timeout_ms=busy_timeout_ms)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            bind=self.engine.execution_options(xcc_write=True), expire_on_commit=False
+        )
+
+    @property
+    def backend(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    @property
+    def info(self) -> DatabaseInfo:
+        if self.is_sqlite:
+            return DatabaseInfo("sqlite", self.url.database or ":memory:")
+        host = self.url.host or "localhost"
+        port = self.url.port or 5432
+        return DatabaseInfo("postgresql", f"{host}:{port}/{self.url.database or ''}")
+
+    def read_session(self) -> Session:
+        return self._read()
+
+    def write_session(self) -> Session:
+        return self._write()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

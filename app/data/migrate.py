@@ -1,0 +1,124 @@
+"""Schema migrations, applied automatically at start-up.
+
+The whole upgrade runs in one transaction (PostgreSQL and SQLite both have
+transactional DDL), so a failure leaves the database as it was: never half
+migrated. An existing SQLite file is also copied aside before it is upgraded.
+A database whose revision this program does not know was made by a newer
+program: it is refused, not touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+from app.data.engine import Database
+from app.data.errors import DatabaseProblem, ProblemKind, classify
+from app.paths import migrations_dir
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    before: str | None
+    after: str
+    created: bool  # the database had no schema before
+    backup: Path | None
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def current_revision(db: Database) -> str | None:
+    try:
+        with db.engine.connect() as conn:
+            return _current(conn)
+    except Exception as exc:
+        problem = classify(exc)
+        if problem is not None:
+            raise problem from exc
+        raise
+
+
+def schema_is_newer(revision: str | None) -> bool:
+    return revision is not None and revision not in known_revisions()
+
+
+def _backup_sqlite(db: Database, revision: str) -> Path | None:
+    path = Path(db.url.database or "")
+    if not path.is_file():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    target = path.with_name(f"{path.name}.{revision}.{stamp}.bak")
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(db: Database) -> MigrationResult:
+    """Bring the schema to this program's head, or raise DatabaseProblem."""
+    head = head_revision()
+    try:
+        with db.engine.connect() as conn:
+            before = _current(conn)
+            has_tables = bool(inspect(conn).get_table_names())
+            conn.rollback()
+    except Exception as exc:
+        problem = classify(exc)
+        if problem is not None:
+            raise problem from exc
+        raise
+    if schema_is_newer(before):
+        raise DatabaseProblem(ProblemKind.NEWER_SCHEMA, f"{before} (this program: {head})")
+    if before == head:
+        return MigrationResult(before, head, created=False, backup=None)
+    if before is None and has_tables:
+        raise DatabaseProblem(ProblemKind.MIGRATION, "tables present but no schema version")
+    backup = _backup_sqlite(db, before) if db.is_sqlite and before is not None else None
+    cfg = alembic_config()
+    try:
+        with db.engine.execution_options(xcc_write=True).connect() as conn:
+            cfg.attributes["connection"] = conn
+            with conn.begin():
+                command.upgrade(cfg, "head")
+    except DatabaseProblem:
+        raise
+    except Exception as exc:
+        problem = classify(exc)
+        if problem is not None:
+            raise problem from exc
+        raise DatabaseProblem(ProblemKind.MIGRATION, str(exc)) from exc
+    return MigrationResult(before, head, created=before is None, backup=backup)

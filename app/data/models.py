@@ -1,0 +1,380 @@
+"""SQLAlchemy 2.0 models. The same migrations build them on SQLite and PostgreSQL.
+
+Conventions:
+- UUID primary keys (native ``uuid`` on PostgreSQL, ``CHAR(32)`` on SQLite), so
+  rows made on a field vehicle never collide with the center's.
+- Times are stored as UTC and come back timezone-aware.
+- Mutable records carry ``version`` (optimistic concurrency: a stale writer
+  gets a conflict instead of overwriting silently).
+- Quantities that several seats change at once (shelter occupancy, stock) are
+  signed movements; the current value is their sum.
+- ``is_demo`` marks rows that the demo loader made.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
+SequenceKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+    }
+
+    # Name used in change_log.entity_type; None for tables that are not tracked.
+    __change_entity__: ClassVar[str | None] = None
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class VersionedMixin:
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(self) -> dict[str, Any]:
+        return {"version_id_col": self.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class LocatedMixin:
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    # Where the coordinate came from: gps, map, gcj02-converted, demo ...
+    coord_source: Mapped[str | None] = mapped_column(String(24))
+
+
+class Township(IdMixin, VersionedMixin, Base):
+    __tablename__ = "township"
+    __change_entity__ = "township"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    # GeoJSON geometry (WGS-84) when the boundary is known.
+    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Village(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "village"
+    __change_entity__ = "village"
+
+    township_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("township.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # village / community
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("township_id", "name"),)
+
+
+class Region(IdMixin, Base):
+    """Named geometries: the county boundary and, when known, others."""
+
+    __tablename__ = "region"
+    __change_entity__ = "region"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # county / township
+    geojson: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(128))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HazardSite(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "hazard_site"
+    __change_entity__ = "hazard_site"
+
+    name: Mapped[str] = mapped_column(String(128))
+    hazard_type: Mapped[str] = mapped_column(String(24))
+    risk_level: Mapped[str] = mapped_column(String(8))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(256))
+    responsible_unit: Mapped[str | None] = mapped_column(String(128))
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    monitoring_status: Mapped[str | None] = mapped_column(String(64))
+    rectification_deadline: Mapped[date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Shelter(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "shelter"
+    __change_entity__ = "shelter"
+
+    name: Mapped[str] = mapped_column(String(128))
+    shelter_type: Mapped[str] = mapped_column(String(16))
+    capacity: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    facilities: Mapped[str | None] = mapped_column(Text)
+    manager: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(256))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_nonneg"),)
+
+
+class ShelterOccupancyMovement(IdMixin, Base):
+    """People in (+) or out (-) of a shelter; occupancy is the sum."""
+
+    __tablename__ = "shelter_occupancy_movement"
+    __change_entity__ = "shelter_occupancy_movement"
+
+    shelter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shelter.id"), index=True)
+    delta: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(256))
+
+
+class SupplyDepot(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "supply_depot"
+    __change_entity__ = "supply_depot"
+
+    name: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(256))
+    manager: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StockItem(IdMixin, VersionedMixin, Base):
+    __tablename__ = "stock_item"
+    __change_entity__ = "stock_item"
+
+    depot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supply_depot.id"), index=True)
+    category_code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str] = mapped_column(String(16))
+    min_quantity: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("depot_id", "category_code", "name"),)
+
+
+class StockMovement(IdMixin, Base):
+    """Signed stock change of one item; the quantity on hand is the sum."""
+
+    __tablename__ = "stock_movement"
+    __change_entity__ = "stock_movement"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_item.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(256))
+
+
+class RescueTeam(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "rescue_team"
+    __change_entity__ = "rescue_team"
+
+    name: Mapped[str] = mapped_column(String(128))
+    team_type: Mapped[str] = mapped_column(String(16))
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    volunteers: Mapped[int] = mapped_column(Integer, default=0)
+    equipment: Mapped[str | None] = mapped_column(Text)
+    base_address: Mapped[str | None] = mapped_column(String(256))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Staff(IdMixin, VersionedMixin, Base):
+    __tablename__ = "staff"
+    __change_entity__ = "staff"
+
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("village.id"))
+    post: Mapped[str | None] = mapped_column(String(1))  # A / B post of an AB岗
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DutyShift(IdMixin, VersionedMixin, Base):
+    __tablename__ = "duty_shift"
+    __change_entity__ = "duty_shift"
+
+    label: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+class DutyAssignment(IdMixin, Base):
+    __tablename__ = "duty_assignment"
+    __change_entity__ = "duty_assignment"
+
+    shift_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("duty_shift.id"), index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shift_id", "staff_id"),)
+
+
+class Incident(IdMixin, VersionedMixin, LocatedMixin, Base):
+    __tablename__ = "incident"
+    __change_entity__ = "incident"
+
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(16))
+    incident_type: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    occurred_at: Mapped[datetime | None] = mapped_column()
+    source: Mapped[str] = mapped_column(String(16))
+    reporter_name: Mapped[str | None] = mapped_column(String(64))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("village.id"))
+    address: Mapped[str | None] = mapped_column(String(256))
+    description: Mapped[str | None] = mapped_column(Text)
+    deaths: Mapped[int] = mapped_column(Integer, default=0)
+    injuries: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        CheckConstraint("deaths >= 0 AND injuries >= 0 AND missing >= 0", name="counts_nonneg"),
+    )
+
+
+class IncidentLogEntry(IdMixin, Base):
+    """Append-only timeline of an incident. A correction points at what it corrects."""
+
+    __tablename__ = "incident_log_entry"
+    __change_entity__ = "incident_log_entry"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident_log_entry.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(IdMixin, VersionedMixin, Base):
+    __tablename__ = "app_user"
+    __change_entity__ = "user"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ChangeLog(Base):
+    """Append-only record of every write: live updates, audit trail, sync."""
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(SequenceKey, primary_key=True, autoincrement=True)
+    entity_type: Mapped[str] = mapped_column(String(48))
+    entity_id: Mapped[uuid.UUID] = mapped_column()
+    op: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column()
+    origin_site: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_change_log_entity", "entity_type", "entity_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+TRACKED_MODELS: tuple[type[Base], ...] = tuple(
+    mapper.class_
+    for mapper in Base.registry.mappers
+    if getattr(mapper.class_, "__change_entity__", None)
+)

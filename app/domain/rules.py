@@ -1,0 +1,84 @@
+"""Rules of the work, independent of storage and screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.enums import IncidentStatus, StaffRole
+
+# The handling flow at the duty desk: 接报 -> 核实 -> 上报 -> 响应 -> 处置 -> 结束.
+# A small incident may be closed after verification (a false alarm) or
+# handled without a formal response level.
+INCIDENT_TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    IncidentStatus.RECEIVED: frozenset({IncidentStatus.VERIFIED, IncidentStatus.CLOSED}),
+    IncidentStatus.VERIFIED: frozenset({IncidentStatus.REPORTED, IncidentStatus.CLOSED}),
+    IncidentStatus.REPORTED: frozenset({IncidentStatus.RESPONDING, IncidentStatus.HANDLING}),
+    IncidentStatus.RESPONDING: frozenset({IncidentStatus.HANDLING}),
+    IncidentStatus.HANDLING: frozenset({IncidentStatus.CLOSED}),
+    IncidentStatus.CLOSED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset(s for s in IncidentStatus if s is not IncidentStatus.CLOSED)
+
+
+class RuleViolation(ValueError):
+    """A request the rules of the work do not allow. ``code`` names the rule."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+def can_transition(current: IncidentStatus, target: IncidentStatus) -> bool:
+    return target in INCIDENT_TRANSITIONS[current]
+
+
+def check_transition(current: IncidentStatus, target: IncidentStatus) -> None:
+    if not can_transition(current, target):
+        raise RuleViolation("incident.transition", f"{current.value} -> {target.value}")
+
+
+@dataclass(frozen=True, slots=True)
+class StockState:
+    quantity: float
+    min_quantity: float
+    expiry: date | None
+
+    def below_minimum(self) -> bool:
+        return self.quantity < self.min_quantity
+
+    def expired(self, today: date) -> bool:
+        return self.expiry is not None and self.expiry < today
+
+    def needs_attention(self, today: date) -> bool:
+        return self.below_minimum() or self.expired(today)
+
+
+def current_quantity(movements: Iterable[float]) -> float:
+    """Quantities several seats change at once are sums of signed movements."""
+    return float(sum(movements))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingRule:
+    """Minimum staffing of a shift: a leader on duty and two duty officers by default."""
+
+    leaders: int = 1
+    officers: int = 2
+
+    def shortfall(self, roles: Sequence[StaffRole]) -> dict[StaffRole, int]:
+        missing: dict[StaffRole, int] = {}
+        have_leaders = sum(1 for r in roles if r is StaffRole.LEADER)
+        have_officers = sum(1 for r in roles if r is StaffRole.OFFICER)
+        if have_leaders < self.leaders:
+            missing[StaffRole.LEADER] = self.leaders - have_leaders
+        if have_officers < self.officers:
+            missing[StaffRole.OFFICER] = self.officers - have_officers
+        return missing
+
+
+def shift_covers(starts_at: datetime, ends_at: datetime, moment: datetime) -> bool:
+    return starts_at <= moment < ends_at

@@ -1,0 +1,213 @@
+"""What services hand to the UI: frozen dataclasses, never ORM objects.
+
+Enum-valued fields hold the stored code (``app.domain.enums``); the UI turns
+them into translated labels.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipDTO:
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    lon: float | None
+    lat: float | None
+    is_demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HazardDTO:
+    id: uuid.UUID
+    name: str
+    hazard_type: str
+    risk_level: str
+    township: str | None
+    lon: float | None
+    lat: float | None
+    address: str | None
+    responsible_unit: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    monitoring_status: str | None
+    rectification_deadline: date | None
+    is_demo: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShelterDTO:
+    id: uuid.UUID
+    name: str
+    shelter_type: str
+    capacity: int
+    occupancy: int
+    is_open: bool
+    township: str | None
+    lon: float | None
+    lat: float | None
+    address: str | None
+    facilities: str | None
+    manager: str | None
+    phone: str | None
+    is_demo: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockItemDTO:
+    id: uuid.UUID
+    depot_id: uuid.UUID
+    category_code: str
+    name: str
+    unit: str
+    quantity: float
+    min_quantity: float
+    expiry_date: date | None
+    below_minimum: bool
+    expired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DepotDTO:
+    id: uuid.UUID
+    name: str
+    level: str
+    township: str | None
+    lon: float | None
+    lat: float | None
+    address: str | None
+    manager: str | None
+    phone: str | None
+    item_count: int
+    # Items below their minimum or past their expiry date.
+    attention_count: int
+    is_demo: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDTO:
+    id: uuid.UUID
+    name: str
+    team_type: str
+    members: int
+    volunteers: int
+    status: str
+    township: str | None
+    lon: float | None
+    lat: float | None
+    base_address: str | None
+    equipment: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    is_demo: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDTO:
+    id: uuid.UUID
+    name: str
+    unit: str | None
+    phone: str | None
+    role: str
+    township: str | None
+    post: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentDTO:
+    staff_id: uuid.UUID
+    name: str
+    role: str
+    phone: str | None
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftDTO:
+    id: uuid.UUID
+    label: str
+    starts_at: datetime
+    ends_at: datetime
+    assignments: tuple[AssignmentDTO, ...]
+    # Roles still missing for minimum staffing, e.g. {"officer": 1}.
+    shortfall: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def leaders(self) -> tuple[AssignmentDTO, ...]:
+        return tuple(a for a in self.assignments if a.role == "leader")
+
+    @property
+    def officers(self) -> tuple[AssignmentDTO, ...]:
+        return tuple(a for a in self.assignments if a.role == "officer")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDTO:
+    id: uuid.UUID
+    title: str
+    category: str
+    incident_type: str
+    severity: str
+    status: str
+    is_drill: bool
+    received_at: datetime
+    source: str
+    township: str | None
+    address: str | None
+    lon: float | None
+    lat: float | None
+    description: str | None
+    deaths: int
+    injuries: int
+    missing: int
+    log_count: int
+    is_demo: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntryDTO:
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    kind: str
+    body: str
+    at: datetime
+    actor: str
+    corrects_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class MapData:
+    """Everything the map shows. ``county`` and township boundaries are GeoJSON geometries."""
+
+    county: dict[str, Any] | None
+    townships: tuple[TownshipDTO, ...]
+    hazards: tuple[HazardDTO, ...]
+    shelters: tuple[ShelterDTO, ...]
+    depots: tuple[DepotDTO, ...]
+    teams: tuple[TeamDTO, ...]
+    incidents: tuple[IncidentDTO, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDTO:
+    """What the status bar shows about the database contents."""
+
+    demo_rows: int
+    last_seq: int
+    schema_revision: str | None
+
+    @property
+    def has_demo(self) -> bool:
+        return self.demo_rows > 0

@@ -1,0 +1,141 @@
+"""Migrations build the schema the models describe, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import URL
+
+from app.data import migrate
+from app.data.engine import Database
+from app.data.errors import DatabaseProblem, ProblemKind
+from app.data.migrate import head_revision, upgrade
+from app.data.models import Base
+
+
+def _schema(db: Database) -> dict[str, Any]:
+    """Tables, columns and nullability, keys and indexes, backend-neutral.
+
+    Column types differ by backend by design (UUID vs CHAR(32)); compare_metadata
+    checks them against the models on each backend.
+    """
+    insp = inspect(db.engine)
+    out: dict[str, Any] = {}
+    for table in sorted(insp.get_table_names()):
+        cols = {c["name"]: c["nullable"] for c in insp.get_columns(table)}
+        fks = sorted(
+            (tuple(fk["constrained_columns"]), fk["referred_table"])
+            for fk in insp.get_foreign_keys(table)
+        )
+        pk = tuple(insp.get_pk_constraint(table)["constrained_columns"])
+        uniques = sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table))
+        # PostgreSQL also lists the index behind each unique constraint.
+        indexes = sorted(
+            (tuple(i["column_names"]), bool(i["unique"]))
+            for i in insp.get_indexes(table)
+            if not (i["unique"] and tuple(i["column_names"]) in uniques)
+        )
+        out[table] = {
+            "columns": cols,
+            "pk": pk,
+            "fks": fks,
+            "uniques": uniques,
+            "indexes": indexes,
+        }
+    return out
+
+
+def test_upgrade_from_empty_matches_models(migrated_db: Database) -> None:
+    with migrated_db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    assert migrate.current_revision(migrated_db) == head_revision()
+
+
+def test_upgrade_twice_is_a_no_op(migrated_db: Database) -> None:
+    result = upgrade(migrated_db)
+    assert result.before == result.after == head_revision()
+    assert not result.created
+
+
+@pytest.mark.postgres
+def test_schema_is_the_same_on_sqlite_and_postgresql(sqlite_url: URL, pg_url: URL) -> None:
+    lite, pg = Database(sqlite_url), Database(pg_url)
+    try:
+        upgrade(lite)
+        upgrade(pg)
+        a, b = _schema(lite), _schema(pg)
+    finally:
+        lite.dispose()
+        pg.dispose()
+    assert a.keys() == b.keys()
+    for table in a:
+        assert a[table] == b[table], table
+
+
+def test_change_log_is_append_only(migrated_db: Database) -> None:
+    from app.data.models import Township
+    from app.data.uow import UnitOfWork
+
+    with UnitOfWork(migrated_db, actor="a", site="s") as uow:
+        uow.session.add(Township(code="341322001", name="龙城镇", kind="town"))
+        uow.commit()
+    for statement in ("UPDATE change_log SET actor = 'x'", "DELETE FROM change_log"):
+        with migrated_db.engine.connect() as conn, pytest.raises(Exception, match="append-only"):
+            conn.execute(text(statement))
+    with migrated_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM change_log")).scalar() == 1
+
+
+def test_newer_schema_is_refused_and_left_alone(migrated_db: Database) -> None:
+    with migrated_db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'f00d_future'"))
+    with pytest.raises(DatabaseProblem) as info:
+        upgrade(migrated_db)
+    assert info.value.kind is ProblemKind.NEWER_SCHEMA
+    with migrated_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "f00d_future"
+        )
+
+
+def test_failed_migration_leaves_nothing_behind(
+    any_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_upgrade = migrate.command.upgrade
+
+    def upgrade_then_fail(cfg: Any, rev: str) -> None:
+        real_upgrade(cfg, rev)
+        raise RuntimeError("disk pulled out mid-migration")
+
+    monkeypatch.setattr(migrate.command, "upgrade", upgrade_then_fail)
+    db = Database(any_url)
+    try:
+        with pytest.raises(DatabaseProblem) as info:
+            upgrade(db)
+        assert info.value.kind is ProblemKind.MIGRATION
+        assert inspect(db.engine).get_table_names() == []
+    finally:
+        db.dispose()
+
+
+def test_existing_sqlite_file_is_backed_up_before_upgrade(
+    sqlite_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(sqlite_url)
+    try:
+        upgrade(db)
+        # Pretend the file is one revision behind: the backup must happen first.
+        monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
+        monkeypatch.setattr(migrate, "known_revisions", lambda: {"0001", "0002_next"})
+        monkeypatch.setattr(migrate.command, "upgrade", lambda cfg, rev: None)
+        result = upgrade(db)
+    finally:
+        db.dispose()
+    assert result.backup is not None and result.backup.is_file()
+    assert result.backup.parent == Path(sqlite_url.database or "").parent
