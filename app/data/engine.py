@@ -97,8 +97,8 @@ class DatabaseInfo:
 class Database:
     """One database: an engine and the two kinds of sessions made on it."""
 
-    def __init__(self, url: URL | str, *, busy_timeout_ms: int | None = None) -> None:
-        self.url = normalise_url(url) if isinstance(url, str) else url
+    def __init__(self, url: URL | str | Path, *, busy_timeout_ms: int | None = None) -> None:
+        self.url = url if isinstance(url, URL) else normalise_url(str(url))
         self.engine = create_db_engine(self.url, busy_timeout_ms=busy_timeout_ms)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(

