@@ -1,0 +1,247 @@
+"""Composition root: arguments, Qt application, database, services, main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app import config
+
+log = logging.getLogger("xcc")
+
+EXIT_OK = 0
+EXIT_DATABASE = 2
+EXIT_SNAPSHOT = 3
+EXIT_USAGE = 64
+
+
+@dataclass(frozen=True)
+class Options:
+    command: str  # "run" or "snapshot"
+    db: str | None
+    demo: bool | None
+    language: str | None
+    out: Path | None = None
+    size: tuple[int, int] = (1920, 1080)
+    timeout_s: float = 90.0
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x", 1))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from exc
+    if not (200 <= w <= 10000 and 200 <= h <= 10000):
+        raise argparse.ArgumentTypeError("size out of range (200..10000)")
+    return w, h
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database URL or SQLite file (default: XCC_DB_URL or SQLite)")
+    demo = common.add_mutually_exclusive_group()
+    demo.add_argument(
+        "--demo",
+        dest="demo",
+        action="store_true",
+        default=None,
+        help="load the demo data (if not present yet)",
+    )
+    demo.add_argument(
+        "--no-demo",
+        dest="demo",
+        action="store_false",
+        help="never load demo data, not even into a new database",
+    )
+    common.add_argument("--lang", choices=("zh_CN", "en"), help="user interface language")
+
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Xiao County Emergency Command Center", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", parents=[common], help="open the command center (default)")
+    snap = sub.add_parser("snapshot", parents=[common], help="save a picture of the main window")
+    snap.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    snap.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT")
+    snap.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for data")
+    ns = parser.parse_args(list(argv))
+    command = ns.command or "run"
+    return Options(
+        command=command,
+        db=ns.db,
+        demo=ns.demo,
+        language=ns.lang,
+        out=getattr(ns, "out", None),
+        size=getattr(ns, "size", (1920, 1080)),
+        timeout_s=getattr(ns, "timeout", 90.0),
+    )
+
+
+def _prepare_environment(opts: Options) -> None:
+    """Qt settings that must exist before the QApplication."""
+    if opts.command == "snapshot":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium's sandbox cannot run as root.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        opts = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    _prepare_environment(opts)
+
+    return _CommandCenter(opts).exec()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _CommandCenter:
+    """Builds the Qt side once the database is open (off the GUI thread)."""
+
+    def __init__(self, opts: Options) -> None:
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.i18n import install_translator
+        from app.ui.map.scheme import register_schemes
+        from app.ui.tasks import TaskRunner
+
+        register_schemes()
+        self.opts = opts
+        self.qapp = QApplication.instance() or QApplication([sys.argv[0]])
+        self.qapp.setApplicationName(config.APP_NAME)
+        self.qapp.setOrganizationName(config.APP_AUTHOR)
+        self.settings = QSettings(str(config.settings_path()), QSettings.Format.IniFormat)
+        language = opts.language or str(self.settings.value("ui/language", "zh_CN"))
+        self.translators = install_translator(self.qapp, language)
+        self.runner = TaskRunner(self.qapp)
+        self.url = config.resolve_db_url(opts.db)
+        self.user = config.current_user()
+        self.site = config.site_name()
+        self.window = None
+        self.exit_code = EXIT_OK
+
+    def exec(self) -> int:
+        from PySide6.QtCore import QTimer
+
+        from app.services.startup import open_database
+
+        url, user, site, demo = self.url, self.user, self.site, self.opts.demo
+        self.runner.submit(
+            lambda: open_database(url, actor=user, site=site, now=utc_now(), demo=demo),
+            on_done=self._on_database_opened,
+            on_error=self._on_database_failed,
+        )
+        if self.opts.command == "snapshot":
+            QTimer.singleShot(int(self.opts.timeout_s * 1000), self._on_snapshot_timeout)
+        code = self.qapp.exec()
+        return self.exit_code or code
+
+    def _where(self) -> str:
+        if self.url.get_backend_name() == "sqlite":
+            return self.url.database or ""
+        host = self.url.host or "localhost"
+        return f"{host}:{self.url.port or 5432}/{self.url.database or ''}"
+
+    def _fail(self, text: str, code: int) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        print(text, file=sys.stderr)
+        if self.opts.command == "run" and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.critical(None, self.qapp.translate("Startup", "Cannot start"), text)
+        self.exit_code = code
+        self._quit()
+
+    def _quit(self) -> None:
+        if self.window is not None:
+            self.window.close()
+        self.runner.wait_idle(10000)
+        self.qapp.exit(self.exit_code)
+
+    def _on_database_failed(self, exc: BaseException) -> None:
+        from app.data.errors import classify
+        from app.ui.messages import problem_text, unexpected_text
+
+        problem = classify(exc)
+        if problem is None:
+            log.error("start-up failed", exc_info=exc)
+            self._fail(unexpected_text(exc), EXIT_DATABASE)
+        else:
+            self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
+
+    def _on_database_opened(self, opened: object) -> None:
+        from app.services.incidents import IncidentService
+        from app.services.overview import OverviewService
+        from app.services.resources import ResourceService
+        from app.services.roster import RosterService
+        from app.services.startup import OpenedDatabase
+        from app.ui.main_window import MainWindow, Services, SessionInfo
+
+        assert isinstance(opened, OpenedDatabase)
+        db = opened.db
+        services = Services(
+            overview=OverviewService(db),
+            resources=ResourceService(db),
+            incidents=IncidentService(db),
+            roster=RosterService(db),
+        )
+        session = SessionInfo(database=db.info.display, backend=db.backend, user=self.user)
+        window = MainWindow(services, self.runner, self.settings, session, utc_now)
+        self.window = window
+        if self.opts.command == "snapshot":
+            window.resize(*self.opts.size)
+            window.all_loaded.connect(self._on_snapshot_ready)
+        window.show()
+        window.refresh_all()
+        window._poll_status()
+        self.qapp.aboutToQuit.connect(db.dispose)
+
+    def _on_snapshot_ready(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        # Tell a watching script (benchmarks/startup.py) that every panel has data,
+        # then let the web view paint what it has just drawn.
+        print("panels loaded", flush=True)
+        QTimer.singleShot(400, self._save_snapshot)
+
+    def _save_snapshot(self) -> None:
+        assert self.window is not None and self.opts.out is not None
+        out = self.opts.out
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._fail(self._snapshot_error(out, exc), EXIT_SNAPSHOT)
+            return
+        picture = self.window.grab()
+        if picture.isNull() or not picture.save(str(out), "PNG"):
+            self._fail(self._snapshot_error(out, None), EXIT_SNAPSHOT)
+            return
+        print(out)
+        self._quit()
+
+    def _snapshot_error(self, out: Path, exc: BaseException | None) -> str:
+        text = self.qapp.translate("Startup", "Cannot write the picture %1").replace("%1", str(out))
+        return f"{text}: {exc}" if exc else text
+
+    def _on_snapshot_timeout(self) -> None:
+        if self.exit_code == EXIT_OK and (self.window is None or not self.window.is_loaded):
+            self._fail(
+                self.qapp.translate(
+                    "Startup", "The panels did not finish loading within %1 seconds."
+                ).replace("%1", f"{self.opts.timeout_s:g}"),
+                EXIT_SNAPSHOT,
+            )

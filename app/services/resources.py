@@ -1,0 +1,203 @@
+"""Read side of places and resources: hazards, shelters, depots, stock, teams."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.data.engine import Database
+from app.data.models import (
+    HazardSite,
+    RescueTeam,
+    Shelter,
+    ShelterOccupancyMovement,
+    StockItem,
+    StockMovement,
+    SupplyDepot,
+    Township,
+)
+from app.domain.enums import RiskLevel
+from app.domain.rules import StockState
+from app.services.dto import (
+    DepotDTO,
+    HazardDTO,
+    ShelterDTO,
+    StockItemDTO,
+    TeamDTO,
+    TownshipDTO,
+)
+
+_RISK_ORDER = {level.value: level.rank for level in RiskLevel}
+
+
+def _township_names(session: Session) -> dict[uuid.UUID, str]:
+    return dict(session.execute(select(Township.id, Township.name)).all())
+
+
+class ResourceService:
+    """Queries for the resource lists and the map. Each call is one read session."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def townships(self) -> list[TownshipDTO]:
+        with self._db.read_session() as s:
+            rows = s.scalars(select(Township).order_by(Township.code)).all()
+            return [
+                TownshipDTO(t.id, t.code, t.name, t.kind, t.lon, t.lat, t.is_demo) for t in rows
+            ]
+
+    def hazards(self) -> list[HazardDTO]:
+        with self._db.read_session() as s:
+            names = _township_names(s)
+            rows = s.scalars(select(HazardSite)).all()
+            out = [
+                HazardDTO(
+                    id=h.id,
+                    name=h.name,
+                    hazard_type=h.hazard_type,
+                    risk_level=h.risk_level,
+                    township=names.get(h.township_id) if h.township_id else None,
+                    lon=h.lon,
+                    lat=h.lat,
+                    address=h.address,
+                    responsible_unit=h.responsible_unit,
+                    contact_name=h.contact_name,
+                    contact_phone=h.contact_phone,
+                    monitoring_status=h.monitoring_status,
+                    rectification_deadline=h.rectification_deadline,
+                    is_demo=h.is_demo,
+                    version=h.version,
+                )
+                for h in rows
+            ]
+        out.sort(key=lambda h: (_RISK_ORDER.get(h.risk_level, 9), h.name))
+        return out
+
+    def shelters(self) -> list[ShelterDTO]:
+        with self._db.read_session() as s:
+            names = _township_names(s)
+            occupancy = dict(
+                s.execute(
+                    select(
+                        ShelterOccupancyMovement.shelter_id,
+                        func.coalesce(func.sum(ShelterOccupancyMovement.delta), 0),
+                    ).group_by(ShelterOccupancyMovement.shelter_id)
+                ).all()
+            )
+            rows = s.scalars(select(Shelter).order_by(Shelter.name)).all()
+            return [
+                ShelterDTO(
+                    id=r.id,
+                    name=r.name,
+                    shelter_type=r.shelter_type,
+                    capacity=r.capacity,
+                    occupancy=int(occupancy.get(r.id, 0)),
+                    is_open=r.is_open,
+                    township=names.get(r.township_id) if r.township_id else None,
+                    lon=r.lon,
+                    lat=r.lat,
+                    address=r.address,
+                    facilities=r.facilities,
+                    manager=r.manager,
+                    phone=r.phone,
+                    is_demo=r.is_demo,
+                    version=r.version,
+                )
+                for r in rows
+            ]
+
+    def stock_items(self, today: date, depot_id: uuid.UUID | None = None) -> list[StockItemDTO]:
+        with self._db.read_session() as s:
+            return self._stock_items(s, today, depot_id)
+
+    @staticmethod
+    def _stock_items(
+        s: Session, today: date, depot_id: uuid.UUID | None = None
+    ) -> list[StockItemDTO]:
+        totals = (
+            select(StockMovement.item_id, func.sum(StockMovement.delta).label("qty"))
+            .group_by(StockMovement.item_id)
+            .subquery()
+        )
+        stmt = select(StockItem, func.coalesce(totals.c.qty, 0)).outerjoin(
+            totals, totals.c.item_id == StockItem.id
+        )
+        if depot_id is not None:
+            stmt = stmt.where(StockItem.depot_id == depot_id)
+        out = []
+        for item, qty in s.execute(stmt.order_by(StockItem.category_code)):
+            state = StockState(float(qty), float(item.min_quantity), item.expiry_date)
+            out.append(
+                StockItemDTO(
+                    id=item.id,
+                    depot_id=item.depot_id,
+                    category_code=item.category_code,
+                    name=item.name,
+                    unit=item.unit,
+                    quantity=state.quantity,
+                    min_quantity=state.min_quantity,
+                    expiry_date=item.expiry_date,
+                    below_minimum=state.below_minimum(),
+                    expired=state.expired(today),
+                )
+            )
+        return out
+
+    def depots(self, today: date) -> list[DepotDTO]:
+        with self._db.read_session() as s:
+            names = _township_names(s)
+            items = self._stock_items(s, today)
+            count: dict[uuid.UUID, int] = {}
+            attention: dict[uuid.UUID, int] = {}
+            for it in items:
+                count[it.depot_id] = count.get(it.depot_id, 0) + 1
+                if it.below_minimum or it.expired:
+                    attention[it.depot_id] = attention.get(it.depot_id, 0) + 1
+            rows = s.scalars(select(SupplyDepot).order_by(SupplyDepot.level, SupplyDepot.name))
+            return [
+                DepotDTO(
+                    id=d.id,
+                    name=d.name,
+                    level=d.level,
+                    township=names.get(d.township_id) if d.township_id else None,
+                    lon=d.lon,
+                    lat=d.lat,
+                    address=d.address,
+                    manager=d.manager,
+                    phone=d.phone,
+                    item_count=count.get(d.id, 0),
+                    attention_count=attention.get(d.id, 0),
+                    is_demo=d.is_demo,
+                    version=d.version,
+                )
+                for d in rows
+            ]
+
+    def teams(self) -> list[TeamDTO]:
+        with self._db.read_session() as s:
+            names = _township_names(s)
+            rows = s.scalars(select(RescueTeam).order_by(RescueTeam.team_type, RescueTeam.name))
+            return [
+                TeamDTO(
+                    id=t.id,
+                    name=t.name,
+                    team_type=t.team_type,
+                    members=t.members,
+                    volunteers=t.volunteers,
+                    status=t.status,
+                    township=names.get(t.township_id) if t.township_id else None,
+                    lon=t.lon,
+                    lat=t.lat,
+                    base_address=t.base_address,
+                    equipment=t.equipment,
+                    contact_name=t.contact_name,
+                    contact_phone=t.contact_phone,
+                    is_demo=t.is_demo,
+                    version=t.version,
+                )
+                for t in rows
+            ]

@@ -1,0 +1,135 @@
+"""Incident list and the timeline of the selected incident."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.dto import IncidentDTO, LogEntryDTO
+from app.services.incidents import IncidentService
+from app.ui import labels
+from app.ui.models.table import Column, DtoTableModel, format_time
+from app.ui.panel import DRILL_BACKGROUND, SEVERITY_COLORS, DataPanel, make_table
+from app.ui.tasks import TaskRunner
+
+
+class IncidentPanel(DataPanel):
+    selected = Signal(uuid.UUID)
+
+    def __init__(
+        self, runner: TaskRunner, service: IncidentService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(runner, parent)
+        self.setObjectName("IncidentPanel")
+        self._service = service
+        self.model = DtoTableModel(self._incident_columns(), self)
+        self._filter = QLineEdit(self)
+        self._filter.setPlaceholderText(self.tr("Filter incidents…"))
+        self._filter.setClearButtonEnabled(True)
+        self.view, self._proxy = make_table(self.model, self)
+        self.view.setObjectName("incidents_table")
+        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self._filter.textChanged.connect(self._proxy.setFilterFixedString)
+
+        self.timeline = QListWidget(self)
+        self.timeline.setObjectName("incident_timeline")
+        self.timeline.setWordWrap(True)
+        self._timeline_title = QLabel(self.tr("Select an incident to see its log."), self)
+        self._timeline_title.setTextFormat(Qt.TextFormat.PlainText)
+        self._timeline_title.setWordWrap(True)
+
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self._timeline_title)
+        lower_layout.addWidget(self.timeline)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self._filter)
+        top_layout.addWidget(self.view)
+        splitter.addWidget(top)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
+        self._current: uuid.UUID | None = None
+
+    def refresh(self) -> None:
+        self._fetch(self._service.recent, self._apply_incidents)
+        if self._current is not None:
+            self._load_timeline(self._current)
+
+    def _apply_incidents(self, rows: list[IncidentDTO]) -> None:
+        self.model.set_rows(rows)
+        if self._current is not None:
+            row = self.model.row_of_id(self._current)
+            if row is not None:
+                index = self._proxy.mapFromSource(self.model.index(row, 0))
+                self.view.selectRow(index.row())
+
+    def _on_view_selection_changed(self, sel: QItemSelection, _old: QItemSelection) -> None:
+        indexes = sel.indexes()
+        if not indexes:
+            return
+        incident = self.model.row_at(self._proxy.mapToSource(indexes[0]).row())
+        changed = incident.id != self._current
+        self._current = incident.id
+        self._timeline_title.setText(
+            self.tr("Log of: %1").replace("%1", incident.title)
+            + ("  " + self.tr("(drill)") if incident.is_drill else "")
+        )
+        if changed:
+            self._load_timeline(incident.id)
+            self.selected.emit(incident.id)
+
+    def _load_timeline(self, incident_id: uuid.UUID) -> None:
+        self._fetch(lambda: self._service.log(incident_id), self._apply_timeline)
+
+    def _apply_timeline(self, entries: list[LogEntryDTO]) -> None:
+        self.timeline.clear()
+        for e in entries:
+            text = f"{format_time(e.at)}  [{labels.log_kind(e.kind)}] {e.actor}: {e.body}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, str(e.id))
+            self.timeline.addItem(item)
+
+    def _incident_columns(self) -> list[Column[IncidentDTO]]:
+        def drill_bg(i: IncidentDTO) -> object:
+            return DRILL_BACKGROUND if i.is_drill else None
+
+        return [
+            Column(self.tr("Received"), lambda i: i.received_at, background=drill_bg),  # type: ignore[arg-type]
+            Column(
+                self.tr("Title"),
+                lambda i: i.title,
+                display=lambda i: (self.tr("[DRILL] ") if i.is_drill else "") + i.title,
+                background=drill_bg,  # type: ignore[arg-type]
+            ),
+            Column(self.tr("Category"), lambda i: labels.incident_category(i.category)),
+            Column(
+                self.tr("Severity"),
+                lambda i: i.severity,
+                display=lambda i: labels.severity(i.severity),
+                foreground=lambda i: SEVERITY_COLORS.get(i.severity),
+            ),
+            Column(self.tr("Status"), lambda i: labels.incident_status(i.status)),
+            Column(self.tr("Township"), lambda i: i.township),
+            Column(self.tr("Source"), lambda i: labels.incident_source(i.source)),
+            Column(self.tr("Log entries"), lambda i: i.log_count, align_right=True),
+        ]

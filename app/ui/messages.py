@@ -1,0 +1,64 @@
+"""Messages for people about database problems, in their language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from app.data.errors import DatabaseProblem, ProblemKind
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Messages", text)
+
+
+def problem_text(problem: DatabaseProblem, where: str) -> str:
+    """A sentence that says what is wrong and what to do about it."""
+    texts = {
+        ProblemKind.NEWER_SCHEMA: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database %1 was made by a newer version of this program. "
+            "Install the newer version; this one will not change the database.",
+        ),
+        ProblemKind.LOCKED: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database %1 is locked by another program. "
+            "Close the other program or wait a moment, then try again.",
+        ),
+        ProblemKind.READ_ONLY: QT_TRANSLATE_NOOP(
+            "Messages", "The database %1 is read-only. Check the file's permissions or the disk."
+        ),
+        ProblemKind.UNREACHABLE: QT_TRANSLATE_NOOP(
+            "Messages",
+            "Cannot connect to the database server %1. "
+            "Check the network and that the server is running.",
+        ),
+        ProblemKind.AUTH: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database server %1 refused the login. Check the user name and password.",
+        ),
+        ProblemKind.CORRUPT: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The file %1 is not a usable database (damaged or not a database). "
+            "Restore it from a backup or choose another file.",
+        ),
+        ProblemKind.NOT_FOUND: QT_TRANSLATE_NOOP(
+            "Messages", "The database %1 does not exist or cannot be opened."
+        ),
+        ProblemKind.CONFLICT: QT_TRANSLATE_NOOP(
+            "Messages",
+            "Someone else changed this record in %1 first. Reload it and apply your change again.",
+        ),
+        ProblemKind.DISK_FULL: QT_TRANSLATE_NOOP(
+            "Messages", "The disk holding the database %1 is full."
+        ),
+        ProblemKind.MIGRATION: QT_TRANSLATE_NOOP(
+            "Messages", "The database %1 could not be upgraded; it has been left unchanged."
+        ),
+    }
+    return _t(texts[problem.kind]).replace("%1", where)
+
+
+def unexpected_text(exc: BaseException) -> str:
+    return QCoreApplication.translate("Messages", "Unexpected error: %1").replace(
+        "%1", f"{type(exc).__name__}: {exc}"
+    )

@@ -1,0 +1,100 @@
+"""Shared behaviour of the data panels: load in the background, say when loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from app.ui.models.table import SORT_ROLE
+from app.ui.tasks import TaskRunner
+
+RISK_COLORS = {
+    "red": QColor("#d7191c"),
+    "orange": QColor("#e66101"),
+    "yellow": QColor("#b8860b"),
+    "blue": QColor("#2b83ba"),
+}
+SEVERITY_COLORS = {
+    "I": QColor("#b30000"),
+    "II": QColor("#e34a33"),
+    "III": QColor("#d08c00"),
+    "IV": QColor("#2b83ba"),
+}
+WARNING_BACKGROUND = QColor("#fde0dd")
+DRILL_BACKGROUND = QColor("#e8e4f3")
+
+
+class DataPanel(QWidget):
+    """A panel whose content comes from one or more background queries."""
+
+    loaded = Signal()
+    load_failed = Signal(object)  # the exception
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.has_loaded = False
+        self._inflight = 0
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def _fetch(self, query: Callable[[], Any], apply: Callable[[Any], None]) -> None:
+        """Run ``query`` off the GUI thread and ``apply`` its result on it."""
+        self._inflight += 1
+
+        def done(result: Any) -> None:
+            apply(result)
+            self._settle()
+
+        def failed(exc: BaseException) -> None:
+            self._inflight -= 1
+            self.load_failed.emit(exc)
+
+        self._runner.submit(query, on_done=done, on_error=failed)
+
+    def _settle(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self.has_loaded = True
+            self.loaded.emit()
+
+
+def make_table(
+    model: Any, parent: QWidget | None = None
+) -> tuple[QTableView, QSortFilterProxyModel]:
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    proxy.setFilterKeyColumn(-1)
+    view = QTableView(parent)
+    view.setModel(proxy)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    view.horizontalHeader().setSortIndicatorShown(True)
+    view.setSortingEnabled(True)
+    model.modelReset.connect(lambda: _fit_columns(view))
+    return view, proxy
+
+
+MAX_COLUMN_WIDTH = 280
+
+
+def _fit_columns(view: QTableView) -> None:
+    """Size columns to their content (Qt samples at most 1000 rows), capped."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for col in range(header.count()):
+        if header.sectionSize(col) > MAX_COLUMN_WIDTH:
+            header.resizeSection(col, MAX_COLUMN_WIDTH)

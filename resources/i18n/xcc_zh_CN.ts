@@ -1,0 +1,603 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>IncidentPanel</name>
+    <message>
+        <source>Filter incidents…</source>
+        <translation>筛选突发事件…</translation>
+    </message>
+    <message>
+        <source>Select an incident to see its log.</source>
+        <translation>选择一条突发事件查看处置记录。</translation>
+    </message>
+    <message>
+        <source>Log of: %1</source>
+        <translation>处置记录:%1</translation>
+    </message>
+    <message>
+        <source>(drill)</source>
+        <translation>(演练)</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>事件名称</translation>
+    </message>
+    <message>
+        <source>[DRILL] </source>
+        <translation>【演练】</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Log entries</source>
+        <translation>记录数</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>Major (red)</source>
+        <translation>重大(红)</translation>
+    </message>
+    <message>
+        <source>Serious (orange)</source>
+        <translation>较大(橙)</translation>
+    </message>
+    <message>
+        <source>General (yellow)</source>
+        <translation>一般(黄)</translation>
+    </message>
+    <message>
+        <source>Low (blue)</source>
+        <translation>低(蓝)</translation>
+    </message>
+    <message>
+        <source>Hazardous chemicals</source>
+        <translation>危险化学品</translation>
+    </message>
+    <message>
+        <source>Non-coal mine</source>
+        <translation>非煤矿山</translation>
+    </message>
+    <message>
+        <source>Gas</source>
+        <translation>燃气</translation>
+    </message>
+    <message>
+        <source>Dust explosion</source>
+        <translation>粉尘涉爆</translation>
+    </message>
+    <message>
+        <source>Waterlogging point</source>
+        <translation>易涝点</translation>
+    </message>
+    <message>
+        <source>Geological hazard</source>
+        <translation>地质灾害隐患点</translation>
+    </message>
+    <message>
+        <source>Crowded place</source>
+        <translation>人员密集场所</translation>
+    </message>
+    <message>
+        <source>Indoor</source>
+        <translation>室内</translation>
+    </message>
+    <message>
+        <source>Outdoor</source>
+        <translation>室外</translation>
+    </message>
+    <message>
+        <source>County reserve</source>
+        <translation>县级储备库</translation>
+    </message>
+    <message>
+        <source>Township reserve point</source>
+        <translation>乡镇储备点</translation>
+    </message>
+    <message>
+        <source>Agreement reserve</source>
+        <translation>协议储备</translation>
+    </message>
+    <message>
+        <source>Fire and rescue</source>
+        <translation>消防救援</translation>
+    </message>
+    <message>
+        <source>Volunteer rescue</source>
+        <translation>社会救援力量</translation>
+    </message>
+    <message>
+        <source>Professional team</source>
+        <translation>专业救援队</translation>
+    </message>
+    <message>
+        <source>Township team</source>
+        <translation>乡镇应急队</translation>
+    </message>
+    <message>
+        <source>Standby</source>
+        <translation>待命</translation>
+    </message>
+    <message>
+        <source>Deployed</source>
+        <translation>出动中</translation>
+    </message>
+    <message>
+        <source>Resting</source>
+        <translation>休整</translation>
+    </message>
+    <message>
+        <source>Leader on duty</source>
+        <translation>带班领导</translation>
+    </message>
+    <message>
+        <source>Duty officer</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>Disaster information officer</source>
+        <translation>灾害信息员</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Natural disaster</source>
+        <translation>自然灾害</translation>
+    </message>
+    <message>
+        <source>Accident</source>
+        <translation>事故灾难</translation>
+    </message>
+    <message>
+        <source>Public health</source>
+        <translation>公共卫生事件</translation>
+    </message>
+    <message>
+        <source>Social safety</source>
+        <translation>社会安全事件</translation>
+    </message>
+    <message>
+        <source>I Extraordinary</source>
+        <translation>I级 特别重大</translation>
+    </message>
+    <message>
+        <source>II Major</source>
+        <translation>II级 重大</translation>
+    </message>
+    <message>
+        <source>III Serious</source>
+        <translation>III级 较大</translation>
+    </message>
+    <message>
+        <source>IV General</source>
+        <translation>IV级 一般</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接报</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>核实</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>Responding</source>
+        <translation>响应</translation>
+    </message>
+    <message>
+        <source>Handling</source>
+        <translation>处置</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>12345 transfer</source>
+        <translation>12345转办</translation>
+    </message>
+    <message>
+        <source>110 transfer</source>
+        <translation>110转警</translation>
+    </message>
+    <message>
+        <source>119 transfer</source>
+        <translation>119转警</translation>
+    </message>
+    <message>
+        <source>Township report</source>
+        <translation>乡镇报送</translation>
+    </message>
+    <message>
+        <source>Sensor alarm</source>
+        <translation>监测报警</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Phone call</source>
+        <translation>电话记录</translation>
+    </message>
+    <message>
+        <source>Leader&apos;s instruction</source>
+        <translation>领导批示</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>调度派遣</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计更新</translation>
+    </message>
+    <message>
+        <source>Attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Status change</source>
+        <translation>状态变更</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Xiao County Emergency Command Center</source>
+        <translation>萧县应急指挥中心</translation>
+    </message>
+    <message>
+        <source>Emergency map</source>
+        <translation>应急一张图</translation>
+    </message>
+    <message>
+        <source>Duty roster</source>
+        <translation>值班值守</translation>
+    </message>
+    <message>
+        <source>Incident log</source>
+        <translation>突发事件</translation>
+    </message>
+    <message>
+        <source>Resources</source>
+        <translation>应急资源</translation>
+    </message>
+    <message>
+        <source>Database: %1 %2</source>
+        <translation>数据库:%1 %2</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>User: %1</source>
+        <translation>当前用户:%1</translation>
+    </message>
+    <message>
+        <source>DEMO DATA</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>This database holds demo rows; they are not real data.</source>
+        <translation>本数据库含有演示数据,并非真实数据。</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Reset layout</source>
+        <translation>恢复默认布局</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The language will change the next time the program starts.</source>
+        <translation>界面语言将在下次启动程序时生效。</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>Connection lost, retrying…</source>
+        <translation>连接中断,正在重试…</translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message>
+        <source>Emergency map</source>
+        <translation>应急一张图</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>The database %1 was made by a newer version of this program. Install the newer version; this one will not change the database.</source>
+        <translation>数据库 %1 由本程序的更新版本创建。请安装更新版本;本程序不会改动该数据库。</translation>
+    </message>
+    <message>
+        <source>The database %1 is locked by another program. Close the other program or wait a moment, then try again.</source>
+        <translation>数据库 %1 正被其他程序占用。请关闭该程序或稍候,然后重试。</translation>
+    </message>
+    <message>
+        <source>The database %1 is read-only. Check the file&apos;s permissions or the disk.</source>
+        <translation>数据库 %1 为只读。请检查文件权限或磁盘。</translation>
+    </message>
+    <message>
+        <source>Cannot connect to the database server %1. Check the network and that the server is running.</source>
+        <translation>无法连接数据库服务器 %1。请检查网络以及服务器是否运行。</translation>
+    </message>
+    <message>
+        <source>The database server %1 refused the login. Check the user name and password.</source>
+        <translation>数据库服务器 %1 拒绝登录。请检查用户名和密码。</translation>
+    </message>
+    <message>
+        <source>The file %1 is not a usable database (damaged or not a database). Restore it from a backup or choose another file.</source>
+        <translation>文件 %1 不是可用的数据库(已损坏或并非数据库文件)。请从备份恢复或选择其他文件。</translation>
+    </message>
+    <message>
+        <source>The database %1 does not exist or cannot be opened.</source>
+        <translation>数据库 %1 不存在或无法打开。</translation>
+    </message>
+    <message>
+        <source>Someone else changed this record in %1 first. Reload it and apply your change again.</source>
+        <translation>此记录已被他人在 %1 中修改。请重新载入后再次修改。</translation>
+    </message>
+    <message>
+        <source>The disk holding the database %1 is full.</source>
+        <translation>数据库 %1 所在磁盘已满。</translation>
+    </message>
+    <message>
+        <source>The database %1 could not be upgraded; it has been left unchanged.</source>
+        <translation>数据库 %1 升级失败,未做任何改动。</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1</source>
+        <translation>意外错误:%1</translation>
+    </message>
+</context>
+<context>
+    <name>OnDutyCard</name>
+    <message>
+        <source>On duty now</source>
+        <translation>当前值班</translation>
+    </message>
+    <message>
+        <source>Leader on duty:</source>
+        <translation>带班领导:</translation>
+    </message>
+    <message>
+        <source>Duty officers:</source>
+        <translation>值班员:</translation>
+    </message>
+    <message>
+        <source>Shift ends:</source>
+        <translation>交班时间:</translation>
+    </message>
+    <message>
+        <source>Nobody is on duty now: the roster has a gap!</source>
+        <translation>当前无人值班:排班存在空档!</translation>
+    </message>
+    <message>
+        <source>Below minimum staffing: %1</source>
+        <translation>低于最低值班配置:%1</translation>
+    </message>
+</context>
+<context>
+    <name>ResourcePanel</name>
+    <message>
+        <source>Filter by name, township, contact…</source>
+        <translation>按名称、乡镇、联系人筛选…</translation>
+    </message>
+    <message>
+        <source>Hazard sites</source>
+        <translation>风险隐患点</translation>
+    </message>
+    <message>
+        <source>Shelters</source>
+        <translation>避难场所</translation>
+    </message>
+    <message>
+        <source>Supply depots</source>
+        <translation>物资储备库</translation>
+    </message>
+    <message>
+        <source>Rescue teams</source>
+        <translation>救援队伍</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Risk level</source>
+        <translation>风险等级</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Responsible unit</source>
+        <translation>责任单位</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Monitoring</source>
+        <translation>监测状态</translation>
+    </message>
+    <message>
+        <source>Rectify by</source>
+        <translation>整改期限</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>物资品种</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>需关注</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>管理人</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>容纳人数</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>已安置</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <source>Volunteers</source>
+        <translation>志愿者</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>RosterPanel</name>
+    <message>
+        <source>%1 short by %2</source>
+        <translation>%1缺%2人</translation>
+    </message>
+    <message>
+        <source>Shifts, yesterday to 7 days ahead</source>
+        <translation>班次(昨日至未来7天)</translation>
+    </message>
+    <message>
+        <source>Starts</source>
+        <translation>接班时间</translation>
+    </message>
+    <message>
+        <source>Ends</source>
+        <translation>交班时间</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <source>Leader on duty</source>
+        <translation>带班领导</translation>
+    </message>
+    <message>
+        <source>Duty officers</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>Staffing</source>
+        <translation>人员配置</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>齐全</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <source>Cannot start</source>
+        <translation>无法启动</translation>
+    </message>
+    <message>
+        <source>Cannot write the picture %1</source>
+        <translation>无法保存图片 %1</translation>
+    </message>
+    <message>
+        <source>The panels did not finish loading within %1 seconds.</source>
+        <translation>各面板未能在 %1 秒内完成加载。</translation>
+    </message>
+</context>
+</TS>

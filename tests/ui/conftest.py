@@ -1,0 +1,117 @@
+"""UI fixtures: the real main window on a copy of the demo database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+
+from app.data.engine import Database
+from app.services.incidents import IncidentService
+from app.services.overview import OverviewService
+from app.services.resources import ResourceService
+from app.services.roster import RosterService
+from app.ui.i18n import install_translator
+from app.ui.main_window import MainWindow, Services, SessionInfo
+from app.ui.tasks import TaskRunner
+
+
+class GuiThreadGuard:
+    """Records every SQL statement that runs on the GUI thread."""
+
+    def __init__(self, db: Database) -> None:
+        self.violations: list[str] = []
+        self._db = db
+        event.listen(db.engine, "before_cursor_execute", self._check)
+
+    def _check(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.violations.append(statement.split("\n", 1)[0][:120])
+
+    def remove(self) -> None:
+        event.remove(self._db.engine, "before_cursor_execute", self._check)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chinese(qapp: QApplication) -> Iterator[None]:
+    translators = install_translator(qapp, "zh_CN")
+    assert translators, "resources/i18n/xcc_zh_CN.qm is missing: run 'make translations'"
+    yield
+    for t in translators:
+        qapp.removeTranslator(t)
+
+
+@pytest.fixture
+def runner(qapp: QApplication) -> Iterator[TaskRunner]:
+    r = TaskRunner()
+    yield r
+    assert r.wait_idle(10000), "a background task was still running after the test"
+    QApplication.processEvents()
+    assert r.pending == 0, "a background task's result was never delivered"
+
+
+@pytest.fixture
+def ui_db(demo_sqlite_url: URL) -> Iterator[Database]:
+    db = Database(demo_sqlite_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def check_db(ui_db: Database) -> Iterator[Database]:
+    """A second handle on the same file for the test's own checks (not guarded)."""
+    db = Database(ui_db.url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def gui_guard(ui_db: Database) -> Iterator[GuiThreadGuard]:
+    guard = GuiThreadGuard(ui_db)
+    yield guard
+    guard.remove()
+    assert guard.violations == [], f"SQL ran on the GUI thread: {guard.violations[:5]}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(
+    db: Database,
+    runner: TaskRunner,
+    settings: QSettings,
+    user: str = "值班员甲",
+    clock: Callable[[], datetime] | None = None,
+) -> MainWindow:
+    services = Services(
+        overview=OverviewService(db),
+        resources=ResourceService(db),
+        incidents=IncidentService(db),
+        roster=RosterService(db),
+    )
+    session = SessionInfo(database=db.info.display, backend=db.backend, user=user)
+    return MainWindow(services, runner, settings, session, clock or (lambda: datetime.now(UTC)))
+
+
+@pytest.fixture
+def window(
+    qtbot: Any, ui_db: Database, runner: TaskRunner, settings: QSettings, gui_guard: GuiThreadGuard
+) -> Iterator[MainWindow]:
+    w = make_window(ui_db, runner, settings)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    with qtbot.waitSignal(w.all_loaded, timeout=30000):
+        w.refresh_all()
+    yield w
+    w.close()

@@ -1,0 +1,54 @@
+"""The layering and the translations are checked, not hoped for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_contracts_are_kept() -> None:
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_every_chinese_translation_is_finished() -> None:
+    tree = ET.parse(ROOT / "resources" / "i18n" / "xcc_zh_CN.ts")
+    unfinished = [
+        msg.findtext("source")
+        for msg in tree.getroot().iter("message")
+        if msg.find("translation") is None
+        or msg.find("translation").get("type") == "unfinished"  # type: ignore[union-attr]
+        or not (msg.findtext("translation") or "").strip()
+    ]
+    assert unfinished == []
+
+
+def test_source_strings_are_all_in_the_translation_file(tmp_path: Path) -> None:
+    """A tr() string added to the code without `make ts` would show in English."""
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    fresh = tmp_path / "fresh.ts"
+    sources = sorted(str(p) for p in (ROOT / "app").rglob("*.py"))
+    subprocess.run(
+        [str(lupdate), "-silent", "-locations", "none", *sources, "-ts", str(fresh)],
+        check=True,
+        timeout=120,
+    )
+
+    def keys(path: Path) -> set[tuple[str, str]]:
+        root = ET.parse(path).getroot()
+        return {
+            (ctx.findtext("name") or "", msg.findtext("source") or "")
+            for ctx in root.iter("context")
+            for msg in ctx.iter("message")
+        }
+
+    missing = keys(fresh) - keys(ROOT / "resources" / "i18n" / "xcc_zh_CN.ts")
+    assert missing == set(), "run 'make ts' and translate the new strings"
