@@ -207,7 +207,6 @@ class _CommandCenter:
             window.all_loaded.connect(self._on_snapshot_ready)
         window.show()
         window.refresh_all()
-        window._poll_status()
         self.qapp.aboutToQuit.connect(db.dispose)
 
     def _on_snapshot_ready(self) -> None:

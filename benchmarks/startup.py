@@ -92,7 +92,8 @@ def main() -> None:
         times, peaks = [], []
         for i in range(args.runs):
             work = base / f"run{i}"
-            shutil.copytree(template / "data", work / "data")
+            if (template / "data").exists():  # SQLite: a fresh copy of the file
+                shutil.copytree(template / "data", work / "data")
             ms, mb = run_once(work, args.db)
             times.append(ms)
             peaks.append(mb)

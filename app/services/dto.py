@@ -204,10 +204,10 @@ class MapData:
 class StatusDTO:
     """What the status bar shows about the database contents."""
 
-    demo_rows: int
+    demo_tables: int  # how many tables hold demo rows
     last_seq: int
     schema_revision: str | None
 
     @property
     def has_demo(self) -> bool:
-        return self.demo_rows > 0
+        return self.demo_tables > 0

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from app.data.engine import Database
 from app.data.migrate import current_revision
@@ -44,19 +44,22 @@ class OverviewService:
             incidents=tuple(self._incidents.recent()),
         )
 
-    def status(self) -> StatusDTO:
+    def last_seq(self) -> int:
+        """The newest change_log sequence: one primary-key lookup, cheap to poll."""
         with self._db.read_session() as s:
-            demo = 0
-            for table in _DEMO_TABLES:
-                demo += (
-                    s.scalar(
-                        select(func.count()).select_from(table).where(table.c.is_demo.is_(True))
-                    )
-                    or 0
-                )
+            return int(s.scalar(select(func.max(ChangeLog.seq))) or 0)
+
+    def status(self) -> StatusDTO:
+        """What the status bar shows; read again whenever the data changed."""
+        with self._db.read_session() as s:
+            demo_tables = sum(
+                1
+                for table in _DEMO_TABLES
+                if s.scalar(select(exists().where(table.c.is_demo.is_(True))))
+            )
             last = s.scalar(select(func.max(ChangeLog.seq))) or 0
         return StatusDTO(
-            demo_rows=demo,
+            demo_tables=demo_tables,
             last_seq=int(last),
             schema_revision=current_revision(self._db),
         )

@@ -272,16 +272,17 @@ class MainWindow(QMainWindow):
             return
         self._polling = True
         self._runner.submit(
-            self._services.overview.status,
-            on_done=self._on_status_polled,
+            self._services.overview.last_seq,
+            on_done=self._on_last_seq_polled,
             on_error=self._on_status_failed,
         )
 
-    def _on_status_polled(self, status: StatusDTO) -> None:
+    def _on_last_seq_polled(self, last_seq: int) -> None:
         self._polling = False
-        changed = self._last_seq is not None and status.last_seq != self._last_seq
-        self._apply_status(status)
-        if changed:
+        self._set_connected(True)
+        if self._last_seq is not None and last_seq != self._last_seq:
+            # Everything up to last_seq will be in the reload that starts now.
+            self._last_seq = last_seq
             self.refresh_all()
 
     def _apply_status(self, status: StatusDTO) -> None:

@@ -118,7 +118,7 @@ class IncidentPanel(DataPanel):
             Column(
                 self.tr("Title"),
                 lambda i: i.title,
-                display=lambda i: (self.tr("[DRILL] ") if i.is_drill else "") + i.title,
+                display=self._title_text,
                 background=drill_bg,  # type: ignore[arg-type]
             ),
             Column(self.tr("Category"), lambda i: labels.incident_category(i.category)),
@@ -133,3 +133,10 @@ class IncidentPanel(DataPanel):
             Column(self.tr("Source"), lambda i: labels.incident_source(i.source)),
             Column(self.tr("Log entries"), lambda i: i.log_count, align_right=True),
         ]
+
+    def _title_text(self, incident: IncidentDTO) -> str:
+        """A drill is marked in every list, whatever its title says."""
+        mark = self.tr("[DRILL] ")
+        if incident.is_drill and not incident.title.startswith(mark.strip()):
+            return mark + incident.title
+        return incident.title
