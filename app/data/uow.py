@@ -163,6 +163,22 @@ class UnitOfWork:
             )
         return obj
 
+    def bulk_insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """Insert many rows of a tracked model in one statement (imports, set-up).
+
+        Each row gets a UUID here if it has none; change_log gets one row each.
+        """
+        name = _entity_name(model)
+        if name is None:
+            raise ValueError(f"{model.__name__} is not a tracked model")
+        for row in rows:
+            row.setdefault("id", uuid.uuid4())
+        if rows:
+            self.session.execute(insert(model), rows)
+        pending: dict[tuple[str, uuid.UUID], ChangeOp] = self.session.info["xcc_pending"]
+        for row in rows:
+            pending[(name, row["id"])] = ChangeOp.INSERT
+
     def commit(self) -> ChangeSet:
         session = self.session
         try:
@@ -190,11 +206,9 @@ class UnitOfWork:
         if postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
         now = utcnow()
-        records: list[ChangeRecord] = []
-        # One statement per row keeps the returned sequence paired with its row
-        # on both backends; batches here are small (one user action).
-        for (entity_type, entity_id), op in pending.items():
-            row = {
+        keys = list(pending.items())
+        rows = [
+            {
                 "entity_type": entity_type,
                 "entity_id": entity_id,
                 "op": op.value,
@@ -202,8 +216,15 @@ class UnitOfWork:
                 "at": now,
                 "origin_site": self.site,
             }
-            seq = session.execute(insert(ChangeLog).returning(ChangeLog.seq), row).scalar_one()
-            records.append(ChangeRecord(seq, entity_type, entity_id, op))
+            for (entity_type, entity_id), op in keys
+        ]
+        # One executemany with RETURNING, sequences in the order of the rows.
+        stmt = insert(ChangeLog).returning(ChangeLog.seq, sort_by_parameter_order=True)
+        seqs = session.execute(stmt, rows).scalars().all()
+        records = [
+            ChangeRecord(seq, entity_type, entity_id, op)
+            for seq, ((entity_type, entity_id), op) in zip(seqs, keys, strict=True)
+        ]
         if postgres and records:
             session.execute(
                 text("SELECT pg_notify(:channel, :payload)"),

@@ -211,3 +211,32 @@ class StatusDTO:
     @property
     def has_demo(self) -> bool:
         return self.demo_tables > 0
+
+
+@dataclass(frozen=True, slots=True)
+class MapChanges:
+    """What changed on the map since the data it shows: rows to add or replace
+    (matched by id within their layer) and (layer, id) pairs to take away.
+
+    Layer names: "hazards", "shelters", "depots", "teams", "incidents". Closed
+    incidents leave the map: they come as removals.
+    """
+
+    hazards: tuple[HazardDTO, ...] = ()
+    shelters: tuple[ShelterDTO, ...] = ()
+    depots: tuple[DepotDTO, ...] = ()
+    teams: tuple[TeamDTO, ...] = ()
+    incidents: tuple[IncidentDTO, ...] = ()
+    removed: tuple[tuple[str, str], ...] = ()
+    # The change_log sequence these changes bring the map up to.
+    up_to_seq: int = 0
+
+    def is_empty(self) -> bool:
+        return not (
+            self.hazards
+            or self.shelters
+            or self.depots
+            or self.teams
+            or self.incidents
+            or self.removed
+        )

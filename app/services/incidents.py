@@ -3,58 +3,112 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, Township
+from app.data.uow import UnitOfWork
+from app.domain.enums import IncidentStatus, LogEntryKind
+from app.domain.intake import DraftRejected, IncidentDraft, validate_draft
 from app.services.dto import IncidentDTO, LogEntryDTO
+from app.services.places import PlaceService
 
 
 class IncidentService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, places: PlaceService | None = None) -> None:
         self._db = db
+        self._places = places or PlaceService(db)
+
+    def record(self, draft: IncidentDraft, *, actor: str, site: str, now: datetime) -> uuid.UUID:
+        """Record a report (接报登记): the incident and the first entry of its log.
+
+        Raises DraftRejected with per-field error codes; nothing is written then.
+        """
+        errors = validate_draft(draft, now, self._places.in_county)
+        if errors:
+            raise DraftRejected(errors)
+        township_id = uuid.UUID(draft.township_id) if draft.township_id else None
+        if township_id is None and draft.lon is not None and draft.lat is not None:
+            nearest = self._places.township_near(draft.lon, draft.lat)
+            township_id = nearest.id if nearest else None
+        with UnitOfWork(self._db, actor=actor, site=site) as uow:
+            incident = Incident(
+                id=uuid.uuid4(),
+                title=draft.title.strip(),
+                category=draft.category,
+                incident_type=draft.incident_type,
+                severity=draft.severity,
+                status=IncidentStatus.RECEIVED.value,
+                is_drill=draft.is_drill,
+                received_at=draft.received_at,
+                source=draft.source,
+                reporter_name=draft.reporter_name.strip() or None,
+                reporter_phone=draft.reporter_phone.strip() or None,
+                township_id=township_id,
+                address=draft.address.strip() or None,
+                lon=draft.lon,
+                lat=draft.lat,
+                coord_source="map" if draft.lon is not None else None,
+                description=draft.description.strip() or None,
+                deaths=draft.deaths,
+                injuries=draft.injuries,
+                missing=draft.missing,
+            )
+            uow.session.add(incident)
+            uow.session.flush()
+            uow.session.add(
+                IncidentLogEntry(
+                    incident_id=incident.id,
+                    kind=LogEntryKind.STATUS.value,
+                    body=IncidentStatus.RECEIVED.value,
+                    at=draft.received_at,
+                    actor=actor,
+                )
+            )
+            uow.commit()
+        return incident.id
 
     def recent(self, limit: int = 500) -> list[IncidentDTO]:
         """The newest incidents first (by time received)."""
+        return self._query(None, limit)
+
+    def active(self, ids: Collection[uuid.UUID] | None = None) -> list[IncidentDTO]:
+        """Incidents not yet closed (the map shows these), optionally only ``ids``."""
+        where = [Incident.status != IncidentStatus.CLOSED.value]
+        if ids is not None:
+            where.append(Incident.id.in_(list(ids)))
+        return self._query(where, None)
+
+    def by_ids(self, ids: Collection[uuid.UUID]) -> list[IncidentDTO]:
+        return self._query([Incident.id.in_(list(ids))], None)
+
+    def _query(self, where: list[Any] | None, limit: int | None) -> list[IncidentDTO]:
         with self._db.read_session() as s:
-            counts = (
-                select(IncidentLogEntry.incident_id, func.count().label("n"))
-                .group_by(IncidentLogEntry.incident_id)
-                .subquery()
-            )
             stmt = (
-                select(Incident, Township.name, func.coalesce(counts.c.n, 0))
+                select(Incident, Township.name)
                 .outerjoin(Township, Township.id == Incident.township_id)
-                .outerjoin(counts, counts.c.incident_id == Incident.id)
                 .order_by(Incident.received_at.desc(), Incident.id)
-                .limit(limit)
             )
-            return [
-                IncidentDTO(
-                    id=i.id,
-                    title=i.title,
-                    category=i.category,
-                    incident_type=i.incident_type,
-                    severity=i.severity,
-                    status=i.status,
-                    is_drill=i.is_drill,
-                    received_at=i.received_at,
-                    source=i.source,
-                    township=township,
-                    address=i.address,
-                    lon=i.lon,
-                    lat=i.lat,
-                    description=i.description,
-                    deaths=i.deaths,
-                    injuries=i.injuries,
-                    missing=i.missing,
-                    log_count=int(n),
-                    is_demo=i.is_demo,
-                    version=i.version,
+            if where:
+                stmt = stmt.where(*where)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            rows = s.execute(stmt).all()
+            ids = [i.id for i, _ in rows]
+            counts: dict[uuid.UUID, int] = {}
+            for chunk in (ids[k : k + 500] for k in range(0, len(ids), 500)):
+                counts.update(
+                    s.execute(
+                        select(IncidentLogEntry.incident_id, func.count())
+                        .where(IncidentLogEntry.incident_id.in_(chunk))
+                        .group_by(IncidentLogEntry.incident_id)
+                    ).all()
                 )
-                for i, township, n in s.execute(stmt)
-            ]
+            return [_incident_dto(i, township, counts.get(i.id, 0)) for i, township in rows]
 
     def log(self, incident_id: uuid.UUID) -> list[LogEntryDTO]:
         with self._db.read_session() as s:
@@ -67,3 +121,28 @@ class IncidentService:
                 LogEntryDTO(e.id, e.incident_id, e.kind, e.body, e.at, e.actor, e.corrects_id)
                 for e in rows
             ]
+
+
+def _incident_dto(i: Incident, township: str | None, log_count: int) -> IncidentDTO:
+    return IncidentDTO(
+        id=i.id,
+        title=i.title,
+        category=i.category,
+        incident_type=i.incident_type,
+        severity=i.severity,
+        status=i.status,
+        is_drill=i.is_drill,
+        received_at=i.received_at,
+        source=i.source,
+        township=township,
+        address=i.address,
+        lon=i.lon,
+        lat=i.lat,
+        description=i.description,
+        deaths=i.deaths,
+        injuries=i.injuries,
+        missing=i.missing,
+        log_count=log_count,
+        is_demo=i.is_demo,
+        version=i.version,
+    )

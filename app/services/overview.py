@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
 from app.data.engine import Database
 from app.data.migrate import current_revision
-from app.data.models import Base, ChangeLog, Region
-from app.services.dto import MapData, StatusDTO
+from app.data.models import (
+    Base,
+    ChangeLog,
+    IncidentLogEntry,
+    Region,
+    ShelterOccupancyMovement,
+    StockItem,
+    StockMovement,
+)
+from app.data.uow import ChangeRecord
+from app.services.dto import MapChanges, MapData, StatusDTO
 from app.services.incidents import IncidentService
 from app.services.resources import ResourceService
+
+# Changes to these redraw the whole map rather than a few features.
+_RELOAD_MAP = frozenset({"region", "township"})
+
+
+def _parents(s: Session, parent: Any, child_id: Any, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    found: set[uuid.UUID] = set()
+    chunked = sorted(ids, key=str)
+    for k in range(0, len(chunked), 500):
+        found.update(s.scalars(select(parent).where(child_id.in_(chunked[k : k + 500]))))
+    return found
+
 
 _DEMO_TABLES = [
     table
@@ -41,8 +68,80 @@ class OverviewService:
             shelters=tuple(self._resources.shelters()),
             depots=tuple(self._resources.depots(today)),
             teams=tuple(self._resources.teams()),
-            incidents=tuple(self._incidents.recent()),
+            incidents=tuple(self._incidents.active()),
         )
+
+    def map_changes(self, records: Sequence[ChangeRecord], today: date) -> MapChanges | None:
+        """The rows the map must redraw for these change_log records.
+
+        None means "reload the whole map" (places or the county outline changed).
+        Movements count for the shelter or depot they belong to; log entries for
+        their incident (its entry count); closed or deleted rows are removals.
+        """
+        touched: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for r in records:
+            touched[r.entity_type].add(r.entity_id)
+        if touched.keys() & _RELOAD_MAP:
+            return None
+        with self._db.read_session() as s:
+            touched["shelter"] |= _parents(
+                s,
+                ShelterOccupancyMovement.shelter_id,
+                ShelterOccupancyMovement.id,
+                touched["shelter_occupancy_movement"],
+            )
+            items = touched["stock_item"] | _parents(
+                s, StockMovement.item_id, StockMovement.id, touched["stock_movement"]
+            )
+            touched["supply_depot"] |= _parents(s, StockItem.depot_id, StockItem.id, items)
+            touched["incident"] |= _parents(
+                s,
+                IncidentLogEntry.incident_id,
+                IncidentLogEntry.id,
+                touched["incident_log_entry"],
+            )
+        res = self._resources
+        layers: dict[str, tuple[Any, ...]] = {}
+        removed: list[tuple[str, str]] = []
+        for entity, layer, fetch in (
+            ("hazard_site", "hazards", res.hazards),
+            ("shelter", "shelters", res.shelters),
+            ("supply_depot", "depots", lambda ids: res.depots(today, ids)),
+            ("rescue_team", "teams", res.teams),
+            ("incident", "incidents", self._incidents.active),
+        ):
+            ids = touched.get(entity)
+            if not ids:
+                continue
+            rows = tuple(fetch(ids))
+            layers[layer] = rows
+            found = {getattr(row, "id", None) for row in rows}
+            removed.extend((layer, str(i)) for i in sorted(ids - found, key=str))
+        return MapChanges(
+            hazards=layers.get("hazards", ()),
+            shelters=layers.get("shelters", ()),
+            depots=layers.get("depots", ()),
+            teams=layers.get("teams", ()),
+            incidents=layers.get("incidents", ()),
+            removed=tuple(removed),
+            up_to_seq=max((r.seq for r in records), default=0),
+        )
+
+    def feature(self, layer: str, entity_id: uuid.UUID, today: date) -> Any | None:
+        """One map feature's DTO by layer and id (None if it is gone)."""
+        res = self._resources
+        fetchers: dict[str, Callable[[list[uuid.UUID]], Sequence[Any]]] = {
+            "hazards": res.hazards,
+            "shelters": res.shelters,
+            "depots": lambda ids: res.depots(today, ids),
+            "teams": res.teams,
+            "incidents": self._incidents.by_ids,
+        }
+        fetch = fetchers.get(layer)
+        if fetch is None:
+            raise ValueError(f"unknown layer {layer!r}")
+        rows = fetch([entity_id])
+        return rows[0] if rows else None
 
     def last_seq(self) -> int:
         """The newest change_log sequence: one primary-key lookup, cheap to poll."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.data.engine import Database
@@ -30,7 +32,30 @@ from app.services.dto import (
     TownshipDTO,
 )
 
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
 _RISK_ORDER = {level.value: level.rank for level in RiskLevel}
+
+
+# Beyond this many ids a query reads everything and filters in Python
+# (bound-parameter limits, and a scan is cheaper than a huge IN list).
+MAX_IN_IDS = 2000
+
+Ids = Collection[uuid.UUID] | None
+
+
+def _only(stmt: Select[*Ts], column: Any, ids: Ids) -> Select[*Ts]:
+    if ids is None or len(ids) > MAX_IN_IDS:
+        return stmt
+    return stmt.where(column.in_(list(ids)))
+
+
+def _keep(rows: Sequence[T], ids: Ids) -> list[T]:
+    if ids is None or len(ids) <= MAX_IN_IDS:
+        return list(rows)
+    wanted = set(ids)
+    return [r for r in rows if getattr(r, "id", None) in wanted]
 
 
 def _township_names(session: Session) -> dict[uuid.UUID, str]:
@@ -50,10 +75,11 @@ class ResourceService:
                 TownshipDTO(t.id, t.code, t.name, t.kind, t.lon, t.lat, t.is_demo) for t in rows
             ]
 
-    def hazards(self) -> list[HazardDTO]:
+    def hazards(self, ids: Ids = None) -> list[HazardDTO]:
+        """All hazard sites (most serious first), or only those with ``ids``."""
         with self._db.read_session() as s:
             names = _township_names(s)
-            rows = s.scalars(select(HazardSite)).all()
+            rows = _keep(s.scalars(_only(select(HazardSite), HazardSite.id, ids)).all(), ids)
             out = [
                 HazardDTO(
                     id=h.id,
@@ -77,18 +103,19 @@ class ResourceService:
         out.sort(key=lambda h: (_RISK_ORDER.get(h.risk_level, 9), h.name))
         return out
 
-    def shelters(self) -> list[ShelterDTO]:
+    def shelters(self, ids: Ids = None) -> list[ShelterDTO]:
         with self._db.read_session() as s:
             names = _township_names(s)
-            occupancy = dict(
-                s.execute(
-                    select(
-                        ShelterOccupancyMovement.shelter_id,
-                        func.coalesce(func.sum(ShelterOccupancyMovement.delta), 0),
-                    ).group_by(ShelterOccupancyMovement.shelter_id)
-                ).all()
+            occupancy_stmt = select(
+                ShelterOccupancyMovement.shelter_id,
+                func.coalesce(func.sum(ShelterOccupancyMovement.delta), 0),
+            ).group_by(ShelterOccupancyMovement.shelter_id)
+            occupancy_stmt = _only(occupancy_stmt, ShelterOccupancyMovement.shelter_id, ids)
+            occupancy = {sid: total for sid, total in s.execute(occupancy_stmt).all()}
+            rows = _keep(
+                s.scalars(_only(select(Shelter).order_by(Shelter.name), Shelter.id, ids)).all(),
+                ids,
             )
-            rows = s.scalars(select(Shelter).order_by(Shelter.name)).all()
             return [
                 ShelterDTO(
                     id=r.id,
@@ -116,7 +143,7 @@ class ResourceService:
 
     @staticmethod
     def _stock_items(
-        s: Session, today: date, depot_id: uuid.UUID | None = None
+        s: Session, today: date, depot_id: uuid.UUID | None = None, depot_ids: Ids = None
     ) -> list[StockItemDTO]:
         totals = (
             select(StockMovement.item_id, func.sum(StockMovement.delta).label("qty"))
@@ -128,6 +155,7 @@ class ResourceService:
         )
         if depot_id is not None:
             stmt = stmt.where(StockItem.depot_id == depot_id)
+        stmt = _only(stmt, StockItem.depot_id, depot_ids)
         out = []
         for item, qty in s.execute(stmt.order_by(StockItem.category_code)):
             state = StockState(float(qty), float(item.min_quantity), item.expiry_date)
@@ -147,17 +175,18 @@ class ResourceService:
             )
         return out
 
-    def depots(self, today: date) -> list[DepotDTO]:
+    def depots(self, today: date, ids: Ids = None) -> list[DepotDTO]:
         with self._db.read_session() as s:
             names = _township_names(s)
-            items = self._stock_items(s, today)
+            items = self._stock_items(s, today, depot_ids=ids)
             count: dict[uuid.UUID, int] = {}
             attention: dict[uuid.UUID, int] = {}
             for it in items:
                 count[it.depot_id] = count.get(it.depot_id, 0) + 1
                 if it.below_minimum or it.expired:
                     attention[it.depot_id] = attention.get(it.depot_id, 0) + 1
-            rows = s.scalars(select(SupplyDepot).order_by(SupplyDepot.level, SupplyDepot.name))
+            stmt = select(SupplyDepot).order_by(SupplyDepot.level, SupplyDepot.name)
+            rows = _keep(s.scalars(_only(stmt, SupplyDepot.id, ids)).all(), ids)
             return [
                 DepotDTO(
                     id=d.id,
@@ -177,10 +206,11 @@ class ResourceService:
                 for d in rows
             ]
 
-    def teams(self) -> list[TeamDTO]:
+    def teams(self, ids: Ids = None) -> list[TeamDTO]:
         with self._db.read_session() as s:
             names = _township_names(s)
-            rows = s.scalars(select(RescueTeam).order_by(RescueTeam.team_type, RescueTeam.name))
+            stmt = select(RescueTeam).order_by(RescueTeam.team_type, RescueTeam.name)
+            rows = _keep(s.scalars(_only(stmt, RescueTeam.id, ids)).all(), ids)
             return [
                 TeamDTO(
                     id=t.id,
