@@ -27,6 +27,7 @@ class Options:
     db: str | None
     demo: bool | None
     language: str | None
+    tiles: Path | None = None
     out: Path | None = None
     size: tuple[int, int] = (1920, 1080)
     timeout_s: float = 90.0
@@ -60,6 +61,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         help="never load demo data, not even into a new database",
     )
     common.add_argument("--lang", choices=("zh_CN", "en"), help="user interface language")
+    common.add_argument("--tiles", type=Path, help="offline basemap: an MBTiles file")
 
     parser = argparse.ArgumentParser(
         prog="main.py", description="Xiao County Emergency Command Center", parents=[common]
@@ -77,6 +79,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         db=ns.db,
         demo=ns.demo,
         language=ns.lang,
+        tiles=ns.tiles,
         out=getattr(ns, "out", None),
         size=getattr(ns, "size", (1920, 1080)),
         timeout_s=getattr(ns, "timeout", 90.0),
@@ -118,9 +121,11 @@ class _CommandCenter:
 
         from app.ui.i18n import install_translator
         from app.ui.map.scheme import register_schemes
+        from app.ui.map.tiles import register_tiles_scheme
         from app.ui.tasks import TaskRunner
 
         register_schemes()
+        register_tiles_scheme()
         self.opts = opts
         self.qapp = QApplication.instance() or QApplication([sys.argv[0]])
         self.qapp.setApplicationName(config.APP_NAME)
@@ -186,28 +191,41 @@ class _CommandCenter:
     def _on_database_opened(self, opened: object) -> None:
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
-        from app.services.resources import ResourceService
+        from app.services.places import PlaceService
         from app.services.roster import RosterService
         from app.services.startup import OpenedDatabase
+        from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
+        from app.ui.map.tiles import TileSource
 
         assert isinstance(opened, OpenedDatabase)
         db = opened.db
         services = Services(
             overview=OverviewService(db),
-            resources=ResourceService(db),
-            incidents=IncidentService(db),
+            incidents=IncidentService(db, PlaceService(db)),
             roster=RosterService(db),
         )
-        session = SessionInfo(database=db.info.display, backend=db.backend, user=self.user)
-        window = MainWindow(services, self.runner, self.settings, session, utc_now)
+        session = SessionInfo(
+            database=db.info.display, backend=db.backend, user=self.user, site=self.site
+        )
+        live = LiveUpdates(db, self.qapp)
+        tiles = TileSource(self.qapp)
+        window = MainWindow(services, self.runner, self.settings, session, utc_now, live, tiles)
         self.window = window
+        window.basemap_failed.connect(self._on_basemap_failed)
+        tiles_file = self.opts.tiles or str(self.settings.value("map/tiles", "") or "")
+        if tiles_file:
+            window.load_basemap(Path(tiles_file), remember=self.opts.tiles is not None)
         if self.opts.command == "snapshot":
             window.resize(*self.opts.size)
             window.all_loaded.connect(self._on_snapshot_ready)
         window.show()
         window.refresh_all()
         self.qapp.aboutToQuit.connect(db.dispose)
+
+    def _on_basemap_failed(self, text: str) -> None:
+        # The map goes on without the basemap; say why where a user will see it.
+        print(text, file=sys.stderr)
 
     def _on_snapshot_ready(self) -> None:
         from PySide6.QtCore import QTimer

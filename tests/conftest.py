@@ -25,8 +25,10 @@ from sqlalchemy.engine import URL, make_url  # noqa: E402
 from app.data.engine import Database  # noqa: E402
 from app.data.migrate import upgrade  # noqa: E402
 from app.ui.map.scheme import register_schemes  # noqa: E402
+from app.ui.map.tiles import register_tiles_scheme  # noqa: E402
 
 register_schemes()
+register_tiles_scheme()
 
 PG_ADMIN_URL = os.environ.get(
     "XCC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

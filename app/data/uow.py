@@ -168,7 +168,7 @@ class UnitOfWork:
 
         Each row gets a UUID here if it has none; change_log gets one row each.
         """
-        name = _entity_name(model)
+        name: str | None = getattr(model, "__change_entity__", None)
         if name is None:
             raise ValueError(f"{model.__name__} is not a tracked model")
         for row in rows:

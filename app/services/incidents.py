@@ -88,17 +88,18 @@ class IncidentService:
 
     def _query(self, where: list[Any] | None, limit: int | None) -> list[IncidentDTO]:
         with self._db.read_session() as s:
+            table = Incident.__table__
             stmt = (
-                select(Incident, Township.name)
-                .outerjoin(Township, Township.id == Incident.township_id)
-                .order_by(Incident.received_at.desc(), Incident.id)
+                select(table, Township.name.label("township_name"))
+                .outerjoin(Township, Township.id == table.c.township_id)
+                .order_by(table.c.received_at.desc(), table.c.id)
             )
             if where:
                 stmt = stmt.where(*where)
             if limit is not None:
                 stmt = stmt.limit(limit)
             rows = s.execute(stmt).all()
-            ids = [i.id for i, _ in rows]
+            ids = [row.id for row in rows]
             counts: dict[uuid.UUID, int] = {}
             for chunk in (ids[k : k + 500] for k in range(0, len(ids), 500)):
                 counts.update(
@@ -108,7 +109,7 @@ class IncidentService:
                         .group_by(IncidentLogEntry.incident_id)
                     ).all()
                 )
-            return [_incident_dto(i, township, counts.get(i.id, 0)) for i, township in rows]
+            return [_incident_dto(row, row.township_name, counts.get(row.id, 0)) for row in rows]
 
     def log(self, incident_id: uuid.UUID) -> list[LogEntryDTO]:
         with self._db.read_session() as s:
@@ -123,7 +124,8 @@ class IncidentService:
             ]
 
 
-def _incident_dto(i: Incident, township: str | None, log_count: int) -> IncidentDTO:
+def _incident_dto(i: Any, township: str | None, log_count: int) -> IncidentDTO:
+    """From an incident row (ORM object or column row)."""
     return IncidentDTO(
         id=i.id,
         title=i.title,

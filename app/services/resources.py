@@ -79,7 +79,9 @@ class ResourceService:
         """All hazard sites (most serious first), or only those with ``ids``."""
         with self._db.read_session() as s:
             names = _township_names(s)
-            rows = _keep(s.scalars(_only(select(HazardSite), HazardSite.id, ids)).all(), ids)
+            # Plain column rows, not ORM objects: several times faster at county scale.
+            table = HazardSite.__table__
+            rows = _keep(s.execute(_only(select(table), table.c.id, ids)).all(), ids)
             out = [
                 HazardDTO(
                     id=h.id,
@@ -112,10 +114,9 @@ class ResourceService:
             ).group_by(ShelterOccupancyMovement.shelter_id)
             occupancy_stmt = _only(occupancy_stmt, ShelterOccupancyMovement.shelter_id, ids)
             occupancy = {sid: total for sid, total in s.execute(occupancy_stmt).all()}
-            rows = _keep(
-                s.scalars(_only(select(Shelter).order_by(Shelter.name), Shelter.id, ids)).all(),
-                ids,
-            )
+            table = Shelter.__table__
+            stmt = select(table).order_by(table.c.name)
+            rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 ShelterDTO(
                     id=r.id,
@@ -185,8 +186,9 @@ class ResourceService:
                 count[it.depot_id] = count.get(it.depot_id, 0) + 1
                 if it.below_minimum or it.expired:
                     attention[it.depot_id] = attention.get(it.depot_id, 0) + 1
-            stmt = select(SupplyDepot).order_by(SupplyDepot.level, SupplyDepot.name)
-            rows = _keep(s.scalars(_only(stmt, SupplyDepot.id, ids)).all(), ids)
+            table = SupplyDepot.__table__
+            stmt = select(table).order_by(table.c.level, table.c.name)
+            rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 DepotDTO(
                     id=d.id,
@@ -209,8 +211,9 @@ class ResourceService:
     def teams(self, ids: Ids = None) -> list[TeamDTO]:
         with self._db.read_session() as s:
             names = _township_names(s)
-            stmt = select(RescueTeam).order_by(RescueTeam.team_type, RescueTeam.name)
-            rows = _keep(s.scalars(_only(stmt, RescueTeam.id, ids)).all(), ids)
+            table = RescueTeam.__table__
+            stmt = select(table).order_by(table.c.team_type, table.c.name)
+            rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 TeamDTO(
                     id=t.id,

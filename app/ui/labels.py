@@ -150,3 +150,30 @@ def log_kind(code: str) -> str:
             "status": QT_TRANSLATE_NOOP("Labels", "Status change"),
         }.get(code, code)
     )
+
+
+def incident_type(code: str) -> str:
+    return _t(
+        {
+            "flood": QT_TRANSLATE_NOOP("Labels", "Flood"),
+            "rainstorm": QT_TRANSLATE_NOOP("Labels", "Rainstorm"),
+            "strong_convection": QT_TRANSLATE_NOOP("Labels", "Strong convection"),
+            "heat": QT_TRANSLATE_NOOP("Labels", "Heat"),
+            "frost": QT_TRANSLATE_NOOP("Labels", "Frost"),
+            "drought": QT_TRANSLATE_NOOP("Labels", "Drought"),
+            "earthquake": QT_TRANSLATE_NOOP("Labels", "Earthquake"),
+            "geological": QT_TRANSLATE_NOOP("Labels", "Geological disaster"),
+            "work_safety": QT_TRANSLATE_NOOP("Labels", "Work safety accident"),
+            "fire": QT_TRANSLATE_NOOP("Labels", "Fire"),
+            "road_traffic": QT_TRANSLATE_NOOP("Labels", "Road traffic accident"),
+            "hazardous_chemicals": QT_TRANSLATE_NOOP("Labels", "Hazardous chemicals accident"),
+            "gas": QT_TRANSLATE_NOOP("Labels", "Gas accident"),
+            "special_equipment": QT_TRANSLATE_NOOP("Labels", "Special equipment accident"),
+            "infectious_disease": QT_TRANSLATE_NOOP("Labels", "Infectious disease"),
+            "food_poisoning": QT_TRANSLATE_NOOP("Labels", "Food poisoning"),
+            "other_health": QT_TRANSLATE_NOOP("Labels", "Other public health event"),
+            "mass_gathering": QT_TRANSLATE_NOOP("Labels", "Mass gathering"),
+            "public_security": QT_TRANSLATE_NOOP("Labels", "Public security event"),
+            "other_social": QT_TRANSLATE_NOOP("Labels", "Other social safety event"),
+        }.get(code, code)
+    )

@@ -6,18 +6,33 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
 from app.data.errors import classify
-from app.services.dto import MapData, StatusDTO
+from app.data.mbtiles import MBTiles, MBTilesError
+from app.data.uow import ChangeRecord
+from app.services.dto import MapChanges, StatusDTO, TownshipDTO
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
-from app.services.resources import ResourceService
 from app.services.roster import RosterService
+from app.ui.details import DetailsPanel
+from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.panel import IncidentPanel
+from app.ui.live import LiveUpdates
+from app.ui.map.payload import PreparedMap
+from app.ui.map.payload import prepare as prepare_map
+from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.view import MapPanel
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import LOCAL_TZ
@@ -26,13 +41,20 @@ from app.ui.resources.panel import ResourcePanel
 from app.ui.roster.panel import RosterPanel
 from app.ui.tasks import TaskRunner
 
-POLL_INTERVAL_MS = 2000
+# Bursts of changes are gathered for this long before the lists reload.
+PANEL_REFRESH_DELAY_MS = 150
+
+# Which panels a change to an entity type concerns.
+PANEL_ENTITIES: dict[str, frozenset[str]] = {
+    "roster": frozenset({"staff", "duty_shift", "duty_assignment"}),
+    "incidents": frozenset({"incident", "incident_log_entry", "township"}),
+    # The resource lists hold the map's rows and follow the map's diffs.
+}
 
 
 @dataclass(frozen=True)
 class Services:
     overview: OverviewService
-    resources: ResourceService
     incidents: IncidentService
     roster: RosterService
 
@@ -42,12 +64,14 @@ class SessionInfo:
     database: str  # what the status bar names: a file path or host:port/db
     backend: str
     user: str
+    site: str = "center"
 
 
 class MainWindow(QMainWindow):
     """Composes the panels; refreshes them when the database changes."""
 
     all_loaded = Signal()
+    basemap_failed = Signal(str)
     connection_changed = Signal(bool)
 
     def __init__(
@@ -57,6 +81,8 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         session: SessionInfo,
         clock: Callable[[], datetime],
+        live: LiveUpdates,
+        tile_source: TileSource | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,15 +93,23 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._session = session
         self._clock = clock
-        self._last_seq: int | None = None
+        self._live = live
         self._connected: bool | None = None
-        self._polling = False
         self._announced_loaded = False
+        self._townships: tuple[TownshipDTO, ...] = ()
+        # Map updates run one at a time, in order: a full reload or a diff.
+        self._map_busy = False
+        self._map_reload = False
+        self._map_pending: list[ChangeRecord] = []
+        self.map_seq = 0  # the change_log sequence the map shows
+        self._dirty_panels: set[str] = set()
 
-        self.map_panel = MapPanel(self)
+        self._tile_source = tile_source
+        self.map_panel = MapPanel(self, tile_source=tile_source)
         self.roster_panel = RosterPanel(runner, services.roster, clock, self)
         self.incident_panel = IncidentPanel(runner, services.incidents, self)
-        self.resource_panel = ResourcePanel(runner, services.resources, self._today, self)
+        self.resource_panel = ResourcePanel(self)
+        self.details_panel = DetailsPanel(runner, services.overview, self._today, self)
         self._map_loaded = False
         self._docks: dict[str, QDockWidget] = {}
         self.setDockNestingEnabled(True)
@@ -88,21 +122,34 @@ class MainWindow(QMainWindow):
         for panel in self._data_panels():
             panel.loaded.connect(self._on_panel_loaded)
             panel.load_failed.connect(self._on_load_failed)
+        self.resource_panel.loaded.connect(self._on_panel_loaded)
+        self.details_panel.load_failed.connect(self._on_load_failed)
         self.map_panel.loaded.connect(self._on_map_loaded)
+        self.map_panel.feature_clicked.connect(self._on_map_feature_clicked)
+        self.map_panel.incident_requested.connect(self._on_map_incident_requested)
         self.resource_panel.selected.connect(self._on_resource_selected)
         self.incident_panel.selected.connect(self._on_incident_selected)
+        live.changes_arrived.connect(self._on_live_changes_arrived)
+        live.connection_changed.connect(self._on_live_connection_changed)
 
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._on_clock_timer_timeout)
         self._clock_timer.start(1000)
-        self._poll_timer = QTimer(self)
-        self._poll_timer.timeout.connect(self._poll_status)
-        self._poll_timer.start(POLL_INTERVAL_MS)
+        self._panel_timer = QTimer(self)
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.setInterval(PANEL_REFRESH_DELAY_MS)
+        self._panel_timer.timeout.connect(self._on_panel_timer_timeout)
         self._on_clock_timer_timeout()
 
     # -- construction -------------------------------------------------------
     def _data_panels(self) -> list[DataPanel]:
-        return [self.roster_panel, self.incident_panel, self.resource_panel]
+        return [self.roster_panel, self.incident_panel]
+
+    def _panels_by_key(self) -> dict[str, DataPanel]:
+        return {
+            "roster": self.roster_panel,
+            "incidents": self.incident_panel,
+        }
 
     def _build_docks(self) -> None:
         specs = [
@@ -125,6 +172,12 @@ class MainWindow(QMainWindow):
                 self.resource_panel,
                 Qt.DockWidgetArea.BottomDockWidgetArea,
             ),
+            (
+                "details",
+                self.tr("Details"),
+                self.details_panel,
+                Qt.DockWidgetArea.BottomDockWidgetArea,
+            ),
         ]
         for key, title, widget, area in specs:
             dock = QDockWidget(title, self)
@@ -142,6 +195,14 @@ class MainWindow(QMainWindow):
             self._docks["roster"], self._docks["incidents"], Qt.Orientation.Vertical
         )
         self.splitDockWidget(self._docks["map"], self._docks["resources"], Qt.Orientation.Vertical)
+        self.splitDockWidget(
+            self._docks["resources"], self._docks["details"], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self._docks["resources"], self._docks["details"]],
+            [800, 300],
+            Qt.Orientation.Horizontal,
+        )
         self.resizeDocks(
             [self._docks["map"], self._docks["roster"]], [1100, 700], Qt.Orientation.Horizontal
         )
@@ -184,6 +245,10 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        intake = QAction(self.tr("&New incident report…"), self)
+        intake.setShortcut("Ctrl+N")
+        intake.triggered.connect(lambda: self.open_intake())
+        file_menu.addAction(intake)
         refresh = QAction(self.tr("&Refresh"), self)
         refresh.setShortcut("F5")
         refresh.triggered.connect(self.refresh_all)
@@ -202,6 +267,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(reset)
 
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        basemap = QAction(self.tr("Offline basemap (MBTiles)…"), self)
+        basemap.triggered.connect(self._on_choose_basemap_triggered)
+        basemap.setEnabled(self._tile_source is not None)
+        settings_menu.addAction(basemap)
+        no_basemap = QAction(self.tr("No basemap"), self)
+        no_basemap.triggered.connect(lambda: self.load_basemap(None))
+        no_basemap.setEnabled(self._tile_source is not None)
+        settings_menu.addAction(no_basemap)
         language_menu = settings_menu.addMenu(self.tr("Language"))
         for code, name in (("zh_CN", "简体中文"), ("en", "English")):
             action = QAction(name, self)
@@ -209,6 +282,41 @@ class MainWindow(QMainWindow):
             action.setChecked(self._settings.value("ui/language", "zh_CN") == code)
             action.triggered.connect(lambda _=False, c=code: self._on_language_chosen(c))
             language_menu.addAction(action)
+
+    # -- basemap --------------------------------------------------------------
+    def _on_choose_basemap_triggered(self) -> None:
+        start = str(self._settings.value("map/tiles", "") or "")
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Choose an offline basemap"),
+            start,
+            self.tr("MBTiles map files (*.mbtiles);;All files (*)"),
+        )
+        if path:
+            self.load_basemap(Path(path), remember=True)
+
+    def load_basemap(self, path: Path | None, remember: bool = False) -> None:
+        """Open an MBTiles file off the GUI thread; a bad file leaves the map as it is."""
+        source = self._tile_source
+        if source is None:
+            return
+        if path is None:
+            source.set_tiles(None)
+            self._settings.setValue("map/tiles", "")
+            return
+
+        def opened(tiles: MBTiles) -> None:
+            source.set_tiles(tiles)
+            if remember:
+                self._settings.setValue("map/tiles", str(path))
+            self.statusBar().showMessage(self.tr("Basemap: %1").replace("%1", path.name), 5000)
+
+        def failed(exc: BaseException) -> None:
+            text = error_text(exc, path) if isinstance(exc, MBTilesError) else unexpected_text(exc)
+            self.basemap_failed.emit(text)
+            self.statusBar().showMessage(text, 15000)
+
+        self._runner.submit(lambda: MBTiles(path), on_done=opened, on_error=failed)
 
     # -- layout -------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -245,54 +353,116 @@ class MainWindow(QMainWindow):
         return self._clock().astimezone(LOCAL_TZ).date()
 
     def refresh_all(self) -> None:
-        """Reload every panel. The change sequence is read first, so a change that
-        lands while the panels load is seen by the next poll, never missed."""
+        """Reload every panel and the map.
+
+        The latest change sequence is read first; the live feed then delivers
+        everything after it, so a change that lands while the panels load is
+        applied afterwards, never missed.
+        """
         self._runner.submit(
             self._services.overview.status,
             on_done=self._on_refresh_status_read,
-            on_error=self._on_status_failed,
+            on_error=self._on_load_failed,
         )
 
     def _on_refresh_status_read(self, status: StatusDTO) -> None:
         self._apply_status(status)
+        if not self._live.running:
+            self._live.start(status.last_seq)
         for panel in self._data_panels():
             panel.refresh()
-        today = self._today()
-        self._runner.submit(
-            lambda: self._services.overview.map_data(today),
-            on_done=self._apply_map_data,
-            on_error=self._on_load_failed,
-        )
-
-    def _apply_map_data(self, data: MapData) -> None:
-        self.map_panel.set_data(data)
-
-    def _poll_status(self) -> None:
-        if self._polling:
-            return
-        self._polling = True
-        self._runner.submit(
-            self._services.overview.last_seq,
-            on_done=self._on_last_seq_polled,
-            on_error=self._on_status_failed,
-        )
-
-    def _on_last_seq_polled(self, last_seq: int) -> None:
-        self._polling = False
-        self._set_connected(True)
-        if self._last_seq is not None and last_seq != self._last_seq:
-            # Everything up to last_seq will be in the reload that starts now.
-            self._last_seq = last_seq
-            self.refresh_all()
+        self._queue_map(reload=True)
 
     def _apply_status(self, status: StatusDTO) -> None:
         self._set_connected(True)
         self.demo_badge.setVisible(status.has_demo)
-        self._last_seq = status.last_seq
 
-    def _on_status_failed(self, exc: BaseException) -> None:
-        self._polling = False
-        self._set_connected(False, exc)
+    # -- live changes ---------------------------------------------------------
+    def _on_live_changes_arrived(self, records: list[ChangeRecord]) -> None:
+        types = {r.entity_type for r in records}
+        for key, entities in PANEL_ENTITIES.items():
+            if types & entities:
+                self._dirty_panels.add(key)
+        self._dirty_panels.add("status")
+        self._panel_timer.start()
+        self._queue_map(records)
+
+    def _on_panel_timer_timeout(self) -> None:
+        dirty, self._dirty_panels = self._dirty_panels, set()
+        panels = self._panels_by_key()
+        for key in dirty:
+            if key in panels:
+                panels[key].refresh()
+        if "status" in dirty:
+            self._runner.submit(
+                self._services.overview.status,
+                on_done=self._apply_status,
+                on_error=self._on_load_failed,
+            )
+
+    def _on_live_connection_changed(self, ok: bool, exc: BaseException | None) -> None:
+        was_lost = self._connected is False
+        self._set_connected(ok, exc)
+        if ok and was_lost:
+            # The feed catches up by itself; reload what failed while we were away.
+            self.refresh_all()
+
+    # -- the map ----------------------------------------------------------------
+    def _queue_map(self, records: list[ChangeRecord] | None = None, reload: bool = False) -> None:
+        if reload:
+            self._map_reload = True
+            self._map_pending.clear()
+        elif records:
+            self._map_pending.extend(records)
+        self._pump_map()
+
+    def _pump_map(self) -> None:
+        if self._map_busy:
+            return
+        today = self._today()
+        overview = self._services.overview
+        if self._map_reload:
+            self._map_reload = False
+            self._map_busy = True
+            self._runner.submit(
+                lambda: (overview.last_seq(), prepare_map(overview.map_data(today))),
+                on_done=self._on_map_data_read,
+                on_error=self._on_map_read_failed,
+            )
+        elif self._map_pending:
+            records, self._map_pending = self._map_pending, []
+            self._map_busy = True
+            self._runner.submit(
+                lambda: overview.map_changes(records, today),
+                on_done=self._on_map_changes_read,
+                on_error=self._on_map_read_failed,
+            )
+
+    def _on_map_data_read(self, result: tuple[int, PreparedMap]) -> None:
+        seq, prepared = result
+        self._map_busy = False
+        self.map_seq = seq
+        self._townships = prepared.data.townships
+        self.map_panel.set_data(prepared)
+        self.resource_panel.show_data(prepared.data)
+        self._pump_map()
+
+    def _on_map_changes_read(self, changes: MapChanges | None) -> None:
+        self._map_busy = False
+        if changes is None:
+            self._map_reload = True
+        else:
+            if not changes.is_empty():
+                self.map_panel.apply_changes(changes)
+                self.resource_panel.apply_changes(changes)
+                self.details_panel.update_from(changes)
+            self.map_seq = max(self.map_seq, changes.up_to_seq)
+        self._pump_map()
+
+    def _on_map_read_failed(self, exc: BaseException) -> None:
+        self._map_busy = False
+        self._map_reload = True  # read everything again once the database is back
+        self._on_load_failed(exc)
 
     def _set_connected(self, ok: bool, exc: BaseException | None = None) -> None:
         if ok:
@@ -332,7 +502,8 @@ class MainWindow(QMainWindow):
     def _check_all_loaded(self) -> None:
         if self._announced_loaded:
             return
-        if self._map_loaded and all(p.has_loaded for p in self._data_panels()):
+        panels = [*self._data_panels(), self.resource_panel]
+        if self._map_loaded and all(p.has_loaded for p in panels):
             self._announced_loaded = True
             self.all_loaded.emit()
 
@@ -350,15 +521,53 @@ class MainWindow(QMainWindow):
     # -- selection ----------------------------------------------------------
     def _on_resource_selected(self, layer: str, entity_id: uuid.UUID) -> None:
         self.map_panel.highlight(layer, str(entity_id))
+        self.details_panel.show_feature(layer, entity_id)
 
     def _on_incident_selected(self, entity_id: uuid.UUID) -> None:
         self.map_panel.highlight("incidents", str(entity_id))
+        self.details_panel.show_feature("incidents", entity_id)
+
+    def _on_map_feature_clicked(self, layer: str, entity_id: str) -> None:
+        self.details_panel.show_feature(layer, uuid.UUID(entity_id))
+        self._docks["details"].show()
+        self._docks["details"].raise_()
+
+    def _on_map_incident_requested(self, lon: float, lat: float) -> None:
+        self.open_intake(lon, lat)
+
+    def open_intake(
+        self, lon: float | None = None, lat: float | None = None
+    ) -> IncidentIntakeDialog:
+        """The report form (接报登记), with the place filled in when picked on the map."""
+        session, incidents, clock = self._session, self._services.incidents, self._clock
+        dialog = IncidentIntakeDialog(
+            self._runner,
+            lambda draft: incidents.record(
+                draft, actor=session.user, site=session.site, now=clock()
+            ),
+            self._townships,
+            clock,
+            session.database,
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if lon is not None and lat is not None:
+            dialog.set_location(lon, lat)
+        dialog.recorded.connect(self._on_incident_recorded)
+        dialog.open()
+        return dialog
+
+    def _on_incident_recorded(self, incident_id: uuid.UUID) -> None:
+        self.statusBar().showMessage(self.tr("Incident report recorded."), 5000)
 
     # -- shutdown -----------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self._clock_timer.stop()
-        self._poll_timer.stop()
+        self._panel_timer.stop()
+        self._live.stop()
         self._runner.wait_idle(10000)
         self.map_panel.close_view()
+        if self._tile_source is not None:
+            self._tile_source.close()
         super().closeEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -82,17 +82,51 @@ def make_table(
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
-    view.horizontalHeader().setSortIndicatorShown(True)
+    header = view.horizontalHeader()
+    # Rows come sorted from the services; the proxy sorts only when a header is
+    # clicked (sorting tens of thousands of rows through Python data() is slow).
+    header.setSortIndicatorShown(True)
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(True)
-    model.modelReset.connect(lambda: _fit_columns(view))
+    # Size columns from a sample of rows (the vertical header sets how many).
+    view.verticalHeader().setResizeContentsPrecision(100)
+    header.setResizeContentsPrecision(100)
+    model.modelReset.connect(lambda: _fit_columns_once(view, model))
     return view, proxy
 
 
 MAX_COLUMN_WIDTH = 280
 
 
-def _fit_columns(view: QTableView) -> None:
-    """Size columns to their content (Qt samples at most 1000 rows), capped."""
+class _FitWhenShown(QObject):
+    """Fits a hidden table's columns the first time it is shown (a hidden view
+    measures every row, not a sample)."""
+
+    def __init__(self, view: QTableView, model: Any) -> None:
+        super().__init__(view)
+        self._view = view
+        self._model = model
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self._view.removeEventFilter(self)
+            self.deleteLater()
+            _fit_columns_once(self._view, self._model)
+        return False
+
+
+def _fit_columns_once(view: QTableView, model: Any) -> None:
+    """Size columns to their first content (sampling 100 rows), capped; the user's
+    widths are kept after that."""
+    if view.property("xcc_fitted") or model.rowCount() == 0:
+        return
+    if not view.isVisible():
+        if not view.property("xcc_fit_pending"):
+            view.setProperty("xcc_fit_pending", True)
+            _FitWhenShown(view, model)
+        return
+    view.setProperty("xcc_fitted", True)
     view.resizeColumnsToContents()
     header = view.horizontalHeader()
     for col in range(header.count()):

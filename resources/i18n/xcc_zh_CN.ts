@@ -2,6 +2,308 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>DetailsPanel</name>
+    <message>
+        <source>Click a feature on the map or a row in a list.</source>
+        <translation>点击地图上的要素或列表中的一行查看详情。</translation>
+    </message>
+    <message>
+        <source>This feature no longer exists.</source>
+        <translation>该要素已不存在。</translation>
+    </message>
+    <message>
+        <source>Hazard site</source>
+        <translation>风险隐患点</translation>
+    </message>
+    <message>
+        <source>Shelter</source>
+        <translation>避难场所</translation>
+    </message>
+    <message>
+        <source>Supply depot</source>
+        <translation>物资储备库</translation>
+    </message>
+    <message>
+        <source>Rescue team</source>
+        <translation>救援队伍</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>突发事件</translation>
+    </message>
+    <message>
+        <source> (drill)</source>
+        <translation>(演练)</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Risk level</source>
+        <translation>风险等级</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Responsible unit</source>
+        <translation>责任单位</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Monitoring</source>
+        <translation>监测状态</translation>
+    </message>
+    <message>
+        <source>Rectify by</source>
+        <translation>整改期限</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>坐标</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>已安置</translation>
+    </message>
+    <message>
+        <source>Facilities</source>
+        <translation>设施</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>管理人</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>物资品种</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>需关注</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <source>Volunteers</source>
+        <translation>志愿者</translation>
+    </message>
+    <message>
+        <source>Equipment</source>
+        <translation>装备</translation>
+    </message>
+    <message>
+        <source>Base</source>
+        <translation>驻地</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Casualties</source>
+        <translation>伤亡</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>情况描述</translation>
+    </message>
+    <message>
+        <source>Log entries</source>
+        <translation>记录数</translation>
+    </message>
+    <message>
+        <source>dead %1, injured %2, missing %3</source>
+        <translation>死亡 %1 人,受伤 %2 人,失踪 %3 人</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentIntakeDialog</name>
+    <message>
+        <source>Record an incident report</source>
+        <translation>接报登记</translation>
+    </message>
+    <message>
+        <source>What happened, where (short)</source>
+        <translation>简述:何地发生何事</translation>
+    </message>
+    <message>
+        <source>This is a drill</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>(not known)</source>
+        <translation>(未知)</translation>
+    </message>
+    <message>
+        <source>longitude, e.g. 116.94512</source>
+        <translation>经度,例如 116.94512</translation>
+    </message>
+    <message>
+        <source>latitude, e.g. 34.18530</source>
+        <translation>纬度,例如 34.18530</translation>
+    </message>
+    <message>
+        <source>Received at</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Reported by</source>
+        <translation>报告人</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>事件名称</translation>
+    </message>
+    <message>
+        <source>Category, type, severity</source>
+        <translation>类别、类型、等级</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Coordinates</source>
+        <translation>坐标</translation>
+    </message>
+    <message>
+        <source>dead</source>
+        <translation>死亡</translation>
+    </message>
+    <message>
+        <source>injured</source>
+        <translation>受伤</translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation>失踪</translation>
+    </message>
+    <message>
+        <source>Casualties</source>
+        <translation>伤亡</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>情况描述</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+Enter)</source>
+        <translation>保存(Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Not saved: please correct the fields marked in red.</source>
+        <translation>未保存:请更正红色标出的项目。</translation>
+    </message>
+    <message>
+        <source>Required.</source>
+        <translation>必填。</translation>
+    </message>
+    <message>
+        <source>Too long.</source>
+        <translation>内容过长。</translation>
+    </message>
+    <message>
+        <source>Choose one of the list.</source>
+        <translation>请从列表中选择。</translation>
+    </message>
+    <message>
+        <source>The time received cannot be later than now.</source>
+        <translation>接报时间不能晚于当前时间。</translation>
+    </message>
+    <message>
+        <source>Cannot be negative.</source>
+        <translation>不能为负数。</translation>
+    </message>
+    <message>
+        <source>Enter a number, e.g. 116.94512.</source>
+        <translation>请输入数字,例如 116.94512。</translation>
+    </message>
+    <message>
+        <source>Enter both longitude and latitude.</source>
+        <translation>经度和纬度都要填写。</translation>
+    </message>
+    <message>
+        <source>These are not valid coordinates.</source>
+        <translation>坐标无效。</translation>
+    </message>
+    <message>
+        <source>This place is outside Xiao County.</source>
+        <translation>该位置不在萧县境内。</translation>
+    </message>
+    <message>
+        <source>Longitude and latitude seem to be swapped.</source>
+        <translation>经纬度疑似颠倒。</translation>
+    </message>
+    <message>
+        <source>The time has no time zone.</source>
+        <translation>时间缺少时区。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存:%1</translation>
+    </message>
+</context>
+<context>
     <name>IncidentPanel</name>
     <message>
         <source>Filter incidents…</source>
@@ -274,6 +576,86 @@
         <source>Status change</source>
         <translation>状态变更</translation>
     </message>
+    <message>
+        <source>Flood</source>
+        <translation>洪涝</translation>
+    </message>
+    <message>
+        <source>Rainstorm</source>
+        <translation>暴雨</translation>
+    </message>
+    <message>
+        <source>Strong convection</source>
+        <translation>强对流</translation>
+    </message>
+    <message>
+        <source>Heat</source>
+        <translation>高温</translation>
+    </message>
+    <message>
+        <source>Frost</source>
+        <translation>低温冷冻</translation>
+    </message>
+    <message>
+        <source>Drought</source>
+        <translation>干旱</translation>
+    </message>
+    <message>
+        <source>Earthquake</source>
+        <translation>地震</translation>
+    </message>
+    <message>
+        <source>Geological disaster</source>
+        <translation>地质灾害</translation>
+    </message>
+    <message>
+        <source>Work safety accident</source>
+        <translation>生产安全事故</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>火灾</translation>
+    </message>
+    <message>
+        <source>Road traffic accident</source>
+        <translation>道路交通事故</translation>
+    </message>
+    <message>
+        <source>Hazardous chemicals accident</source>
+        <translation>危险化学品事故</translation>
+    </message>
+    <message>
+        <source>Gas accident</source>
+        <translation>燃气事故</translation>
+    </message>
+    <message>
+        <source>Special equipment accident</source>
+        <translation>特种设备事故</translation>
+    </message>
+    <message>
+        <source>Infectious disease</source>
+        <translation>传染病疫情</translation>
+    </message>
+    <message>
+        <source>Food poisoning</source>
+        <translation>食物中毒</translation>
+    </message>
+    <message>
+        <source>Other public health event</source>
+        <translation>其他公共卫生事件</translation>
+    </message>
+    <message>
+        <source>Mass gathering</source>
+        <translation>群体性事件</translation>
+    </message>
+    <message>
+        <source>Public security event</source>
+        <translation>治安事件</translation>
+    </message>
+    <message>
+        <source>Other social safety event</source>
+        <translation>其他社会安全事件</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -296,6 +678,10 @@
     <message>
         <source>Resources</source>
         <translation>应急资源</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
     </message>
     <message>
         <source>Database: %1 %2</source>
@@ -322,6 +708,10 @@
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
+        <source>&amp;New incident report…</source>
+        <translation>接报登记(&amp;N)…</translation>
+    </message>
+    <message>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
@@ -342,8 +732,28 @@
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
+        <source>Offline basemap (MBTiles)…</source>
+        <translation>离线底图(MBTiles)…</translation>
+    </message>
+    <message>
+        <source>No basemap</source>
+        <translation>不使用底图</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>语言</translation>
+    </message>
+    <message>
+        <source>Choose an offline basemap</source>
+        <translation>选择离线底图</translation>
+    </message>
+    <message>
+        <source>MBTiles map files (*.mbtiles);;All files (*)</source>
+        <translation>MBTiles 底图文件 (*.mbtiles);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Basemap: %1</source>
+        <translation>底图:%1</translation>
     </message>
     <message>
         <source>The language will change the next time the program starts.</source>
@@ -357,12 +767,108 @@
         <source>Connection lost, retrying…</source>
         <translation>连接中断,正在重试…</translation>
     </message>
+    <message>
+        <source>Incident report recorded.</source>
+        <translation>接报已登记。</translation>
+    </message>
 </context>
 <context>
     <name>MapPanel</name>
     <message>
         <source>Emergency map</source>
         <translation>应急一张图</translation>
+    </message>
+    <message>
+        <source>Search place or feature…</source>
+        <translation>搜索地点或要素…</translation>
+    </message>
+    <message>
+        <source>Whole county</source>
+        <translation>全县</translation>
+    </message>
+    <message>
+        <source>Record an incident here</source>
+        <translation>在此登记突发事件</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Hazard</source>
+        <translation>风险隐患点</translation>
+    </message>
+    <message>
+        <source>Shelter</source>
+        <translation>避难场所</translation>
+    </message>
+    <message>
+        <source>Supply depot</source>
+        <translation>物资储备库</translation>
+    </message>
+    <message>
+        <source>Rescue team</source>
+        <translation>救援队伍</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>突发事件</translation>
+    </message>
+    <message>
+        <source>missing coordinates</source>
+        <translation>缺少坐标</translation>
+    </message>
+    <message>
+        <source>coordinates not numbers</source>
+        <translation>坐标不是数字</translation>
+    </message>
+    <message>
+        <source>coordinates out of range</source>
+        <translation>坐标超出范围</translation>
+    </message>
+    <message>
+        <source>latitude and longitude look swapped</source>
+        <translation>经纬度疑似颠倒</translation>
+    </message>
+    <message>
+        <source>outside the county</source>
+        <translation>位于县界外</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>,</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n feature(s) not shown: %1</source>
+        <translation>
+            <numerusform>%n 个要素未显示:%1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n feature(s) shown outside the county</source>
+        <translation>
+            <numerusform>%n 个要素位于县界外(已显示)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>;</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>(无名称)</translation>
+    </message>
+    <message>
+        <source>%1 and %2 more</source>
+        <translation>%1 等 %2 个</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1:%2</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1(%2)</translation>
     </message>
 </context>
 <context>
@@ -598,6 +1104,33 @@
     <message>
         <source>The panels did not finish loading within %1 seconds.</source>
         <translation>各面板未能在 %1 秒内完成加载。</translation>
+    </message>
+</context>
+<context>
+    <name>TileSource</name>
+    <message>
+        <source>The map file %1 does not exist.</source>
+        <translation>底图文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>The map file %1 cannot be opened. Check the file&apos;s permissions, or close the program that is writing it.</source>
+        <translation>无法打开底图文件 %1。请检查文件权限,或关闭正在写入该文件的程序。</translation>
+    </message>
+    <message>
+        <source>%1 is not an MBTiles map file.</source>
+        <translation>%1 不是 MBTiles 底图文件。</translation>
+    </message>
+    <message>
+        <source>The map file %1 is damaged or incomplete. Copy it again from its source.</source>
+        <translation>底图文件 %1 已损坏或不完整,请从原始来源重新复制。</translation>
+    </message>
+    <message>
+        <source>The map file %1 contains no tiles.</source>
+        <translation>底图文件 %1 中没有地图瓦片。</translation>
+    </message>
+    <message>
+        <source>The map file %1 holds vector tiles or an image format that cannot be shown. Use a raster MBTiles file (PNG, JPEG or WebP).</source>
+        <translation>底图文件 %1 为矢量瓦片或无法显示的图片格式,请使用栅格 MBTiles 文件(PNG、JPEG 或 WebP)。</translation>
     </message>
 </context>
 </TS>

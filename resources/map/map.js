@@ -1,11 +1,21 @@
 /*
  * The emergency map page (应急一张图).
  *
- * Python sends data with window.xcc.setData(payload) (see app/ui/map/payload.py);
- * the page answers over QWebChannel: bridge.pageReady() once the map is built,
- * bridge.dataApplied(generation) once that data is drawn,
- * bridge.featureHighlighted(layer, id) after window.xcc.highlight(layer, id), and
- * bridge.featureClicked(layer, id) on clicks.
+ * Python drives the page (see app/ui/map/payload.py and view.py):
+ *   window.xcc.setData({generation, county, layers})     replace everything
+ *   window.xcc.applyChanges({generation, upsert, remove}) add/replace/remove features by id;
+ *                                                         never moves the user's view
+ *   window.xcc.highlight(layer, id, center)               ring one feature ('' clears)
+ *   window.xcc.panTo(lon, lat)                            centre a place (search)
+ *   window.xcc.fitCounty()                                show the whole county
+ *   window.xcc.setBasemap(info | null)                    offline raster tiles over tiles://
+ * and, for tests and diagnostics: xcc.map, xcc.county, xcc.layers (one group per
+ * layer), xcc.marker(layer, id), xcc.featureProperties(layer, id),
+ * xcc.newestIncident() and xcc.basemap().
+ * The page answers over QWebChannel (bridge.*): pageReady() once the map is
+ * built, dataApplied(generation) once setData/applyChanges has been painted,
+ * featureHighlighted(layer, id), featureClicked(layer, id) and
+ * contextMenuRequested(lon, lat) on a right click.
  *
  * Every string that comes with the data is shown as text (textContent and DOM
  * nodes), never parsed as HTML.
@@ -18,6 +28,9 @@
   const FIT_PADDING = [16, 16];
   const RING_GAP = 4; // px between a marker and its warning ring
   const PAINT_FALLBACK_MS = 250;
+  const PLACE_ZOOM = 12; // at least this close when search goes to a township
+  const FEATURE_ZOOM = 14; // ... or to a feature
+  const LEGEND_MIN_MAP_HEIGHT = 560; // px; below this the legend starts folded
 
   const FEATURE_KINDS = ['hazards', 'shelters', 'depots', 'teams', 'incidents'];
 
@@ -34,6 +47,18 @@
   const LEVEL_COLORS = { red: '#d7191c', orange: '#fd8d3c', yellow: '#f2c500', blue: '#2b83ba' };
   const SEVERITY_COLORS = { I: LEVEL_COLORS.red, II: LEVEL_COLORS.orange, III: LEVEL_COLORS.yellow, IV: LEVEL_COLORS.blue };
   const UNKNOWN_COLOR = '#888888';
+  const TYPE_SWATCH_COLOR = '#6b6b6b'; // hazard shapes in the legend: shape only, no risk colour
+
+  // One shape per hazard type; the colour says the risk level.
+  const HAZARD_SHAPES = {
+    chemical: 'hexagon', mine: 'cross', gas: 'circle', dust: 'pentagon',
+    waterlogging: 'drop', geological: 'triangle-down', crowded: 'ring',
+  };
+
+  const SHELTER_GREEN = '#1a9641';
+  const SHELTER_FULL = '#e66101';
+  const TEAM_COLORS = { standby: '#2c5aa0', deployed: '#7b3294', resting: '#8e9cc4' };
+  const HIGHLIGHT_COLOR = '#00a2c7';
 
   const LABELS = {
     risk: { red: '重大风险（红）', orange: '较大风险（橙）', yellow: '一般风险（黄）', blue: '低风险（蓝）' },
@@ -41,10 +66,12 @@
       chemical: '危险化学品企业', mine: '非煤矿山', gas: '燃气', dust: '粉尘涉爆',
       waterlogging: '易涝点', geological: '地质灾害隐患点', crowded: '人员密集场所',
     },
+    shelterType: { indoor: '室内', outdoor: '室外' },
     depotLevel: { county: '县级储备库', township: '乡镇储备点', agreement: '协议储备' },
     teamType: { fire: '消防救援', volunteer: '社会救援力量', professional: '专业救援队', township: '乡镇应急队' },
     teamStatus: { standby: '待命', deployed: '出动', resting: '休整' },
     severity: { I: 'Ⅰ级（特别重大）', II: 'Ⅱ级（重大）', III: 'Ⅲ级（较大）', IV: 'Ⅳ级（一般）' },
+    category: { natural: '自然灾害', accident: '事故灾难', public_health: '公共卫生事件', social_safety: '社会安全事件' },
     incidentStatus: {
       received: '接报', verified: '核实', reported: '上报', responding: '响应', handling: '处置', closed: '结束',
     },
@@ -54,25 +81,41 @@
 
   function hazardStyle(p) {
     return {
-      shape: 'circle', radius: 6, color: '#ffffff', weight: 1,
-      fillColor: LEVEL_COLORS[p.risk] || UNKNOWN_COLOR, fillOpacity: 0.95,
+      shape: HAZARD_SHAPES[p.hazard_type] || 'circle', radius: 7, color: '#ffffff', weight: 1,
+      fillColor: LEVEL_COLORS[p.risk_level] || UNKNOWN_COLOR, fillOpacity: 0.95,
     };
   }
 
+  function shelterLoad(p) {
+    const capacity = Number(p.capacity) || 0;
+    const occupancy = Number(p.occupancy) || 0;
+    return capacity > 0 ? Math.min(Math.max(occupancy / capacity, 0), 1) : 0;
+  }
+
+  function shelterIsFull(p) {
+    return Number(p.capacity) > 0 && Number(p.occupancy) >= Number(p.capacity);
+  }
+
   function shelterStyle(p) {
-    return p.open
-      ? { shape: 'square', radius: 6, color: '#ffffff', weight: 1, fillColor: '#1a9641', fillOpacity: 0.95 }
-      : { shape: 'square', radius: 6, color: '#1a9641', weight: 2, fillColor: '#c8c8c8', fillOpacity: 0.95 };
+    if (!p.is_open) {
+      return { shape: 'square', radius: 6, color: SHELTER_GREEN, weight: 2, fillColor: '#c8c8c8', fillOpacity: 0.95 };
+    }
+    if (shelterIsFull(p)) {
+      return { shape: 'square', radius: 6, color: '#ffffff', weight: 1, fillColor: SHELTER_FULL, fillOpacity: 0.95 };
+    }
+    // Light square, filled from the bottom as far as it is occupied.
+    return {
+      shape: 'square', radius: 6, color: SHELTER_GREEN, weight: 1.5, fillColor: '#d9f0d3', fillOpacity: 0.95,
+      level: shelterLoad(p), levelColor: SHELTER_GREEN,
+    };
   }
 
   function depotStyle(p) {
     return {
       shape: 'diamond', radius: 7, color: '#ffffff', weight: 1, fillColor: '#8c510a', fillOpacity: 0.95,
-      ring: p.attention > 0 ? '#e31a1c' : null,
+      ring: p.attention_count > 0 ? '#e31a1c' : null,
     };
   }
-
-  const TEAM_COLORS = { standby: '#2c5aa0', deployed: '#7b3294', resting: '#8e9cc4' };
 
   function teamStyle(p) {
     return {
@@ -81,11 +124,12 @@
     };
   }
 
-  function incidentStyle(p) {
+  function incidentStyle(p, newest) {
     const fillColor = SEVERITY_COLORS[p.severity] || UNKNOWN_COLOR;
-    return p.drill
-      ? { shape: 'star', radius: 9, color: '#444444', weight: 1.5, dashArray: '3,2', fillColor, fillOpacity: 0.4 }
-      : { shape: 'star', radius: 9, color: '#222222', weight: 1.5, fillColor, fillOpacity: 1 };
+    const radius = newest ? 13 : 9;
+    return p.is_drill
+      ? { shape: 'star', radius, color: '#444444', weight: 1.5, dashArray: '3,2', fillColor, fillOpacity: 0.4 }
+      : { shape: 'star', radius, color: '#222222', weight: 1.5, fillColor, fillOpacity: 1 };
   }
 
   const STYLES = {
@@ -107,6 +151,34 @@
       case 'triangle':
         polygon(ctx, [[x, y - r], [x + r * 0.95, y + r * 0.75], [x - r * 0.95, y + r * 0.75]]);
         return;
+      case 'triangle-down':
+        polygon(ctx, [[x, y + r], [x + r * 0.95, y - r * 0.75], [x - r * 0.95, y - r * 0.75]]);
+        return;
+      case 'hexagon':
+        polygon(ctx, regular(x, y, r, 6));
+        return;
+      case 'pentagon':
+        polygon(ctx, regular(x, y, r, 5));
+        return;
+      case 'cross': {
+        const w = r * 0.38;
+        polygon(ctx, [
+          [x - w, y - r], [x + w, y - r], [x + w, y - w], [x + r, y - w], [x + r, y + w], [x + w, y + w],
+          [x + w, y + r], [x - w, y + r], [x - w, y + w], [x - r, y + w], [x - r, y - w], [x - w, y - w],
+        ]);
+        return;
+      }
+      case 'drop':
+        ctx.moveTo(x, y - r * 1.15);
+        ctx.bezierCurveTo(x + r * 0.95, y - r * 0.1, x + r * 0.8, y + r, x, y + r);
+        ctx.bezierCurveTo(x - r * 0.8, y + r, x - r * 0.95, y - r * 0.1, x, y - r * 1.15);
+        ctx.closePath();
+        return;
+      case 'ring': // filled with the even-odd rule: the inner circle is a hole
+        ctx.arc(x, y, r, 0, Math.PI * 2, false);
+        ctx.moveTo(x + r * 0.45, y);
+        ctx.arc(x, y, r * 0.45, 0, Math.PI * 2, true);
+        return;
       case 'star': {
         const points = [];
         for (let i = 0; i < 10; i++) {
@@ -122,6 +194,15 @@
     }
   }
 
+  function regular(x, y, r, sides) {
+    const points = [];
+    for (let i = 0; i < sides; i++) {
+      const angle = -Math.PI / 2 + (i * 2 * Math.PI) / sides;
+      points.push([x + r * Math.cos(angle), y + r * Math.sin(angle)]);
+    }
+    return points;
+  }
+
   function polygon(ctx, points) {
     ctx.moveTo(points[0][0], points[0][1]);
     for (let i = 1; i < points.length; i++) {
@@ -135,7 +216,15 @@
     traceShape(ctx, style.shape, x, y, r);
     ctx.globalAlpha = style.fillOpacity;
     ctx.fillStyle = style.fillColor;
-    ctx.fill();
+    ctx.fill('evenodd');
+    if (style.level > 0) {
+      // The occupied part, from the bottom up, clipped to the shape.
+      ctx.save();
+      ctx.clip('evenodd');
+      ctx.fillStyle = style.levelColor;
+      ctx.fillRect(x - r, y + r - 2 * r * style.level, 2 * r, 2 * r * style.level);
+      ctx.restore();
+    }
     if (style.weight) {
       ctx.setLineDash(style.dashArray ? String(style.dashArray).split(',').map(Number) : []);
       ctx.globalAlpha = 1;
@@ -160,7 +249,7 @@
   // A circle marker drawn as another shape. Draws on Leaflet 1.9's canvas
   // renderer (_ctx, _drawing are its internals; the version is pinned).
   const ShapeMarker = L.CircleMarker.extend({
-    options: { shape: 'circle', ring: null },
+    options: { shape: 'circle', ring: null, level: 0, levelColor: null },
 
     _updatePath: function () {
       const renderer = this._renderer;
@@ -175,11 +264,12 @@
       drawShape(renderer._ctx, this._point.x, this._point.y, radius, this.options);
     },
 
-    // Make the canvas repaint the ring too, not only the marker.
+    // Make the canvas repaint the ring and the drop's tip too, not only the circle.
     _updateBounds: function () {
       L.CircleMarker.prototype._updateBounds.call(this);
-      if (this.options.ring && this._pxBounds) {
-        const pad = L.point(RING_GAP + 2, RING_GAP + 2);
+      if (this._pxBounds) {
+        const extra = (this.options.ring ? RING_GAP + 2 : 0) + Math.ceil(this._radius * 0.2);
+        const pad = L.point(extra, extra);
         this._pxBounds = L.bounds(this._pxBounds.min.subtract(pad), this._pxBounds.max.add(pad));
       }
     },
@@ -205,11 +295,40 @@
     return Object.prototype.hasOwnProperty.call(table, code) ? table[code] : String(code);
   }
 
-  function tooltipContent(layer) {
-    const p = layer.feature.properties;
-    const node = element('span', null, p.name);
-    if (p.drill) {
-      node.appendChild(element('span', 'map-tooltip-drill', '（演练）'));
+  function shelterSummary(p) {
+    if (!p.is_open) {
+      return '关闭　容纳 ' + p.capacity + ' 人';
+    }
+    return (shelterIsFull(p) ? '已满' : '开放') + '　已安置 ' + p.occupancy + ' / ' + p.capacity + ' 人';
+  }
+
+  // A short second line in the tooltip, where one helps.
+  function tooltipLine(kind, p) {
+    switch (kind) {
+      case 'shelters':
+        return shelterSummary(p);
+      case 'depots':
+        return p.attention_count > 0 ? '物资需关注 ' + p.attention_count + ' 项' : '';
+      case 'incidents':
+        return label(LABELS.severity, p.severity) + (p.received_local ? '　' + p.received_local : '');
+      default:
+        return '';
+    }
+  }
+
+  function tooltipContent(kind, layer) {
+    const p = (layer.feature && layer.feature.properties) || {};
+    const node = element('div', null);
+    const title = node.appendChild(element('div', 'map-tooltip-title', p.name));
+    if (p.is_drill) {
+      title.appendChild(element('span', 'map-tooltip-drill', '（演练）'));
+    }
+    if (layer === newest) {
+      title.appendChild(element('span', 'map-tooltip-newest', '最新'));
+    }
+    const line = tooltipLine(kind, p);
+    if (line) {
+      node.appendChild(element('div', 'map-tooltip-line', line));
     }
     return node;
   }
@@ -217,17 +336,18 @@
   function popupLines(kind, p) {
     switch (kind) {
       case 'hazards':
-        return [label(LABELS.hazardType, p.type), '风险等级：' + label(LABELS.risk, p.risk)];
+        return [label(LABELS.hazardType, p.hazard_type), '风险等级：' + label(LABELS.risk, p.risk_level)];
       case 'shelters':
-        return [(p.open ? '开放' : '关闭') + '　已安置 ' + p.occupancy + ' / 容纳 ' + p.capacity + ' 人'];
+        return [label(LABELS.shelterType, p.shelter_type) + '避难场所', shelterSummary(p)];
       case 'depots':
-        return [label(LABELS.depotLevel, p.level), '物资 ' + p.items + ' 种' + (p.attention > 0 ? '，需关注 ' + p.attention + ' 项' : '')];
+        return [label(LABELS.depotLevel, p.level), '物资 ' + p.item_count + ' 种' + (p.attention_count > 0 ? '，需关注 ' + p.attention_count + ' 项' : '')];
       case 'teams':
-        return [label(LABELS.teamType, p.type) + '　' + p.members + ' 人', '状态：' + label(LABELS.teamStatus, p.status)];
+        return [label(LABELS.teamType, p.team_type) + '　' + p.members + ' 人', '状态：' + label(LABELS.teamStatus, p.status)];
       case 'incidents':
         return [
-          (p.drill ? '【演练】' : '') + label(LABELS.severity, p.severity),
+          (p.is_drill ? '【演练】' : '') + label(LABELS.category, p.category) + '　' + label(LABELS.severity, p.severity),
           '状态：' + label(LABELS.incidentStatus, p.status),
+          p.received_local ? '接报：' + p.received_local : '',
         ];
       default:
         return [];
@@ -235,7 +355,7 @@
   }
 
   function popupContent(kind, layer) {
-    const p = layer.feature.properties;
+    const p = (layer.feature && layer.feature.properties) || {};
     const node = element('div', 'map-popup');
     node.appendChild(element('div', 'map-popup-title', p.name));
     const lines = popupLines(kind, p);
@@ -243,7 +363,9 @@
       lines.push('乡镇：' + p.township);
     }
     for (const line of lines) {
-      node.appendChild(element('div', 'map-popup-line', line));
+      if (line) {
+        node.appendChild(element('div', 'map-popup-line', line));
+      }
     }
     return node;
   }
@@ -259,38 +381,64 @@
     attributionControl: false,
   }).setView(INITIAL_CENTER, INITIAL_ZOOM);
 
+  // Tiles (tilePane, 200) < county (350) < township labels (380) < pulse (390)
+  // < markers (overlayPane, 400) < highlight ring (450).
   map.createPane('boundary').style.zIndex = 350;
   map.createPane('township-labels').style.zIndex = 380;
-  map.createPane('highlight').style.zIndex = 450; // above the markers (400)
+  map.createPane('pulse').style.zIndex = 390;
+  map.createPane('highlight').style.zIndex = 450;
+
+  function countyStyle(overTiles) {
+    return {
+      color: '#34495e', weight: 3, opacity: 0.9, fillColor: '#ffffff', fillOpacity: overTiles ? 0.08 : 0.45,
+    };
+  }
 
   const county = L.geoJSON(null, {
     pane: 'boundary',
     renderer: L.canvas({ pane: 'boundary' }),
     interactive: false,
-    style: { color: '#34495e', weight: 3, opacity: 0.9, fillColor: '#ffffff', fillOpacity: 0.45 },
+    style: countyStyle(false),
   }).addTo(map);
 
   const groups = { townships: L.layerGroup().addTo(map) };
   const index = {}; // kind -> Map(id -> marker)
   for (const kind of FEATURE_KINDS) {
-    groups[kind] = L.featureGroup().addTo(map);
-    groups[kind].on('click', (event) => onFeatureClick(kind, event));
+    const group = L.featureGroup().addTo(map);
+    // One tooltip and one popup per layer (not per marker): cheaper with 10,000 markers.
+    group.bindTooltip((layer) => tooltipContent(kind, layer), { direction: 'top', offset: [0, -8] });
+    group.bindPopup((layer) => popupContent(kind, layer), { minWidth: 140 });
+    group.on('click', (event) => onFeatureClick(kind, event));
+    groups[kind] = group;
     index[kind] = new Map();
   }
 
   const highlightRing = L.circleMarker([0, 0], {
     pane: 'highlight',
     renderer: L.canvas({ pane: 'highlight' }),
-    radius: 15,
-    color: '#00a2c7',
+    radius: 17,
+    color: HIGHLIGHT_COLOR,
     weight: 3,
     fill: false,
     interactive: false,
   });
 
+  // The newest incident: a CSS-animated ring under its (larger) star.
+  const pulseBody = element('div', 'incident-pulse-body'); // its colour is the rings' colour
+  pulseBody.appendChild(element('div', 'incident-pulse-steady'));
+  pulseBody.appendChild(element('div', 'incident-pulse-ring'));
+  const pulse = L.marker([0, 0], {
+    icon: L.divIcon({ className: 'incident-pulse', iconSize: [48, 48], html: pulseBody }),
+    pane: 'pulse',
+    interactive: false,
+    keyboard: false,
+  });
+
   let bridge = null;
   let fitted = false;
   let highlighted = null; // { kind, id } asked for by Python
+  let newest = null; // the marker of the newest incident
+  let basemap = null;
 
   function onFeatureClick(kind, event) {
     const feature = event.propagatedFrom && event.propagatedFrom.feature;
@@ -305,7 +453,9 @@
       return null;
     }
     const [lon, lat] = geometry.coordinates;
-    return Number.isFinite(lon) && Number.isFinite(lat) ? L.latLng(lat, lon) : null;
+    return Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180
+      ? L.latLng(lat, lon)
+      : null;
   }
 
   function featuresOf(collection) {
@@ -344,9 +494,54 @@
     }
   }
 
+  // ---- features by id ----
+
+  function addFeature(kind, feature, latlng) {
+    const marker = new ShapeMarker(latlng, STYLES[kind](feature.properties, false));
+    marker.feature = feature;
+    groups[kind].addLayer(marker);
+    index[kind].set(String(feature.id), marker);
+  }
+
+  // Replace a feature in place: an open tooltip or popup stays open, with the new text.
+  function updateFeature(kind, marker, feature, latlng) {
+    marker.feature = feature;
+    marker.setLatLng(latlng);
+    marker.setStyle(STYLES[kind](feature.properties, marker === newest));
+    for (const overlay of [groups[kind].getTooltip(), groups[kind].getPopup()]) {
+      if (overlay && overlay._source === marker && overlay.isOpen()) {
+        overlay.setLatLng(latlng);
+        overlay.update();
+      }
+    }
+  }
+
+  function removeFeature(kind, id) {
+    const marker = index[kind].get(id);
+    if (marker) {
+      groups[kind].removeLayer(marker);
+      index[kind].delete(id);
+    }
+  }
+
+  function upsertFeature(kind, feature) {
+    const id = String(feature.id);
+    const latlng = pointOf(feature);
+    if (!latlng || !feature.properties) {
+      console.warn('skipped a ' + kind + ' feature without a valid point');
+      removeFeature(kind, id);
+      return;
+    }
+    const marker = index[kind].get(id);
+    if (marker) {
+      updateFeature(kind, marker, feature, latlng);
+    } else {
+      addFeature(kind, feature, latlng);
+    }
+  }
+
   function setFeatures(kind, collection) {
-    const group = groups[kind];
-    group.clearLayers();
+    groups[kind].clearLayers();
     index[kind].clear();
     for (const feature of featuresOf(collection)) {
       const latlng = pointOf(feature);
@@ -354,13 +549,44 @@
         console.warn('skipped a ' + kind + ' feature without a valid point');
         continue;
       }
-      const style = STYLES[kind](feature.properties);
-      const marker = style.shape === 'circle' && !style.ring ? L.circleMarker(latlng, style) : new ShapeMarker(latlng, style);
-      marker.feature = feature;
-      marker.bindTooltip(tooltipContent, { direction: 'top', offset: [0, -style.radius] });
-      marker.bindPopup((layer) => popupContent(kind, layer), { minWidth: 120 });
-      group.addLayer(marker);
-      index[kind].set(String(feature.id), marker);
+      const id = String(feature.id);
+      if (index[kind].has(id)) {
+        updateFeature(kind, index[kind].get(id), feature, latlng); // duplicate id: the last wins
+      } else {
+        addFeature(kind, feature, latlng);
+      }
+    }
+  }
+
+  // The newest incident by received_ts is drawn larger, over a pulsing ring.
+  function updateNewest() {
+    let best = null;
+    let bestTs = -Infinity;
+    for (const marker of index.incidents.values()) {
+      const ts = Number(marker.feature.properties.received_ts);
+      if (Number.isFinite(ts) && ts > bestTs) {
+        best = marker;
+        bestTs = ts;
+      }
+    }
+    const previous = newest;
+    newest = best;
+    if (previous && previous !== best && index.incidents.get(String(previous.feature.id)) === previous) {
+      previous.setStyle(incidentStyle(previous.feature.properties, false));
+    }
+    const group = groups.incidents;
+    if (!best) {
+      group.removeLayer(pulse);
+      return;
+    }
+    const p = best.feature.properties;
+    best.setStyle(incidentStyle(p, true));
+    best.bringToFront(); // drawn over its neighbours
+    pulse.setLatLng(best.getLatLng());
+    pulseBody.style.color = SEVERITY_COLORS[p.severity] || UNKNOWN_COLOR;
+    pulseBody.classList.toggle('incident-pulse-drill', Boolean(p.is_drill));
+    if (!group.hasLayer(pulse)) {
+      group.addLayer(pulse);
     }
   }
 
@@ -379,22 +605,25 @@
     return all;
   }
 
-  // Fit to the county once, on the first data; later data keeps the user's view.
-  function fitOnce() {
-    if (fitted) {
-      return;
-    }
+  function fitCounty() {
     const bounds = dataBounds();
     if (!bounds.isValid()) {
-      return;
+      return false;
     }
-    fitted = true;
     const fit = () => map.fitBounds(bounds, { padding: FIT_PADDING, animate: false });
     const size = map.getSize();
     if (size.x > 0 && size.y > 0) {
       fit();
     } else {
       map.once('resize', fit);
+    }
+    return true;
+  }
+
+  // Fit to the county once, on the first data; later data keeps the user's view.
+  function fitOnce() {
+    if (!fitted) {
+      fitted = fitCounty();
     }
   }
 
@@ -412,8 +641,18 @@
     setTimeout(once, document.visibilityState === 'hidden' ? 0 : PAINT_FALLBACK_MS);
   }
 
-  // Ring the highlighted feature; with bringIntoView, also pan to it and name it.
-  function showHighlight(bringIntoView) {
+  function openTooltipOf(kind, marker) {
+    const group = groups[kind];
+    const tooltip = group.getTooltip();
+    if (tooltip) {
+      tooltip._source = marker; // as Leaflet's own hover handler does for group tooltips
+      group.openTooltip(marker.getLatLng());
+    }
+  }
+
+  // Ring the highlighted feature. bringIntoView: pan to it and name it;
+  // center: centre it and zoom in (search).
+  function showHighlight(bringIntoView, center) {
     const marker = highlighted && Object.hasOwn(index, highlighted.kind)
       ? index[highlighted.kind].get(highlighted.id)
       : undefined;
@@ -424,16 +663,30 @@
     }
     const latlng = marker.getLatLng();
     highlightRing.setLatLng(latlng).addTo(map);
-    if (bringIntoView) {
+    if (center) {
+      map.setView(latlng, Math.max(map.getZoom(), FEATURE_ZOOM), { animate: false });
+    } else if (bringIntoView) {
       map.panInside(latlng, { padding: [60, 60] });
-      marker.openTooltip();
+    }
+    if (bringIntoView || center) {
+      openTooltipOf(highlighted.kind, marker);
     }
     report('featureHighlighted', highlighted.kind, highlighted.id);
   }
 
-  function highlight(kind, id) {
+  function highlight(kind, id, center) {
     highlighted = kind && id ? { kind: String(kind), id: String(id) } : null;
-    showHighlight(true);
+    showHighlight(true, Boolean(center));
+  }
+
+  function panTo(lon, lat) {
+    if (Number.isFinite(lon) && Number.isFinite(lat)) {
+      map.setView([lat, lon], Math.max(map.getZoom(), PLACE_ZOOM), { animate: false });
+    }
+  }
+
+  function markerOf(kind, id) {
+    return Object.hasOwn(index, kind) ? index[kind].get(String(id)) || null : null;
   }
 
   function report(slot, ...args) {
@@ -444,16 +697,71 @@
 
   function setData(payload) {
     const layers = payload.layers || {};
+    newest = null;
     setCounty(payload.county);
     setTownships(layers.townships);
     for (const kind of FEATURE_KINDS) {
       setFeatures(kind, layers[kind]);
     }
+    updateNewest();
     fitOnce();
     if (highlighted) {
-      showHighlight(false);
+      showHighlight(false, false);
     }
     afterPaint(() => report('dataApplied', payload.generation));
+  }
+
+  // Add, replace and remove features by id. Other layers and the view stay as they are.
+  function applyChanges(diff) {
+    const remove = diff.remove || {};
+    const upsert = diff.upsert || {};
+    let incidentsChanged = false;
+    for (const kind of FEATURE_KINDS) {
+      const ids = Array.isArray(remove[kind]) ? remove[kind] : [];
+      for (const id of ids) {
+        removeFeature(kind, String(id));
+      }
+      const features = featuresOf(upsert[kind]);
+      for (const feature of features) {
+        upsertFeature(kind, feature);
+      }
+      if (kind === 'incidents' && (ids.length > 0 || features.length > 0)) {
+        incidentsChanged = true;
+      }
+    }
+    if (incidentsChanged) {
+      updateNewest();
+    }
+    if (highlighted) {
+      showHighlight(false, false);
+    }
+    afterPaint(() => report('dataApplied', diff.generation));
+  }
+
+  // ---- the offline basemap ----
+
+  function setBasemap(info) {
+    if (basemap) {
+      basemap.remove();
+      basemap = null;
+    }
+    const on = Boolean(info && info.url);
+    county.setStyle(countyStyle(on));
+    if (!on) {
+      return;
+    }
+    const number = (value, fallback) => (Number.isFinite(value) ? value : fallback);
+    const b = info.bounds; // [west, south, east, north] or null
+    basemap = L.tileLayer(info.url, {
+      // The URL carries the file's version, so tiles of a previous file are never reused.
+      minZoom: number(info.minZoom, map.getMinZoom()),
+      // Past the file's deepest level Leaflet enlarges its last tiles.
+      maxNativeZoom: number(info.maxZoom, map.getMaxZoom()),
+      maxZoom: map.getMaxZoom(),
+      bounds: Array.isArray(b) && b.length === 4 ? L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]) : undefined,
+      tms: false, // XYZ URLs; the handler flips rows to the file's TMS order
+      attribution: '', // the file's attribution is plain text: never hand it to Leaflet (innerHTML)
+    }).addTo(map); // the tile pane lies below every vector pane
   }
 
   // ---- controls ----
@@ -476,6 +784,15 @@
     canvas.style.height = size + 'px';
     const ctx = canvas.getContext('2d');
     ctx.scale(ratio, ratio);
+    if (style.line) {
+      ctx.beginPath();
+      ctx.moveTo(1, size / 2);
+      ctx.lineTo(size - 1, size / 2);
+      ctx.lineWidth = style.weight;
+      ctx.strokeStyle = style.color;
+      ctx.stroke();
+      return canvas;
+    }
     const radius = style.ring ? 4 : Math.min(style.radius, 7);
     // White outlines vanish on the white legend: outline in grey there.
     const outline = style.color === '#ffffff' ? '#666666' : style.color;
@@ -483,26 +800,75 @@
     return canvas;
   }
 
-  function legendRow(items) {
-    const row = element('div', 'map-legend-row');
-    for (const [style, text] of items) {
-      row.appendChild(swatch(style));
-      row.appendChild(element('span', null, text));
+  function pulseSwatch() {
+    const box = element('span', 'map-legend-pulse');
+    box.appendChild(element('span', 'map-legend-pulse-ring'));
+    return box;
+  }
+
+  function legendItem(symbol, text) {
+    const item = element('span', 'map-legend-item');
+    item.appendChild(symbol.nodeType ? symbol : swatch(symbol));
+    item.appendChild(element('span', null, text));
+    return item;
+  }
+
+  function legendSection(title, items) {
+    const section = element('div', 'map-legend-section');
+    section.appendChild(element('div', 'map-legend-heading', title));
+    const row = section.appendChild(element('div', 'map-legend-items'));
+    for (const [symbol, text] of items) {
+      row.appendChild(legendItem(symbol, text));
     }
-    return row;
+    return section;
   }
 
   function buildLegend() {
     const box = element('div', 'map-panel map-legend');
-    box.appendChild(element('div', 'map-legend-title', '图例'));
-    box.appendChild(legendRow([
-      [hazardStyle({ risk: 'red' }), '红'], [hazardStyle({ risk: 'orange' }), '橙'],
-      [hazardStyle({ risk: 'yellow' }), '黄'], [hazardStyle({ risk: 'blue' }), '蓝　风险隐患点'],
+    const header = box.appendChild(element('div', 'map-legend-title'));
+    header.appendChild(element('span', null, '图例'));
+    const toggle = header.appendChild(element('button', 'map-legend-toggle', '收起'));
+    toggle.type = 'button';
+    const body = box.appendChild(element('div', 'map-legend-body'));
+    const setCollapsed = (collapsed) => {
+      box.classList.toggle('collapsed', collapsed);
+      toggle.textContent = collapsed ? '展开' : '收起';
+    };
+    toggle.addEventListener('click', () => setCollapsed(!box.classList.contains('collapsed')));
+    // On a small map the legend would hide too much of it: start folded.
+    setCollapsed(map.getSize().y < LEGEND_MIN_MAP_HEIGHT);
+    const typeStyle = (type) => Object.assign(hazardStyle({ hazard_type: type }), { fillColor: TYPE_SWATCH_COLOR });
+    body.appendChild(legendSection('风险隐患点（颜色：风险等级）', [
+      [hazardStyle({ risk_level: 'red' }), '重大'], [hazardStyle({ risk_level: 'orange' }), '较大'],
+      [hazardStyle({ risk_level: 'yellow' }), '一般'], [hazardStyle({ risk_level: 'blue' }), '低'],
     ]));
-    box.appendChild(legendRow([[shelterStyle({ open: true }), '开放'], [shelterStyle({ open: false }), '关闭　避难场所']]));
-    box.appendChild(legendRow([[depotStyle({ attention: 0 }), '储备库'], [depotStyle({ attention: 1 }), '物资需关注']]));
-    box.appendChild(legendRow([[teamStyle({ status: 'standby' }), '待命'], [teamStyle({ status: 'deployed' }), '出动　救援队伍']]));
-    box.appendChild(legendRow([[incidentStyle({ severity: 'I' }), '突发事件'], [incidentStyle({ severity: 'I', drill: true }), '演练']]));
+    body.appendChild(legendSection('风险隐患点（形状：类型）', [
+      [typeStyle('chemical'), '危化品企业'], [typeStyle('mine'), '非煤矿山'], [typeStyle('gas'), '燃气'],
+      [typeStyle('dust'), '粉尘涉爆'], [typeStyle('waterlogging'), '易涝点'],
+      [typeStyle('geological'), '地质灾害'], [typeStyle('crowded'), '人员密集场所'],
+    ]));
+    body.appendChild(legendSection('避难场所', [
+      [shelterStyle({ is_open: true, capacity: 2, occupancy: 1 }), '开放（深色为已安置比例）'],
+      [shelterStyle({ is_open: true, capacity: 1, occupancy: 1 }), '已满'],
+      [shelterStyle({ is_open: false }), '关闭'],
+    ]));
+    body.appendChild(legendSection('物资储备库', [
+      [depotStyle({ attention_count: 0 }), '储备库（点）'], [depotStyle({ attention_count: 1 }), '红圈：物资短缺或过期'],
+    ]));
+    body.appendChild(legendSection('救援队伍', [
+      [teamStyle({ status: 'standby' }), '待命'], [teamStyle({ status: 'deployed' }), '出动'],
+      [teamStyle({ status: 'resting' }), '休整'],
+    ]));
+    body.appendChild(legendSection('突发事件（颜色：事件等级）', [
+      [incidentStyle({ severity: 'I' }), 'Ⅰ级'], [incidentStyle({ severity: 'II' }), 'Ⅱ级'],
+      [incidentStyle({ severity: 'III' }), 'Ⅲ级'], [incidentStyle({ severity: 'IV' }), 'Ⅳ级'],
+      [incidentStyle({ severity: 'III', is_drill: true }), '演练（虚线、半透明）'], [pulseSwatch(), '最新接报'],
+    ]));
+    body.appendChild(legendSection('其他', [
+      [{ line: true, color: '#34495e', weight: 3 }, '县界'],
+      [{ shape: 'circle', radius: 3, color: '#5d6d7e', weight: 1, fillColor: '#ffffff', fillOpacity: 1 }, '乡镇驻地'],
+      [{ shape: 'circle', radius: 6, color: HIGHLIGHT_COLOR, weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 }, '选中'],
+    ]));
     return box;
   }
 
@@ -542,7 +908,17 @@
     L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
     addCoordinates(); // bottom corners stack upwards: the legend goes above
     addLegend();
+    // A right click on a control is not a right click on the map.
+    for (const box of map.getContainer().querySelectorAll('.leaflet-control')) {
+      L.DomEvent.on(box, 'contextmenu', L.DomEvent.stop);
+    }
   }
+
+  // Right click: Python offers "record an incident here".
+  map.on('contextmenu', (event) => {
+    const { lng, lat } = event.latlng.wrap();
+    report('contextMenuRequested', lng, lat);
+  });
 
   // ---- the bridge to Python ----
 
@@ -558,6 +934,24 @@
   }
 
   addControls();
-  window.xcc = Object.freeze({ map, county, layers: groups, setData, highlight });
+  window.xcc = Object.freeze({
+    map,
+    county,
+    layers: groups,
+    setData,
+    applyChanges,
+    highlight,
+    panTo,
+    fitCounty,
+    setBasemap,
+    // For tests and diagnostics.
+    marker: markerOf,
+    featureProperties: (kind, id) => {
+      const found = markerOf(kind, id);
+      return found ? found.feature.properties : null;
+    },
+    newestIncident: () => (newest ? String(newest.feature.id) : null),
+    basemap: () => basemap,
+  });
   connectBridge();
 })();

@@ -134,3 +134,15 @@ def test_writes_outside_a_unit_of_work_are_refused(migrated_db: Database) -> Non
         with pytest.raises(UnitOfWorkRequired):
             s.flush()
         s.rollback()
+
+
+def test_bulk_insert_logs_every_row(migrated_db: Database) -> None:
+    rows = [{"code": f"b{i}", "name": f"镇{i}", "kind": "town"} for i in range(250)]
+    with UnitOfWork(migrated_db, actor="import", site="s") as uow:
+        uow.bulk_insert(Township, rows)
+        changes = uow.commit()
+    assert len(changes) == 250
+    with migrated_db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Township)) == 250
+        logged = set(s.scalars(select(ChangeLog.entity_id)))
+    assert logged == {row["id"] for row in rows}

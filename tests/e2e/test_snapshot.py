@@ -104,3 +104,24 @@ def test_unreachable_server(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "无法连接" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_snapshot_with_an_offline_basemap(tmp_path: Path) -> None:
+    from tests.data.test_mbtiles import county_metadata, county_tiles, write_mbtiles
+
+    tiles = tmp_path / "county.mbtiles"
+    write_mbtiles(tiles, county_tiles(), county_metadata())
+    out = tmp_path / "tiles.png"
+    result = _run(["snapshot", "--out", str(out), "--tiles", str(tiles)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    _assert_picture(out, (1920, 1080))
+
+
+def test_a_broken_basemap_still_gives_a_map(tmp_path: Path) -> None:
+    tiles = tmp_path / "broken.mbtiles"
+    tiles.write_text("not a map", encoding="utf-8")
+    out = tmp_path / "broken.png"
+    result = _run(["snapshot", "--out", str(out), "--tiles", str(tiles)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "broken.mbtiles" in result.stderr and "MBTiles" in result.stderr
+    _assert_picture(out, (1920, 1080))

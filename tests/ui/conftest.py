@@ -17,10 +17,11 @@ from sqlalchemy.engine import URL
 from app.data.engine import Database
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
-from app.services.resources import ResourceService
 from app.services.roster import RosterService
 from app.ui.i18n import install_translator
+from app.ui.live import LiveUpdates
 from app.ui.main_window import MainWindow, Services, SessionInfo
+from app.ui.map.tiles import TileSource
 from app.ui.tasks import TaskRunner
 
 
@@ -95,12 +96,18 @@ def make_window(
 ) -> MainWindow:
     services = Services(
         overview=OverviewService(db),
-        resources=ResourceService(db),
         incidents=IncidentService(db),
         roster=RosterService(db),
     )
-    session = SessionInfo(database=db.info.display, backend=db.backend, user=user)
-    return MainWindow(services, runner, settings, session, clock or (lambda: datetime.now(UTC)))
+    session = SessionInfo(database=db.info.display, backend=db.backend, user=user, site="seat-1")
+    live = LiveUpdates(db)
+    tiles = TileSource()
+    window = MainWindow(
+        services, runner, settings, session, clock or (lambda: datetime.now(UTC)), live, tiles
+    )
+    live.setParent(window)
+    tiles.setParent(window)
+    return window
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def _docks(w: MainWindow) -> dict[str, QDockWidget]:
 def test_window_speaks_chinese(window: MainWindow) -> None:
     assert window.windowTitle() == "萧县应急指挥中心"
     titles = {d.windowTitle() for d in _docks(window).values()}
-    assert titles == {"应急一张图", "值班值守", "突发事件", "应急资源"}
+    assert titles == {"应急一张图", "值班值守", "突发事件", "应急资源", "详情"}
     tabs = window.resource_panel.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
         "风险隐患点",

@@ -1,4 +1,7 @@
-"""The map panel: served over app://, draws the data, shows names as text, stays offline."""
+"""The map panel: served over app://, draws the data, shows names as text, stays offline.
+
+Shared helpers for the other map tests (``test_map_*.py``) live here too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from app.services.dto import (
     DepotDTO,
     HazardDTO,
     IncidentDTO,
+    MapChanges,
     MapData,
     ShelterDTO,
     TeamDTO,
@@ -41,60 +45,78 @@ pytestmark = pytest.mark.qt_log_ignore(
     "^GBM is not supported",
 )
 
-EVIL_NAME = '<img src=x onerror="window.__xss=1">'
+# Names that would run as script if they were ever parsed as HTML or as a template.
+EVIL_NAME = "<img src=x onerror=window.__xss=1>"
 SCRIPT_NAME = "避难所</script><script>window.__xss=2</script>"
+TEMPLATE_NAME = "${alert(1)}储备库"
+BACKTICK_NAME = "救援`队`${window.__xss=3}"
+TOWNSHIP_NAME = "<b>龙城镇</b>`${alert(2)}`"
+INCIDENT_NAME = "演练:内涝`${alert(3)}`</script><script>window.__xss=4</script>"
 TIMEOUT_MS = 15000
 JS_TIMEOUT_MS = 5000
+
+COUNTY_SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[116.6, 34.0], [117.1, 34.0], [117.1, 34.4], [116.6, 34.4], [116.6, 34.0]]],
+}
+T0 = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
 
 
 def _id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def _hazard(name: str, risk: str, lon: float, lat: float) -> HazardDTO:
+def hazard(name: str, risk: str, lon: Any, lat: Any, hazard_type: str = "chemical") -> HazardDTO:
     return HazardDTO(
-        _id(), name, "chemical", risk, "龙城镇", lon, lat, None, None, None, None, None, None,
+        _id(), name, hazard_type, risk, "龙城镇", lon, lat, None, None, None, None, None, None,
         True, 1,
     )  # fmt: skip
 
 
-def sample_data() -> MapData:
-    square = {
-        "type": "Polygon",
-        "coordinates": [
-            [[116.6, 34.0], [117.1, 34.0], [117.1, 34.4], [116.6, 34.4], [116.6, 34.0]]
-        ],
-    }
-    township = TownshipDTO(_id(), "001", "龙城镇", "town", 116.95, 34.18, True)
-    shelter = ShelterDTO(
-        _id(), SCRIPT_NAME, "indoor", 500, 120, True, "龙城镇", 116.9, 34.2, None, None, None,
+def shelter(name: str, lon: float, lat: float, occupancy: int = 120) -> ShelterDTO:
+    return ShelterDTO(
+        _id(), name, "indoor", 500, occupancy, True, "龙城镇", lon, lat, None, None, None,
         None, True, 1,
     )  # fmt: skip
+
+
+def incident(
+    title: str,
+    lon: float,
+    lat: float,
+    *,
+    minutes: int = 0,
+    drill: bool = False,
+    severity: str = "III",
+) -> IncidentDTO:
+    return IncidentDTO(
+        _id(), title, "natural", "flood", severity, "received", drill,
+        T0 + timedelta(minutes=minutes), "phone", None, None, lon, lat, None, 0, 0, 0, 0, True, 1,
+    )  # fmt: skip
+
+
+def sample_data() -> MapData:
+    township = TownshipDTO(_id(), "001", TOWNSHIP_NAME, "town", 116.95, 34.18, True)
     depot = DepotDTO(
-        _id(), "县级储备库", "county", None, 116.8, 34.1, None, None, None, 12, 2, True, 1
+        _id(), TEMPLATE_NAME, "county", None, 116.8, 34.1, None, None, None, 12, 2, True, 1
     )
     team = TeamDTO(
-        _id(), "消防救援大队", "fire", 40, 0, "standby", None, 116.7, 34.3, None, None, None,
+        _id(), BACKTICK_NAME, "fire", 40, 0, "standby", None, 116.7, 34.3, None, None, None,
         None, True, 1,
     )  # fmt: skip
-    incident = IncidentDTO(
-        _id(), "演练：城区内涝", "natural", "flood", "III", "received", True,
-        datetime(2025, 7, 1, 8, 0, tzinfo=UTC), "phone", None, None, 117.0, 34.05, None,
-        0, 0, 0, 0, True, 1,
-    )  # fmt: skip
-    unplaced = replace(_hazard("no coordinates", "red", 0.0, 0.0), lon=None, lat=None)
+    unplaced = replace(hazard("no coordinates", "red", 0.0, 0.0), lon=None, lat=None)
     return MapData(
-        county=square,
+        county=COUNTY_SQUARE,
         townships=(township,),
         hazards=(
-            _hazard(EVIL_NAME, "red", 116.75, 34.25),
-            _hazard("加油站", "blue", 117.05, 34.35),
+            hazard(EVIL_NAME, "red", 116.75, 34.25),
+            hazard("加油站", "blue", 117.05, 34.35, "gas"),
             unplaced,
         ),
-        shelters=(shelter,),
+        shelters=(shelter(SCRIPT_NAME, 116.9, 34.2),),
         depots=(depot,),
         teams=(team,),
-        incidents=(incident,),
+        incidents=(incident(INCIDENT_NAME, 117.0, 34.05, drill=True),),
     )
 
 
@@ -108,42 +130,70 @@ def run_js(qtbot: Any, panel: MapPanel, script: str) -> Any:
     return json.loads(results[0])
 
 
-COUNT_JS = """JSON.stringify(Object.fromEntries(
-    Object.entries(xcc.layers).map(([kind, group]) =>
-        [kind, group.getLayers().filter((layer) => layer.feature).length])
-    .concat([["county", xcc.county.getLayers().length]])))"""
-
-TEXT_JS = """(() => {
-    const find = (kind, name) =>
-        xcc.layers[kind].getLayers().find((l) => l.feature.properties.name === name);
-    const hazard = find("hazards", %(evil)s);
-    hazard.openTooltip();
-    const tooltip = hazard.getTooltip().getElement();
-    const result = {tooltip: tooltip.textContent};
-    result.tooltipImages = tooltip.querySelectorAll("img").length;
-    hazard.closeTooltip();
-    const shelter = find("shelters", %(script)s);
-    shelter.openPopup();
-    result.popup = shelter.getPopup().getElement().textContent;
-    shelter.closePopup();
-    result.xss = typeof window.__xss;
-    result.scripts = document.scripts.length;
-    return JSON.stringify(result);
-})()"""
-
-
-def _wait_ready(qtbot: Any, panel: MapPanel) -> None:
+def wait_ready(qtbot: Any, panel: MapPanel) -> None:
     if not panel.is_ready:
         with qtbot.waitSignal(panel.ready, timeout=TIMEOUT_MS):
             pass
 
 
-@pytest.fixture
-def panel(qtbot: Any) -> Iterator[MapPanel]:
+def load(qtbot: Any, panel: MapPanel, data: MapData) -> None:
+    wait_ready(qtbot, panel)
+    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT_MS):
+        panel.set_data(data)
+
+
+def apply(qtbot: Any, panel: MapPanel, changes: MapChanges) -> int:
+    """Apply a diff and wait until the page has drawn it."""
+    with qtbot.waitSignal(panel.changes_applied, timeout=TIMEOUT_MS) as blocker:
+        generation = panel.apply_changes(changes)
+    assert blocker.args == [generation]
+    return generation
+
+
+def make_panel(qtbot: Any, width: int = 800, height: int = 600) -> MapPanel:
     widget = MapPanel()
     qtbot.addWidget(widget, before_close_func=lambda w: w.close_view())
-    widget.resize(800, 600)
+    widget.resize(width, height)
     widget.show()
+    return widget
+
+
+COUNT_JS = """JSON.stringify(Object.fromEntries(
+    Object.entries(xcc.layers).map(([kind, group]) =>
+        [kind, group.getLayers().filter((layer) => layer.feature).length])
+    .concat([["county", xcc.county.getLayers().length]])))"""
+
+# Hover and click each feature the real way (events bubble to the layer's
+# tooltip and popup); return what the page shows as text.
+TEXTS_JS = """(() => {
+    const out = {};
+    for (const [kind, id] of %s) {
+        const marker = xcc.marker(kind, id);
+        const group = xcc.layers[kind];
+        marker.fire("mouseover", {latlng: marker.getLatLng()}, true);
+        const tooltip = group.getTooltip().getElement();
+        const entry = {tooltip: tooltip.textContent};
+        marker.fire("mouseout", {latlng: marker.getLatLng()}, true);
+        marker.fire("click", {latlng: marker.getLatLng()}, true);
+        entry.popup = group.getPopup().getElement().textContent;
+        xcc.map.closePopup();
+        out[kind] = entry;
+    }
+    out.townships = document.querySelector(".leaflet-township-labels-pane").textContent;
+    out.elements = document.querySelectorAll("img, b, iframe").length;
+    out.scripts = document.scripts.length;
+    out.xss = typeof window.__xss;
+    return JSON.stringify(out);
+})()"""
+
+
+def page_texts(qtbot: Any, panel: MapPanel, features: list[tuple[str, str]]) -> dict[str, Any]:
+    return run_js(qtbot, panel, TEXTS_JS % json.dumps(features))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def panel(qtbot: Any) -> Iterator[MapPanel]:
+    widget = make_panel(qtbot)
     yield widget
     widget.close_view()
 
@@ -152,9 +202,8 @@ def test_draws_data_and_keeps_names_as_text(
     qtbot: Any, panel: MapPanel, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="app.ui.map")
-    _wait_ready(qtbot, panel)
-    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT_MS):
-        panel.set_data(sample_data())
+    data = sample_data()
+    load(qtbot, panel, data)
 
     counts = run_js(qtbot, panel, COUNT_JS)
     assert counts == {
@@ -166,12 +215,27 @@ def test_draws_data_and_keeps_names_as_text(
         "teams": 1,
         "incidents": 1,
     }
-    texts = run_js(
-        qtbot, panel, TEXT_JS % {"evil": json.dumps(EVIL_NAME), "script": json.dumps(SCRIPT_NAME)}
+    texts = page_texts(
+        qtbot,
+        panel,
+        [
+            ("hazards", str(data.hazards[0].id)),
+            ("shelters", str(data.shelters[0].id)),
+            ("depots", str(data.depots[0].id)),
+            ("teams", str(data.teams[0].id)),
+            ("incidents", str(data.incidents[0].id)),
+        ],
     )
-    assert texts["tooltip"] == EVIL_NAME
-    assert texts["tooltipImages"] == 0
-    assert SCRIPT_NAME in texts["popup"]
+    assert texts["hazards"]["tooltip"] == EVIL_NAME
+    assert texts["hazards"]["popup"].startswith(EVIL_NAME)
+    assert texts["shelters"]["tooltip"].startswith(SCRIPT_NAME)
+    assert "已安置 120 / 500 人" in texts["shelters"]["tooltip"]
+    assert texts["depots"]["tooltip"].startswith(TEMPLATE_NAME)
+    assert "物资需关注 2 项" in texts["depots"]["tooltip"]
+    assert texts["teams"]["popup"].startswith(BACKTICK_NAME)
+    assert texts["incidents"]["tooltip"].startswith(INCIDENT_NAME + "（演练）")
+    assert texts["townships"] == TOWNSHIP_NAME
+    assert texts["elements"] == 0
     assert texts["xss"] == "undefined"
     assert texts["scripts"] == 3  # qwebchannel.js, leaflet.js, map.js
     assert panel.interceptor.blocked == []
@@ -193,9 +257,7 @@ def test_data_given_before_ready_is_drawn_on_ready(qtbot: Any, panel: MapPanel) 
 
 def test_click_reports_layer_and_id(qtbot: Any, panel: MapPanel) -> None:
     data = sample_data()
-    _wait_ready(qtbot, panel)
-    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT_MS):
-        panel.set_data(data)
+    load(qtbot, panel, data)
     script = """(() => {
         const team = xcc.layers.teams.getLayers()[0];
         team.fire("click", {latlng: team.getLatLng()}, true);
@@ -228,11 +290,22 @@ def test_highlight_marks_the_feature(qtbot: Any, panel: MapPanel) -> None:
     panel.set_data(data)
     qtbot.waitUntil(lambda: panel.highlighted == ("shelters", shelter_id), timeout=TIMEOUT_MS)
     shown = run_js(qtbot, panel, HIGHLIGHT_JS)
-    assert shown == {"ring": True, "tooltip": SCRIPT_NAME}
+    assert shown["ring"] is True
+    assert shown["tooltip"].startswith(SCRIPT_NAME)
 
     with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT_MS):
         panel.set_data(MapData(None, (), (), (), (), (), ()))
     qtbot.waitUntil(lambda: panel.highlighted is None, timeout=JS_TIMEOUT_MS)
+
+
+def test_page_refuses_dialogs(
+    qtbot: Any, panel: MapPanel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An alert() would block the GUI; the page refuses it and says so in the log."""
+    wait_ready(qtbot, panel)
+    assert run_js(qtbot, panel, 'alert("x"); JSON.stringify(confirm("y"))') is False
+    assert "called alert('x')" in caplog.text
+    assert "called confirm('y')" in caplog.text
 
 
 ESCAPES = [
@@ -247,7 +320,7 @@ ESCAPES = [
 
 
 def test_page_cannot_read_outside_the_map_folder(qtbot: Any, panel: MapPanel) -> None:
-    _wait_ready(qtbot, panel)
+    wait_ready(qtbot, panel)
     page = panel.page
     assert page is not None
     page.runJavaScript(PROBE_JS % json.dumps([*ESCAPES, "app://map/map.css"]))
@@ -268,7 +341,7 @@ def test_page_cannot_read_outside_the_map_folder(qtbot: Any, panel: MapPanel) ->
 def test_page_stays_on_the_map(
     qtbot: Any, panel: MapPanel, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _wait_ready(qtbot, panel)
+    wait_ready(qtbot, panel)
     page = panel.page
     assert page is not None
     page.runJavaScript('location.href = "https://example.com/";')
@@ -341,10 +414,11 @@ def test_interceptor_blocks_every_other_scheme(caplog: pytest.LogCaptureFixture)
 
 
 def test_payload_is_a_safe_script_literal() -> None:
-    data = MapData(None, (), (_hazard("a</script>\u2028b&c", "red", 116.8, 34.2),), (), (), (), ())
-    text = to_json(to_payload(data, generation=7))
+    name = "a</script>\u2028b&c`${alert(1)}`"
+    data = MapData(None, (), (hazard(name, "red", 116.8, 34.2),), (), (), (), ())
+    text = to_json(to_payload(data, generation=7).message)
     assert text.isascii()
     assert "</" not in text and "\u2028" not in text and "&" not in text
     parsed = json.loads(text)
     assert parsed["generation"] == 7
-    assert parsed["layers"]["hazards"]["features"][0]["properties"]["name"] == "a</script>\u2028b&c"
+    assert parsed["layers"]["hazards"]["features"][0]["properties"]["name"] == name

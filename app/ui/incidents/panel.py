@@ -38,7 +38,6 @@ class IncidentPanel(DataPanel):
         self._filter.setClearButtonEnabled(True)
         self.view, self._proxy = make_table(self.model, self)
         self.view.setObjectName("incidents_table")
-        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._filter.textChanged.connect(self._proxy.setFilterFixedString)
 
         self.timeline = QListWidget(self)

@@ -17,6 +17,7 @@ class MapBridge(QObject):
     data_applied = Signal(int)
     feature_highlighted = Signal(str, str)
     feature_clicked = Signal(str, str)
+    context_menu_requested = Signal(float, float)
 
     @Slot()
     def pageReady(self) -> None:
@@ -24,6 +25,7 @@ class MapBridge(QObject):
 
     @Slot(int)
     def dataApplied(self, generation: int) -> None:
+        """The page has painted ``setData`` or ``applyChanges`` of this generation."""
         self.data_applied.emit(generation)
 
     @Slot(str, str)
@@ -34,3 +36,8 @@ class MapBridge(QObject):
     @Slot(str, str)
     def featureClicked(self, layer: str, feature_id: str) -> None:
         self.feature_clicked.emit(layer, feature_id)
+
+    @Slot(float, float)
+    def contextMenuRequested(self, lon: float, lat: float) -> None:
+        """The user right-clicked the map at this point (WGS-84 degrees)."""
+        self.context_menu_requested.emit(lon, lat)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -59,10 +59,12 @@ class DtoTableModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._columns = list(columns)
         self._rows: list[T] = []
+        self._index: dict[Any, int] | None = None  # id -> row, built when needed
 
     def set_rows(self, rows: Sequence[T]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._index = None
         self.endResetModel()
 
     def rows(self) -> list[T]:
@@ -71,11 +73,41 @@ class DtoTableModel(QAbstractTableModel, Generic[T]):
     def row_at(self, row: int) -> T:
         return self._rows[row]
 
+    def _ids(self) -> dict[Any, int]:
+        if self._index is None:
+            self._index = {getattr(r, "id", None): i for i, r in enumerate(self._rows)}
+        return self._index
+
     def row_of_id(self, entity_id: uuid.UUID) -> int | None:
-        for i, r in enumerate(self._rows):
-            if getattr(r, "id", None) == entity_id:
-                return i
-        return None
+        return self._ids().get(entity_id)
+
+    def upsert(self, rows: Sequence[T]) -> None:
+        """Replace rows with the same id in place; append new ones (no reset, selection kept)."""
+        index = self._ids()
+        new: list[T] = []
+        last_col = len(self._columns) - 1
+        for row in rows:
+            at = index.get(getattr(row, "id", None))
+            if at is None:
+                new.append(row)
+                continue
+            self._rows[at] = row
+            self.dataChanged.emit(self.index(at, 0), self.index(at, last_col))
+        if new:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            self._rows.extend(new)
+            for offset, row in enumerate(new):
+                index[getattr(row, "id", None)] = start + offset
+            self.endInsertRows()
+
+    def remove_ids(self, ids: Iterable[Any]) -> None:
+        index = self._ids()
+        for at in sorted((index[i] for i in set(ids) if i in index), reverse=True):
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self._rows[at]
+            self.endRemoveRows()
+        self._index = None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)

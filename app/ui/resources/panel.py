@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QLineEdit, QTableView, QTabWidget, QVBoxLayout, QWidget
 
-from app.services.dto import DepotDTO, HazardDTO, ShelterDTO, TeamDTO
-from app.services.resources import ResourceService
+from app.services.dto import DepotDTO, HazardDTO, MapChanges, MapData, ShelterDTO, TeamDTO
 from app.ui import labels
 from app.ui.models.table import Column, DtoTableModel
-from app.ui.panel import RISK_COLORS, WARNING_BACKGROUND, DataPanel, make_table
-from app.ui.tasks import TaskRunner
+from app.ui.panel import RISK_COLORS, WARNING_BACKGROUND, make_table
 
 
-class ResourcePanel(DataPanel):
-    """Tabs of resource tables with a filter box. Selecting a row reports (layer, id)."""
+class ResourcePanel(QWidget):
+    """Tabs of resource tables with a filter box. Selecting a row reports (layer, id).
+
+    The rows are the map's rows: the window reads them once for both
+    (``show_data``) and keeps both current with the same diffs (``apply_changes``).
+    """
 
     selected = Signal(str, uuid.UUID)
+    loaded = Signal()
 
-    def __init__(
-        self,
-        runner: TaskRunner,
-        service: ResourceService,
-        today: Callable[[], date],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(runner, parent)
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("ResourcePanel")
-        self._service = service
-        self._today = today
+        self.has_loaded = False
         self.hazards = DtoTableModel(self._hazard_columns(), self)
         self.shelters = DtoTableModel(self._shelter_columns(), self)
         self.depots = DtoTableModel(self._depot_columns(), self)
@@ -67,13 +62,36 @@ class ResourcePanel(DataPanel):
         layout.addWidget(self._filter)
         layout.addWidget(self.tabs)
 
-    def refresh(self) -> None:
-        svc = self._service
-        today = self._today()
-        self._fetch(svc.hazards, self.hazards.set_rows)
-        self._fetch(svc.shelters, self.shelters.set_rows)
-        self._fetch(lambda: svc.depots(today), self.depots.set_rows)
-        self._fetch(svc.teams, self.teams.set_rows)
+    def show_data(self, data: MapData) -> None:
+        self.hazards.set_rows(data.hazards)
+        self.shelters.set_rows(data.shelters)
+        self.depots.set_rows(data.depots)
+        self.teams.set_rows(data.teams)
+        self.has_loaded = True
+        self.loaded.emit()
+
+    def apply_changes(self, changes: MapChanges) -> None:
+        """Update the rows that changed, in place: no reload, selection and scroll kept."""
+        models: dict[str, DtoTableModel[Any]] = {
+            "hazards": self.hazards,
+            "shelters": self.shelters,
+            "depots": self.depots,
+            "teams": self.teams,
+        }
+        for layer, rows in (
+            ("hazards", changes.hazards),
+            ("shelters", changes.shelters),
+            ("depots", changes.depots),
+            ("teams", changes.teams),
+        ):
+            if rows:
+                models[layer].upsert(rows)
+        removed: dict[str, list[uuid.UUID]] = {}
+        for layer, entity_id in changes.removed:
+            if layer in models:
+                removed.setdefault(layer, []).append(uuid.UUID(entity_id))
+        for layer, ids in removed.items():
+            models[layer].remove_ids(ids)
 
     def _on_filter_text_changed(self, text: str) -> None:
         for proxy in self._proxies:

@@ -100,7 +100,6 @@ class RosterPanel(DataPanel):
         self.model = DtoTableModel(self._shift_columns(), self)
         self.view, _proxy = make_table(self.model, self)
         self.view.setObjectName("shifts_table")
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.on_duty: ShiftDTO | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -1,0 +1,302 @@
+"""接报登记: the form a duty officer fills in while the phone is still at the ear.
+
+Keyboard first: the fields follow the order of a phone call (time, source,
+caller, what, where, how bad), Ctrl+Enter saves. A refused save shows the
+reason next to each field and keeps everything that was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.data.errors import classify
+from app.domain.enums import IncidentCategory, IncidentSource, Severity
+from app.domain.geo import distance_m
+from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft
+from app.services.dto import TownshipDTO
+from app.ui import labels
+from app.ui.messages import problem_text, unexpected_text
+from app.ui.tasks import TaskRunner
+
+RecordFn = Callable[[IncidentDraft], uuid.UUID]
+CHINA = QTimeZone(b"Asia/Shanghai")
+
+
+class IncidentIntakeDialog(QDialog):
+    recorded = Signal(uuid.UUID)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        record: RecordFn,
+        townships: Sequence[TownshipDTO],
+        now: Callable[[], datetime],
+        where: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("IncidentIntakeDialog")
+        self.setWindowTitle(self.tr("Record an incident report"))
+        self._runner = runner
+        self._record = record
+        self._townships = list(townships)
+        self._now = now
+        self._where = where
+        self._saving = False
+        self._errors: dict[str, QLabel] = {}
+
+        self.received_at = QDateTimeEdit(self)
+        self.received_at.setTimeZone(CHINA)
+        self.received_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.received_at.setCalendarPopup(True)
+        self.received_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(now().timestamp()), CHINA))
+        self.source = self._combo(
+            [(s.value, labels.incident_source(s.value)) for s in IncidentSource]
+        )
+        self.reporter = QLineEdit(self)
+        self.phone = QLineEdit(self)
+        self.title = QLineEdit(self)
+        self.title.setPlaceholderText(self.tr("What happened, where (short)"))
+        self.title.setMaxLength(200)
+        self.category = self._combo(
+            [(c.value, labels.incident_category(c.value)) for c in IncidentCategory]
+        )
+        self.incident_type = QComboBox(self)
+        self.severity = self._combo([(s.value, labels.severity(s.value)) for s in Severity])
+        self.severity.setCurrentIndex(self.severity.count() - 1)  # IV, the usual first guess
+        self.drill = QCheckBox(self.tr("This is a drill"), self)
+        self.township = QComboBox(self)
+        self.township.addItem(self.tr("(not known)"), None)
+        for t in self._townships:
+            self.township.addItem(t.name, str(t.id))
+        self.address = QLineEdit(self)
+        self.lon = QLineEdit(self)
+        self.lat = QLineEdit(self)
+        self.lon.setPlaceholderText(self.tr("longitude, e.g. 116.94512"))
+        self.lat.setPlaceholderText(self.tr("latitude, e.g. 34.18530"))
+        self.description = QPlainTextEdit(self)
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(70)
+        self.deaths, self.injuries, self.missing = (self._count() for _ in range(3))
+        self.banner = QLabel(self)
+        self.banner.setObjectName("intake_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
+        self.banner.hide()
+
+        self.category.currentIndexChanged.connect(self._on_category_changed)
+        self._on_category_changed()
+
+        form = QFormLayout()
+        self._add(form, self.tr("Received at"), self.received_at, "received_at")
+        self._add(form, self.tr("Source"), self.source, "source")
+        caller = QWidget(self)
+        row = QHBoxLayout(caller)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.reporter, 2)
+        row.addWidget(QLabel(self.tr("Phone"), self))
+        row.addWidget(self.phone, 2)
+        self._add(form, self.tr("Reported by"), caller, "reporter")
+        self._add(form, self.tr("Title"), self.title, "title")
+        kind = QWidget(self)
+        row = QHBoxLayout(kind)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.category)
+        row.addWidget(self.incident_type)
+        row.addWidget(self.severity)
+        self._add(form, self.tr("Category, type, severity"), kind, "incident_type")
+        form.addRow("", self.drill)
+        self._add(form, self.tr("Township"), self.township, "township")
+        self._add(form, self.tr("Address"), self.address, "address")
+        where = QWidget(self)
+        row = QHBoxLayout(where)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.lon)
+        row.addWidget(self.lat)
+        self._add(form, self.tr("Coordinates"), where, "location")
+        counts = QWidget(self)
+        row = QHBoxLayout(counts)
+        row.setContentsMargins(0, 0, 0, 0)
+        for text, box in (
+            (self.tr("dead"), self.deaths),
+            (self.tr("injured"), self.injuries),
+            (self.tr("missing"), self.missing),
+        ):
+            row.addWidget(QLabel(text, self))
+            row.addWidget(box)
+        self._add(form, self.tr("Casualties"), counts, "casualties")
+        self._add(form, self.tr("Description"), self.description, "description")
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save (Ctrl+Enter)"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self.save)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(640, self.sizeHint().height())
+        self.title.setFocus()
+
+    # -- building -----------------------------------------------------------
+    def _combo(self, items: list[tuple[str, str]]) -> QComboBox:
+        box = QComboBox(self)
+        for code, text in items:
+            box.addItem(text, code)
+        return box
+
+    def _count(self) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setRange(0, 1_000_000)
+        return box
+
+    def _add(self, form: QFormLayout, label: str, field: QWidget, key: str) -> None:
+        error = QLabel(self)
+        error.setObjectName(f"error_{key}")
+        error.setTextFormat(Qt.TextFormat.PlainText)
+        error.setStyleSheet("color: #b30000;")
+        error.hide()
+        self._errors[key] = error
+        box = QWidget(self)
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(1)
+        col.addWidget(field)
+        col.addWidget(error)
+        form.addRow(label, box)
+
+    def _on_category_changed(self) -> None:
+        category = IncidentCategory(self.category.currentData())
+        self.incident_type.clear()
+        for code in INCIDENT_TYPES[category]:
+            self.incident_type.addItem(labels.incident_type(code), code)
+
+    # -- filling from the map -----------------------------------------------
+    def set_location(self, lon: float, lat: float) -> None:
+        """Coordinates picked on the map; the nearest township is preselected."""
+        self.lon.setText(f"{lon:.6f}")
+        self.lat.setText(f"{lat:.6f}")
+        located = [t for t in self._townships if t.lon is not None and t.lat is not None]
+        if located:
+            nearest = min(located, key=lambda t: distance_m(lon, lat, t.lon or 0, t.lat or 0))
+            self.township.setCurrentIndex(self.township.findData(str(nearest.id)))
+
+    # -- saving ---------------------------------------------------------------
+    def error_text(self, key: str) -> str:
+        label = self._errors[key]
+        return label.text() if not label.isHidden() else ""
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for key, label in self._errors.items():
+            code = errors.get(key)
+            label.setText(self._error_message(code) if code else "")
+            label.setVisible(bool(code))
+        if errors:
+            self.banner.setText(self.tr("Not saved: please correct the fields marked in red."))
+            self.banner.show()
+
+    def _error_message(self, code: str) -> str:
+        return {
+            "required": self.tr("Required."),
+            "too_long": self.tr("Too long."),
+            "unknown": self.tr("Choose one of the list."),
+            "future": self.tr("The time received cannot be later than now."),
+            "negative": self.tr("Cannot be negative."),
+            "not_a_number": self.tr("Enter a number, e.g. 116.94512."),
+            "incomplete": self.tr("Enter both longitude and latitude."),
+            "invalid": self.tr("These are not valid coordinates."),
+            "outside_county": self.tr("This place is outside Xiao County."),
+            "swapped": self.tr("Longitude and latitude seem to be swapped."),
+            "no_timezone": self.tr("The time has no time zone."),
+        }.get(code, code)
+
+    def _draft(self) -> IncidentDraft | dict[str, str]:
+        errors: dict[str, str] = {}
+        coords: list[float | None] = []
+        for edit in (self.lon, self.lat):
+            text = edit.text().strip().replace(",", ".")
+            if not text:
+                coords.append(None)
+                continue
+            try:
+                coords.append(float(text))
+            except ValueError:
+                errors["location"] = "not_a_number"
+        if errors:
+            return errors
+        received = self.received_at.dateTime().toSecsSinceEpoch()
+        return IncidentDraft(
+            title=self.title.text(),
+            category=str(self.category.currentData()),
+            incident_type=str(self.incident_type.currentData()),
+            severity=str(self.severity.currentData()),
+            source=str(self.source.currentData()),
+            received_at=datetime.fromtimestamp(received, tz=self._now().tzinfo),
+            is_drill=self.drill.isChecked(),
+            reporter_name=self.reporter.text(),
+            reporter_phone=self.phone.text(),
+            lon=coords[0] if coords else None,
+            lat=coords[1] if len(coords) > 1 else None,
+            township_id=self.township.currentData(),
+            address=self.address.text(),
+            description=self.description.toPlainText(),
+            deaths=self.deaths.value(),
+            injuries=self.injuries.value(),
+            missing=self.missing.value(),
+        )
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        draft = self._draft()
+        if isinstance(draft, dict):
+            self._show_errors(draft)
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._runner.submit(lambda: self._record(draft), self._on_saved, self._on_save_failed)
+
+    def _on_saved(self, incident_id: uuid.UUID) -> None:
+        self._saving = False
+        self.recorded.emit(incident_id)
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, DraftRejected):
+            self._show_errors(exc.errors)
+            return
+        self._show_errors({})
+        problem = classify(exc)
+        text = problem_text(problem, self._where) if problem else unexpected_text(exc)
+        self.banner.setText(self.tr("Not saved: %1").replace("%1", text))
+        self.banner.show()
