@@ -82,6 +82,7 @@ def test_record_an_incident_from_the_map(
     dialog.save()
     assert dialog.isVisible()
     assert dialog.error_text("location") == "请输入数字,例如 116.94512。"
+    assert dialog.error_text("title") == "必填。"  # every problem at once
     assert dialog.reporter.text() == "李某"
 
     dialog.lat.setText("34.185")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from app.data.errors import classify
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
 from app.domain.geo import distance_m
-from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft
+from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft, validate_draft
 from app.services.dto import TownshipDTO
 from app.ui import labels
 from app.ui.messages import problem_text, unexpected_text
@@ -239,19 +239,25 @@ class IncidentIntakeDialog(QDialog):
         }.get(code, code)
 
     def _draft(self) -> IncidentDraft | dict[str, str]:
-        errors: dict[str, str] = {}
+        """The draft, or the errors found without asking the database."""
         coords: list[float | None] = []
+        unreadable = False
         for edit in (self.lon, self.lat):
             text = edit.text().strip().replace(",", ".")
-            if not text:
-                coords.append(None)
-                continue
             try:
-                coords.append(float(text))
+                coords.append(float(text) if text else None)
             except ValueError:
-                errors["location"] = "not_a_number"
-        if errors:
+                coords.append(None)
+                unreadable = True
+        draft = self._make_draft(coords[0], coords[1])
+        if unreadable:
+            # Say everything that is wrong at once, not one field per attempt.
+            errors = validate_draft(draft, self._now(), None)
+            errors["location"] = "not_a_number"
             return errors
+        return draft
+
+    def _make_draft(self, lon: float | None, lat: float | None) -> IncidentDraft:
         received = self.received_at.dateTime().toSecsSinceEpoch()
         return IncidentDraft(
             title=self.title.text(),
@@ -263,8 +269,8 @@ class IncidentIntakeDialog(QDialog):
             is_drill=self.drill.isChecked(),
             reporter_name=self.reporter.text(),
             reporter_phone=self.phone.text(),
-            lon=coords[0] if coords else None,
-            lat=coords[1] if len(coords) > 1 else None,
+            lon=lon,
+            lat=lat,
             township_id=self.township.currentData(),
             address=self.address.text(),
             description=self.description.toPlainText(),
