@@ -134,7 +134,8 @@ class _CommandCenter:
         language = opts.language or str(self.settings.value("ui/language", "zh_CN"))
         self.translators = install_translator(self.qapp, language)
         self.runner = TaskRunner(self.qapp)
-        self.url = config.resolve_db_url(opts.db)
+        saved = str(self.settings.value("db/url", "") or "") or None
+        self.url = config.resolve_db_url(opts.db, saved)
         self.user = config.current_user()
         self.site = config.site_name()
         self.window = None
@@ -143,6 +144,13 @@ class _CommandCenter:
     def exec(self) -> int:
         from PySide6.QtCore import QTimer
 
+        self._open()
+        if self.opts.command == "snapshot":
+            QTimer.singleShot(int(self.opts.timeout_s * 1000), self._on_snapshot_timeout)
+        code = self.qapp.exec()
+        return self.exit_code or code
+
+    def _open(self) -> None:
         from app.services.startup import open_database
 
         url, user, site, demo = self.url, self.user, self.site, self.opts.demo
@@ -151,10 +159,27 @@ class _CommandCenter:
             on_done=self._on_database_opened,
             on_error=self._on_database_failed,
         )
-        if self.opts.command == "snapshot":
-            QTimer.singleShot(int(self.opts.timeout_s * 1000), self._on_snapshot_timeout)
-        code = self.qapp.exec()
-        return self.exit_code or code
+
+    def _interactive(self) -> bool:
+        return self.opts.command == "run" and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
+
+    def _ask_password(self) -> bool:
+        """The server wants a password nobody gave: ask for it, for this session only."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        text, ok = QInputDialog.getText(
+            None,
+            self.qapp.translate("Startup", "Database password"),
+            self.qapp.translate("Startup", "Password for %1 (not stored):").replace(
+                "%1", self._where()
+            ),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok or not text:
+            return False
+        self.url = self.url.set(password=text)
+        self._open()
+        return True
 
     def _where(self) -> str:
         if self.url.get_backend_name() == "sqlite":
@@ -166,7 +191,7 @@ class _CommandCenter:
         from PySide6.QtWidgets import QMessageBox
 
         print(text, file=sys.stderr)
-        if self.opts.command == "run" and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        if self._interactive():
             QMessageBox.critical(None, self.qapp.translate("Startup", "Cannot start"), text)
         self.exit_code = code
         self._quit()
@@ -178,20 +203,28 @@ class _CommandCenter:
         self.qapp.exit(self.exit_code)
 
     def _on_database_failed(self, exc: BaseException) -> None:
-        from app.data.errors import classify
+        from app.data.errors import ProblemKind, classify
         from app.ui.messages import problem_text, unexpected_text
 
         problem = classify(exc)
         if problem is None:
             log.error("start-up failed", exc_info=exc)
             self._fail(unexpected_text(exc), EXIT_DATABASE)
-        else:
-            self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
+            return
+        if (
+            problem.kind is ProblemKind.AUTH
+            and self.url.password is None
+            and self._interactive()
+            and self._ask_password()
+        ):
+            return
+        self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
 
     def _on_database_opened(self, opened: object) -> None:
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
         from app.services.places import PlaceService
+        from app.services.resources import ShelterEditor
         from app.services.roster import RosterService
         from app.services.startup import OpenedDatabase
         from app.ui.live import LiveUpdates
@@ -204,9 +237,14 @@ class _CommandCenter:
             overview=OverviewService(db),
             incidents=IncidentService(db, PlaceService(db)),
             roster=RosterService(db),
+            shelters=ShelterEditor(db),
         )
         session = SessionInfo(
-            database=db.info.display, backend=db.backend, user=self.user, site=self.site
+            database=db.info.display,
+            backend=db.backend,
+            user=self.user,
+            site=self.site,
+            url=db.url,
         )
         live = LiveUpdates(db, self.qapp)
         tiles = TileSource(self.qapp)

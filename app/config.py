@@ -34,9 +34,10 @@ def settings_path() -> Path:
     return config_dir() / "settings.ini"
 
 
-def resolve_db_url(cli_value: str | None) -> URL:
-    """``--db`` first, then ``XCC_DB_URL``, then SQLite in the data directory."""
-    raw = cli_value or os.environ.get(ENV_DB_URL)
+def resolve_db_url(cli_value: str | None, saved: str | None = None) -> URL:
+    """``--db`` first, then ``XCC_DB_URL``, then the saved choice (settings), then
+    SQLite in the data directory."""
+    raw = cli_value or os.environ.get(ENV_DB_URL) or saved
     if raw:
         return normalise_url(raw)
     return default_sqlite_url(data_dir())

@@ -127,6 +127,7 @@ class Session:
 
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
+        from app.services.resources import ShelterEditor
         from app.services.roster import RosterService
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
@@ -135,7 +136,9 @@ class Session:
         self.runner = TaskRunner()
         self.settings_dir = Path(tempfile.mkdtemp(prefix="xcc-bench-settings-"))
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
-        services = Services(OverviewService(db), IncidentService(db), RosterService(db))
+        services = Services(
+            OverviewService(db), IncidentService(db), RosterService(db), ShelterEditor(db)
+        )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)
         self.window = MainWindow(

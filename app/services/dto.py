@@ -240,3 +240,25 @@ class MapChanges:
             or self.incidents
             or self.removed
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ShelterEdit:
+    """What the shelter form can change; ``version`` is the copy the user edited."""
+
+    shelter_id: uuid.UUID
+    version: int
+    is_open: bool
+    capacity: int
+    manager: str
+    phone: str
+    facilities: str
+
+
+@dataclass(frozen=True, slots=True)
+class LastChange:
+    """Who last changed a record, and when (from change_log)."""
+
+    actor: str
+    at: datetime
+    origin_site: str

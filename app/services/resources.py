@@ -11,7 +11,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.data.engine import Database
+from app.data.errors import ConflictError
 from app.data.models import (
+    ChangeLog,
     HazardSite,
     RescueTeam,
     Shelter,
@@ -21,12 +23,15 @@ from app.data.models import (
     SupplyDepot,
     Township,
 )
+from app.data.uow import UnitOfWork
 from app.domain.enums import RiskLevel
-from app.domain.rules import StockState
+from app.domain.rules import RuleViolation, StockState
 from app.services.dto import (
     DepotDTO,
     HazardDTO,
+    LastChange,
     ShelterDTO,
+    ShelterEdit,
     StockItemDTO,
     TeamDTO,
     TownshipDTO,
@@ -234,3 +239,54 @@ class ResourceService:
                 )
                 for t in rows
             ]
+
+
+class StaleCopy(ConflictError):
+    """Someone changed the record after the user's copy was read.
+
+    ``current`` is the record as it is now and ``last_change`` who changed it,
+    so the form can show the other change instead of overwriting it.
+    """
+
+    def __init__(self, current: ShelterDTO | None, last_change: LastChange | None) -> None:
+        entity_id = str(current.id) if current else ""
+        super().__init__("shelter", entity_id, "changed by someone else")
+        self.current = current
+        self.last_change = last_change
+
+
+class ShelterEditor:
+    """Changes to a shelter's own fields, refused when based on a stale copy."""
+
+    def __init__(self, db: Database, resources: ResourceService | None = None) -> None:
+        self._db = db
+        self._resources = resources or ResourceService(db)
+
+    def update(self, edit: ShelterEdit, *, actor: str, site: str) -> ShelterDTO:
+        if edit.capacity < 0:
+            raise RuleViolation("shelter.capacity_negative")
+        try:
+            with UnitOfWork(self._db, actor=actor, site=site) as uow:
+                shelter = uow.get_current(Shelter, edit.shelter_id, edit.version)
+                shelter.is_open = edit.is_open
+                shelter.capacity = edit.capacity
+                shelter.manager = edit.manager.strip() or None
+                shelter.phone = edit.phone.strip() or None
+                shelter.facilities = edit.facilities.strip() or None
+                uow.commit()
+        except ConflictError as exc:
+            current = self._resources.shelters([edit.shelter_id])
+            raise StaleCopy(
+                current[0] if current else None, self.last_change(edit.shelter_id)
+            ) from exc
+        return self._resources.shelters([edit.shelter_id])[0]
+
+    def last_change(self, shelter_id: uuid.UUID) -> LastChange | None:
+        with self._db.read_session() as s:
+            row = s.execute(
+                select(ChangeLog.actor, ChangeLog.at, ChangeLog.origin_site)
+                .where(ChangeLog.entity_type == "shelter", ChangeLog.entity_id == shelter_id)
+                .order_by(ChangeLog.seq.desc())
+                .limit(1)
+            ).first()
+        return LastChange(row.actor, row.at, row.origin_site) if row else None

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
+from app.data.errors import DatabaseProblem, ProblemKind
 from app.data.geography import GeographyUnavailable
-from app.data.migrate import MigrationResult, upgrade
+from app.data.migrate import MigrationResult, current_revision, schema_is_newer, upgrade
 from app.services.demo import DemoAlreadyLoaded, ensure_reference_data, load_demo
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,18 @@ def open_database(
         db.dispose()
         raise
     return OpenedDatabase(db, migration, loaded)
+
+
+def probe_database(url: URL) -> str | None:
+    """Connect once and read the schema version (None: an empty database).
+
+    Raises DatabaseProblem when the database cannot be used. Touches nothing.
+    """
+    db = Database(url)
+    try:
+        revision = current_revision(db)
+        if schema_is_newer(revision):
+            raise DatabaseProblem(ProblemKind.NEWER_SCHEMA, str(revision))
+        return revision
+    finally:
+        db.dispose()

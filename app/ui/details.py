@@ -7,8 +7,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services.dto import DepotDTO, HazardDTO, IncidentDTO, MapChanges, ShelterDTO, TeamDTO
 from app.services.overview import OverviewService
@@ -20,6 +27,8 @@ from app.ui.tasks import TaskRunner
 
 class DetailsPanel(DataPanel):
     """Shows one feature's fields. Every value is plain text, never HTML."""
+
+    edit_requested = Signal(object)  # the DTO on display
 
     def __init__(
         self,
@@ -47,10 +56,16 @@ class DetailsPanel(DataPanel):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._body)
+        self.edit_button = QPushButton(self.tr("Edit…"), self)
+        self.edit_button.setObjectName("details_edit")
+        self.edit_button.hide()
+        self.edit_button.clicked.connect(self._on_edit_button_clicked)
+        self._dto: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignRight)
 
     def refresh(self) -> None:
         if self.current is not None:
@@ -77,6 +92,9 @@ class DetailsPanel(DataPanel):
     def _apply(self, dto: Any) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
+        self._dto = dto
+        # Shelters are edited here; other kinds get their forms with their issues.
+        self.edit_button.setVisible(isinstance(dto, ShelterDTO))
         if dto is None:
             self.title.setText(self.tr("This feature no longer exists."))
             return
@@ -87,6 +105,10 @@ class DetailsPanel(DataPanel):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.form.addRow(name, label)
+
+    def _on_edit_button_clicked(self) -> None:
+        if self._dto is not None:
+            self.edit_requested.emit(self._dto)
 
     def value_of(self, row_name: str) -> str | None:
         """The text shown for a row (for tests and accessibility)."""

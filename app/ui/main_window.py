@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,17 +15,20 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QWidget,
 )
+from sqlalchemy.engine import URL, make_url
 
 from app.data.errors import classify
 from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
-from app.services.dto import MapChanges, StatusDTO, TownshipDTO
+from app.services.dto import MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
+from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
+from app.services.startup import probe_database
+from app.ui.connection import ConnectionDialog
 from app.ui.details import DetailsPanel
 from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.panel import IncidentPanel
@@ -38,6 +41,7 @@ from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import LOCAL_TZ
 from app.ui.panel import DataPanel
 from app.ui.resources.panel import ResourcePanel
+from app.ui.resources.shelter_dialog import ShelterDialog
 from app.ui.roster.panel import RosterPanel
 from app.ui.tasks import TaskRunner
 
@@ -57,6 +61,7 @@ class Services:
     overview: OverviewService
     incidents: IncidentService
     roster: RosterService
+    shelters: ShelterEditor
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class SessionInfo:
     backend: str
     user: str
     site: str = "center"
+    url: URL = field(default_factory=lambda: make_url("sqlite://"))
 
 
 class MainWindow(QMainWindow):
@@ -124,6 +130,7 @@ class MainWindow(QMainWindow):
             panel.load_failed.connect(self._on_load_failed)
         self.resource_panel.loaded.connect(self._on_panel_loaded)
         self.details_panel.load_failed.connect(self._on_load_failed)
+        self.details_panel.edit_requested.connect(self.open_shelter_editor)
         self.map_panel.loaded.connect(self._on_map_loaded)
         self.map_panel.feature_clicked.connect(self._on_map_feature_clicked)
         self.map_panel.incident_requested.connect(self._on_map_incident_requested)
@@ -267,6 +274,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(reset)
 
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        connection = QAction(self.tr("Database connection…"), self)
+        connection.triggered.connect(lambda: self.open_connection_dialog())
+        settings_menu.addAction(connection)
         basemap = QAction(self.tr("Offline basemap (MBTiles)…"), self)
         basemap.triggered.connect(self._on_choose_basemap_triggered)
         basemap.setEnabled(self._tile_source is not None)
@@ -282,6 +292,21 @@ class MainWindow(QMainWindow):
             action.setChecked(self._settings.value("ui/language", "zh_CN") == code)
             action.triggered.connect(lambda _=False, c=code: self._on_language_chosen(c))
             language_menu.addAction(action)
+
+    # -- database connection ------------------------------------------------------
+    def open_connection_dialog(self) -> ConnectionDialog:
+        dialog = ConnectionDialog(self._runner, probe_database, self._session.url, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(lambda _url: self._on_connection_chosen(dialog.saved_url()))
+        dialog.open()
+        return dialog
+
+    def _on_connection_chosen(self, saved_url: str) -> None:
+        # Only the password-free URL is kept; the switch happens at the next start,
+        # when every panel and the change feed are built on the new database.
+        self._settings.setValue("db/url", saved_url)
+        self._settings.sync()
+        self._tell(self.tr("The program will use this database the next time it starts."))
 
     # -- basemap --------------------------------------------------------------
     def _on_choose_basemap_triggered(self) -> None:
@@ -342,11 +367,11 @@ class MainWindow(QMainWindow):
     def _on_language_chosen(self, code: str) -> None:
         self._settings.setValue("ui/language", code)
         self._settings.sync()
-        QMessageBox.information(
-            self,
-            self.tr("Language"),
-            self.tr("The language will change the next time the program starts."),
-        )
+        self._tell(self.tr("The language will change the next time the program starts."))
+
+    def _tell(self, text: str) -> None:
+        """A notice that needs no answer (never a modal box that halts the watch)."""
+        self.statusBar().showMessage(text, 15000)
 
     # -- data ---------------------------------------------------------------
     def _today(self) -> date:
@@ -554,6 +579,19 @@ class MainWindow(QMainWindow):
         if lon is not None and lat is not None:
             dialog.set_location(lon, lat)
         dialog.recorded.connect(self._on_incident_recorded)
+        dialog.open()
+        return dialog
+
+    def open_shelter_editor(self, shelter: ShelterDTO) -> ShelterDialog:
+        session, editor = self._session, self._services.shelters
+        dialog = ShelterDialog(
+            self._runner,
+            lambda edit: editor.update(edit, actor=session.user, site=session.site),
+            shelter,
+            session.database,
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

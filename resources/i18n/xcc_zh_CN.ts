@@ -2,10 +2,81 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ConnectionDialog</name>
+    <message>
+        <source>Database connection</source>
+        <translation>数据库连接</translation>
+    </message>
+    <message>
+        <source>This computer (SQLite file)</source>
+        <translation>本机数据库(SQLite 文件)</translation>
+    </message>
+    <message>
+        <source>Shared command-center server (PostgreSQL)</source>
+        <translation>指挥中心共享数据库(PostgreSQL)</translation>
+    </message>
+    <message>
+        <source>not stored; empty: PGPASSWORD or ~/.pgpass</source>
+        <translation>不保存;留空则使用 PGPASSWORD 或 ~/.pgpass</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库名</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Use this database</source>
+        <translation>使用此数据库</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Connected. The database is empty and will be set up.</source>
+        <translation>已连接。该数据库为空,启动时将自动建立。</translation>
+    </message>
+    <message>
+        <source>Connected. Schema version %1.</source>
+        <translation>已连接。数据库结构版本 %1。</translation>
+    </message>
+</context>
+<context>
     <name>DetailsPanel</name>
     <message>
         <source>Click a feature on the map or a row in a list.</source>
         <translation>点击地图上的要素或列表中的一行查看详情。</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
     </message>
     <message>
         <source>This feature no longer exists.</source>
@@ -732,6 +803,10 @@
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
+        <source>Database connection…</source>
+        <translation>数据库连接…</translation>
+    </message>
+    <message>
         <source>Offline basemap (MBTiles)…</source>
         <translation>离线底图(MBTiles)…</translation>
     </message>
@@ -742,6 +817,10 @@
     <message>
         <source>Language</source>
         <translation>语言</translation>
+    </message>
+    <message>
+        <source>The program will use this database the next time it starts.</source>
+        <translation>程序下次启动时将使用此数据库。</translation>
     </message>
     <message>
         <source>Choose an offline basemap</source>
@@ -1092,7 +1171,110 @@
     </message>
 </context>
 <context>
+    <name>ShelterDialog</name>
+    <message>
+        <source>Shelter: %1</source>
+        <translation>避难场所:%1</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Capacity</source>
+        <translation>容纳人数</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>管理人</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Facilities</source>
+        <translation>设施</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Not saved: the capacity cannot be negative.</source>
+        <translation>未保存:容纳人数不能为负数。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存:%1</translation>
+    </message>
+    <message>
+        <source>Not saved: this shelter was deleted by someone else.</source>
+        <translation>未保存:该避难场所已被他人删除。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 changed this shelter at %2 (%3).</source>
+        <translation>未保存:%1 已于 %2 修改了该避难场所(%3)。</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>他人</translation>
+    </message>
+    <message>
+        <source>no visible field</source>
+        <translation>无可见字段变化</translation>
+    </message>
+    <message>
+        <source>Check the values below and save again to apply yours.</source>
+        <translation>请核对下方数值,再次保存将以您的数值为准。</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>capacity</source>
+        <translation>容纳人数</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>管理人</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>facilities</source>
+        <translation>设施</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>开放</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>Startup</name>
+    <message>
+        <source>Database password</source>
+        <translation>数据库密码</translation>
+    </message>
+    <message>
+        <source>Password for %1 (not stored):</source>
+        <translation>%1 的密码(不会保存):</translation>
+    </message>
     <message>
         <source>Cannot start</source>
         <translation>无法启动</translation>

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 from app.data.engine import Database
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
+from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
 from app.ui.i18n import install_translator
 from app.ui.live import LiveUpdates
@@ -98,8 +99,11 @@ def make_window(
         overview=OverviewService(db),
         incidents=IncidentService(db),
         roster=RosterService(db),
+        shelters=ShelterEditor(db),
     )
-    session = SessionInfo(database=db.info.display, backend=db.backend, user=user, site="seat-1")
+    session = SessionInfo(
+        database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url
+    )
     live = LiveUpdates(db)
     tiles = TileSource()
     window = MainWindow(
