@@ -5,16 +5,24 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from PySide6.QtCore import QSettings
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 
 from app.data.engine import Database
 from app.data.models import HazardSite, Incident
 from app.data.uow import UnitOfWork
+from app.services.startup import open_database
 from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
 from tests.data.test_mbtiles import county_metadata, county_tiles, write_mbtiles
+from tests.ui.conftest import GuiThreadGuard, make_window
 
 ROOT = Path(__file__).resolve().parents[2]
 SEAT = (116.945, 34.185)
@@ -150,3 +158,49 @@ def test_a_bad_basemap_file_is_refused_and_the_map_goes_on(
     assert window.statusBar().currentMessage() == blocker.args[0]
     assert _js(window, qtbot, "!!xcc.basemap()") is False
     assert window.map_panel.feature_counts["hazards"] > 0
+
+
+@pytest.mark.postgres
+def test_two_seats_on_postgresql(
+    qtbot: Any, pg_url: URL, runner: TaskRunner, settings: QSettings
+) -> None:
+    """A write by another process on the shared server shows in this seat by itself."""
+    opened = open_database(pg_url, actor="setup", site="setup", now=datetime.now(UTC), demo=True)
+    opened.db.dispose()
+    db = Database(pg_url)
+    guard = GuiThreadGuard(db)
+    window = make_window(db, runner, settings)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        with qtbot.waitSignal(window.all_loaded, timeout=30000):
+            window.refresh_all()
+        url = pg_url.render_as_string(hide_password=False)
+        script = (
+            "import sys; from datetime import UTC, datetime; from app.data.engine import Database;"
+            "from app.domain.intake import IncidentDraft; "
+            "from app.services.incidents import IncidentService; db = Database(sys.argv[1]);\n"
+            "print(IncidentService(db).record(IncidentDraft(title='二号席位登记的事件', "
+            "category='accident', incident_type='fire', severity='IV', source='phone', "
+            "received_at=datetime.now(UTC), lon=116.95, lat=34.19), actor='seat-2', "
+            "site='seat-2', now=datetime.now(UTC)))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script, url],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        incident_id = uuid.UUID(out.splitlines()[-1])
+        model = window.incident_panel.model
+        qtbot.waitUntil(lambda: model.row_of_id(incident_id) is not None, timeout=3000)
+        qtbot.waitUntil(
+            lambda: _js(window, qtbot, f"!!xcc.featureProperties('incidents', '{incident_id}')"),
+            timeout=3000,
+        )
+        window.close()
+    finally:
+        guard.remove()
+        db.dispose()
+    assert guard.violations == []
