@@ -101,6 +101,9 @@ class Database:
         self.url = url if isinstance(url, URL) else normalise_url(str(url))
         self.engine = create_db_engine(self.url, busy_timeout_ms=busy_timeout_ms)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # The schema version this program migrated to (set by migrate.upgrade);
+        # a unit of work refuses to write when the database has moved past it.
+        self.schema_revision: str | None = None
         self._write = sessionmaker(
             bind=self.engine.execution_options(xcc_write=True), expire_on_commit=False
         )

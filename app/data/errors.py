@@ -23,6 +23,7 @@ class ProblemKind(StrEnum):
     CONFLICT = "conflict"
     DISK_FULL = "disk_full"
     MIGRATION = "migration"
+    BUSY = "busy"  # a serialization failure or deadlock: safe to try again
 
 
 class DatabaseProblem(Exception):
@@ -56,6 +57,8 @@ _SQLITE_PATTERNS: tuple[tuple[str, ProblemKind], ...] = (
 )
 
 _PG_PATTERNS: tuple[tuple[str, ProblemKind], ...] = (
+    ("could not serialize access", ProblemKind.BUSY),
+    ("deadlock detected", ProblemKind.BUSY),
     ("password authentication failed", ProblemKind.AUTH),
     ("no password supplied", ProblemKind.AUTH),
     ("role", ProblemKind.AUTH),

@@ -104,6 +104,7 @@ def upgrade(db: Database) -> MigrationResult:
     if schema_is_newer(before):
         raise DatabaseProblem(ProblemKind.NEWER_SCHEMA, f"{before} (this program: {head})")
     if before == head:
+        db.schema_revision = head
         return MigrationResult(before, head, created=False, backup=None)
     if before is None and has_tables:
         raise DatabaseProblem(ProblemKind.MIGRATION, "tables present but no schema version")
@@ -121,4 +122,5 @@ def upgrade(db: Database) -> MigrationResult:
         if problem is not None:
             raise problem from exc
         raise DatabaseProblem(ProblemKind.MIGRATION, str(exc)) from exc
+    db.schema_revision = head
     return MigrationResult(before, head, created=before is None, backup=backup)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.data.engine import Database
-from app.data.errors import ConflictError, classify
+from app.data.errors import ConflictError, DatabaseProblem, ProblemKind, classify
 from app.data.models import ChangeLog, utcnow
 from app.domain.enums import ChangeOp
 
@@ -182,6 +182,7 @@ class UnitOfWork:
     def commit(self) -> ChangeSet:
         session = self.session
         try:
+            self._check_schema(session)
             session.flush()
             pending: dict[tuple[str, uuid.UUID], ChangeOp] = session.info["xcc_pending"]
             records = self._append_change_log(session, pending) if pending else ()
@@ -189,6 +190,9 @@ class UnitOfWork:
         except StaleDataError as exc:
             session.rollback()
             raise ConflictError("record", "", str(exc)) from exc
+        except DatabaseProblem:
+            session.rollback()
+            raise
         except Exception as exc:
             session.rollback()
             problem = classify(exc)
@@ -198,6 +202,16 @@ class UnitOfWork:
         self._committed = True
         session.info["xcc_pending"] = {}
         return ChangeSet(tuple(records))
+
+    def _check_schema(self, session: Session) -> None:
+        """Refuse to write into a schema a newer program has moved on (another seat
+        upgraded the shared database while this one was running)."""
+        expected = self._db.schema_revision
+        if expected is None:
+            return
+        found = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if found != expected:
+            raise DatabaseProblem(ProblemKind.NEWER_SCHEMA, f"{found} (this program: {expected})")
 
     def _append_change_log(
         self, session: Session, pending: dict[tuple[str, uuid.UUID], ChangeOp]

@@ -51,6 +51,10 @@ def problem_text(problem: DatabaseProblem, where: str) -> str:
         ProblemKind.DISK_FULL: QT_TRANSLATE_NOOP(
             "Messages", "The disk holding the database %1 is full."
         ),
+        ProblemKind.BUSY: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database %1 was busy with another seat's change. Nothing was saved; try again.",
+        ),
         ProblemKind.MIGRATION: QT_TRANSLATE_NOOP(
             "Messages", "The database %1 could not be upgraded; it has been left unchanged."
         ),

@@ -139,3 +139,22 @@ def test_existing_sqlite_file_is_backed_up_before_upgrade(
         db.dispose()
     assert result.backup is not None and result.backup.is_file()
     assert result.backup.parent == Path(sqlite_url.database or "").parent
+
+
+def test_an_older_program_refuses_to_write_after_another_seat_upgraded(
+    migrated_db: Database,
+) -> None:
+    from app.data.models import Township
+    from app.data.uow import UnitOfWork
+
+    with migrated_db.engine.begin() as conn:  # a newer program upgraded the shared database
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002_newer'"))
+    with (
+        UnitOfWork(migrated_db, actor="old", site="s") as uow,
+        pytest.raises(DatabaseProblem) as info,
+    ):
+        uow.session.add(Township(code="9", name="萧县", kind="town"))
+        uow.commit()
+    assert info.value.kind is ProblemKind.NEWER_SCHEMA
+    with migrated_db.read_session() as s:
+        assert s.scalar(text("SELECT count(*) FROM township")) == 0
