@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
@@ -40,6 +41,13 @@ MAX_TITLE = 200
 
 @dataclass(frozen=True)
 class IncidentDraft:
+    """A report as typed.
+
+    ``id`` is chosen when the form opens and becomes the incident's id: saving the
+    same draft again (after an answer lost with the connection) finds the first
+    save instead of recording the report twice.
+    """
+
     title: str
     category: str
     incident_type: str
@@ -57,6 +65,7 @@ class IncidentDraft:
     deaths: int = 0
     injuries: int = 0
     missing: int = 0
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 def validate_draft(

@@ -7,9 +7,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 
 from app.data.engine import Database
+from app.data.errors import classify
 from app.data.models import Incident, IncidentLogEntry, Township
 from app.data.uow import UnitOfWork
 from app.domain.enums import IncidentStatus, LogEntryKind
@@ -26,51 +28,43 @@ class IncidentService:
     def record(self, draft: IncidentDraft, *, actor: str, site: str, now: datetime) -> uuid.UUID:
         """Record a report (接报登记): the incident and the first entry of its log.
 
+        The incident's id is ``draft.id``, which makes saving again safe: if an
+        earlier save of the same draft committed but its answer was lost with the
+        connection, that incident is found and its id returned; nothing is
+        written twice.
+
         Raises DraftRejected with per-field error codes; nothing is written then.
+        Raises DatabaseProblem when the database cannot be used (``UNREACHABLE``
+        for a lost server): nothing or everything was written, and the same
+        draft may be saved again later.
         """
-        errors = validate_draft(draft, now, self._places.in_county)
-        if errors:
-            raise DraftRejected(errors)
-        township_id = uuid.UUID(draft.township_id) if draft.township_id else None
-        if township_id is None and draft.lon is not None and draft.lat is not None:
-            nearest = self._places.township_near(draft.lon, draft.lat)
-            township_id = nearest.id if nearest else None
-        with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            incident = Incident(
-                id=uuid.uuid4(),
-                title=draft.title.strip(),
-                category=draft.category,
-                incident_type=draft.incident_type,
-                severity=draft.severity,
-                status=IncidentStatus.RECEIVED.value,
-                is_drill=draft.is_drill,
-                received_at=draft.received_at,
-                source=draft.source,
-                reporter_name=draft.reporter_name.strip() or None,
-                reporter_phone=draft.reporter_phone.strip() or None,
-                township_id=township_id,
-                address=draft.address.strip() or None,
-                lon=draft.lon,
-                lat=draft.lat,
-                coord_source="map" if draft.lon is not None else None,
-                description=draft.description.strip() or None,
-                deaths=draft.deaths,
-                injuries=draft.injuries,
-                missing=draft.missing,
-            )
-            uow.session.add(incident)
-            uow.session.flush()
-            uow.session.add(
-                IncidentLogEntry(
-                    incident_id=incident.id,
-                    kind=LogEntryKind.STATUS.value,
-                    body=IncidentStatus.RECEIVED.value,
-                    at=draft.received_at,
-                    actor=actor,
-                )
-            )
-            uow.commit()
-        return incident.id
+        try:
+            errors = validate_draft(draft, now, self._places.in_county)
+            if errors:
+                raise DraftRejected(errors)
+            township_id = uuid.UUID(draft.township_id) if draft.township_id else None
+            if township_id is None and draft.lon is not None and draft.lat is not None:
+                nearest = self._places.township_near(draft.lon, draft.lat)
+                township_id = nearest.id if nearest else None
+            try:
+                with UnitOfWork(self._db, actor=actor, site=site) as uow:
+                    if uow.session.get(Incident, draft.id) is not None:
+                        return draft.id  # an earlier save of this draft committed
+                    _add_incident(uow, draft, township_id, actor)
+                    uow.commit()
+            except sa_exc.IntegrityError:
+                # Another save of this draft committed between the check and the insert.
+                with self._db.read_session() as s:
+                    if s.scalar(select(Incident.id).where(Incident.id == draft.id)) is not None:
+                        return draft.id
+                raise
+        except sa_exc.SQLAlchemyError as exc:
+            # Reads (county outline, townships, the check above) fail unclassified.
+            problem = classify(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+        return draft.id
 
     def recent(self, limit: int = 500) -> list[IncidentDTO]:
         """The newest incidents first (by time received)."""
@@ -122,6 +116,45 @@ class IncidentService:
                 LogEntryDTO(e.id, e.incident_id, e.kind, e.body, e.at, e.actor, e.corrects_id)
                 for e in rows
             ]
+
+
+def _add_incident(
+    uow: UnitOfWork, draft: IncidentDraft, township_id: uuid.UUID | None, actor: str
+) -> None:
+    """The new incident (with the draft's id) and the first entry of its log."""
+    incident = Incident(
+        id=draft.id,
+        title=draft.title.strip(),
+        category=draft.category,
+        incident_type=draft.incident_type,
+        severity=draft.severity,
+        status=IncidentStatus.RECEIVED.value,
+        is_drill=draft.is_drill,
+        received_at=draft.received_at,
+        source=draft.source,
+        reporter_name=draft.reporter_name.strip() or None,
+        reporter_phone=draft.reporter_phone.strip() or None,
+        township_id=township_id,
+        address=draft.address.strip() or None,
+        lon=draft.lon,
+        lat=draft.lat,
+        coord_source="map" if draft.lon is not None else None,
+        description=draft.description.strip() or None,
+        deaths=draft.deaths,
+        injuries=draft.injuries,
+        missing=draft.missing,
+    )
+    uow.session.add(incident)
+    uow.session.flush()
+    uow.session.add(
+        IncidentLogEntry(
+            incident_id=incident.id,
+            kind=LogEntryKind.STATUS.value,
+            body=IncidentStatus.RECEIVED.value,
+            at=draft.received_at,
+            actor=actor,
+        )
+    )
 
 
 def _incident_dto(i: Any, township: str | None, log_count: int) -> IncidentDTO:

@@ -3,6 +3,10 @@
 Keyboard first: the fields follow the order of a phone call (time, source,
 caller, what, where, how bad), Ctrl+Enter saves. A refused save shows the
 reason next to each field and keeps everything that was typed.
+
+The report's id is chosen when the form opens, so saving again after a lost
+connection cannot record it twice: if the first save did commit (only its
+answer was lost), the service finds it and the form closes as saved.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.data.errors import classify
+from app.data.errors import ProblemKind, classify
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
 from app.domain.geo import distance_m
 from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft, validate_draft
@@ -64,6 +68,8 @@ class IncidentIntakeDialog(QDialog):
         self._where = where
         self._saving = False
         self._errors: dict[str, QLabel] = {}
+        # The incident's id, kept across failed saves: saving again is safe.
+        self.incident_id = uuid.uuid4()
 
         self.received_at = QDateTimeEdit(self)
         self.received_at.setTimeZone(CHINA)
@@ -277,6 +283,7 @@ class IncidentIntakeDialog(QDialog):
             deaths=self.deaths.value(),
             injuries=self.injuries.value(),
             missing=self.missing.value(),
+            id=self.incident_id,
         )
 
     def save(self) -> None:
@@ -304,5 +311,9 @@ class IncidentIntakeDialog(QDialog):
         self._show_errors({})
         problem = classify(exc)
         text = problem_text(problem, self._where) if problem else unexpected_text(exc)
+        if problem is not None and problem.kind is ProblemKind.UNREACHABLE:
+            text += " " + self.tr(
+                "Everything typed here is kept; save again when the connection is back."
+            )
         self.banner.setText(self.tr("Not saved: %1").replace("%1", text))
         self.banner.show()
