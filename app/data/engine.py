@@ -13,6 +13,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+# libpq settings that turn a dead server or network into an error instead of a
+# hang: connecting gives up after 5 s; an idle connection is probed after 10 s
+# (3 probes, 3 s apart); and on Linux a connection whose sent data stays
+# unacknowledged for 15 s fails (tcp_user_timeout).
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15000,
+}
 DB_FILE_NAME = "xcc.sqlite3"
 
 
@@ -78,12 +90,13 @@ def create_db_engine(url: URL | str, *, busy_timeout_ms: int | None = None) -> E
         )
         _install_sqlite_behaviour(engine, timeout)
         return engine
-    connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "xcc"}
+    connect_args: dict[str, Any] = {**PG_CONNECT_ARGS, "application_name": "xcc"}
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=4,
         max_overflow=4,
+        pool_timeout=10,  # every connection stuck: say so (classify -> UNREACHABLE)
         connect_args=connect_args,
     )
 

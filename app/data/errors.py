@@ -7,8 +7,10 @@ a message for people; anything else is a bug and propagates as it is.
 
 from __future__ import annotations
 
+import sqlite3
 from enum import StrEnum
 
+import psycopg
 from sqlalchemy import exc as sa_exc
 
 
@@ -80,7 +82,11 @@ def classify(exc: BaseException) -> DatabaseProblem | None:
     """Map a driver error to a :class:`DatabaseProblem`, or None for a bug."""
     if isinstance(exc, DatabaseProblem):
         return exc
-    if not isinstance(exc, sa_exc.DBAPIError | sa_exc.OperationalError):
+    if isinstance(exc, sa_exc.TimeoutError):
+        # No pooled connection came free: every one is stuck on the server.
+        return DatabaseProblem(ProblemKind.UNREACHABLE, str(exc))
+    # The change listener's own connections raise the driver's errors unwrapped.
+    if not isinstance(exc, sa_exc.DBAPIError | psycopg.Error | sqlite3.Error):
         return None
     text = str(getattr(exc, "orig", exc) or exc).lower()
     module = type(getattr(exc, "orig", exc)).__module__
@@ -88,7 +94,8 @@ def classify(exc: BaseException) -> DatabaseProblem | None:
     for needle, kind in patterns:
         if needle in text:
             return DatabaseProblem(kind, str(getattr(exc, "orig", exc)).strip())
-    if getattr(exc, "connection_invalidated", False) or isinstance(exc, sa_exc.OperationalError):
+    operational = sa_exc.OperationalError | psycopg.OperationalError | sqlite3.OperationalError
+    if getattr(exc, "connection_invalidated", False) or isinstance(exc, operational):
         kind = ProblemKind.UNREACHABLE if "psycopg" in module else ProblemKind.CORRUPT
         return DatabaseProblem(kind, str(getattr(exc, "orig", exc)).strip())
     return None

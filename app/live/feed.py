@@ -25,7 +25,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from app.data.engine import Database
+from app.data.engine import PG_CONNECT_ARGS, Database
 from app.data.errors import classify
 from app.data.models import ChangeLog
 from app.data.uow import NOTIFY_CHANNEL, ChangeRecord
@@ -98,7 +98,7 @@ class PostgresWaker:
         url = db.url.set(drivername="postgresql")
         conninfo = url.render_as_string(hide_password=False)
         self._conn = psycopg.connect(
-            conninfo, autocommit=True, connect_timeout=5, application_name=LISTENER_APP_NAME
+            conninfo, autocommit=True, application_name=LISTENER_APP_NAME, **PG_CONNECT_ARGS
         )
         self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
 

@@ -370,6 +370,10 @@
         <translation>时间缺少时区。</translation>
     </message>
     <message>
+        <source>Everything typed here is kept; save again when the connection is back.</source>
+        <translation>已填写的内容均已保留,连接恢复后请再次保存。</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存:%1</translation>
     </message>
@@ -987,6 +991,10 @@
     <message>
         <source>The disk holding the database %1 is full.</source>
         <translation>数据库 %1 所在磁盘已满。</translation>
+    </message>
+    <message>
+        <source>The database %1 was busy with another seat&apos;s change. Nothing was saved; try again.</source>
+        <translation>数据库 %1 正在处理其他席位的修改,本次未保存,请重试。</translation>
     </message>
     <message>
         <source>The database %1 could not be upgraded; it has been left unchanged.</source>
