@@ -113,6 +113,7 @@ class LogEntryKind(StrEnum):
     STATISTICS = "statistics"
     ATTACHMENT = "attachment"
     STATUS = "status"  # a workflow transition
+    REPORT = "report"  # 上报 (初报/续报/核报)
 
 
 class StockMovementKind(StrEnum):

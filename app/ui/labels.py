@@ -148,6 +148,7 @@ def log_kind(code: str) -> str:
             "statistics": QT_TRANSLATE_NOOP("Labels", "Statistics"),
             "attachment": QT_TRANSLATE_NOOP("Labels", "Attachment"),
             "status": QT_TRANSLATE_NOOP("Labels", "Status change"),
+            "report": QT_TRANSLATE_NOOP("Labels", "Report upward"),
         }.get(code, code)
     )
 
@@ -175,5 +176,15 @@ def incident_type(code: str) -> str:
             "mass_gathering": QT_TRANSLATE_NOOP("Labels", "Mass gathering"),
             "public_security": QT_TRANSLATE_NOOP("Labels", "Public security event"),
             "other_social": QT_TRANSLATE_NOOP("Labels", "Other social safety event"),
+        }.get(code, code)
+    )
+
+
+def report_kind(code: str) -> str:
+    return _t(
+        {
+            "initial": QT_TRANSLATE_NOOP("Labels", "First report"),
+            "follow_up": QT_TRANSLATE_NOOP("Labels", "Follow-up report"),
+            "final": QT_TRANSLATE_NOOP("Labels", "Final report"),
         }.get(code, code)
     )

@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>ConnectionDialog</name>
@@ -409,6 +408,14 @@
         <translation>【演练】</translation>
     </message>
     <message>
+        <source>response level %1</source>
+        <translation>%1级响应</translation>
+    </message>
+    <message>
+        <source>(correction) %1</source>
+        <translation>(更正)%1</translation>
+    </message>
+    <message>
         <source>Category</source>
         <translation>类别</translation>
     </message>
@@ -632,7 +639,7 @@
         <translation>电话记录</translation>
     </message>
     <message>
-        <source>Leader&apos;s instruction</source>
+        <source>Leader's instruction</source>
         <translation>领导批示</translation>
     </message>
     <message>
@@ -650,6 +657,10 @@
     <message>
         <source>Status change</source>
         <translation>状态变更</translation>
+    </message>
+    <message>
+        <source>Report upward</source>
+        <translation>上报</translation>
     </message>
     <message>
         <source>Flood</source>
@@ -730,6 +741,18 @@
     <message>
         <source>Other social safety event</source>
         <translation>其他社会安全事件</translation>
+    </message>
+    <message>
+        <source>First report</source>
+        <translation>初报</translation>
+    </message>
+    <message>
+        <source>Follow-up report</source>
+        <translation>续报</translation>
+    </message>
+    <message>
+        <source>Final report</source>
+        <translation>核报</translation>
     </message>
 </context>
 <context>
@@ -965,7 +988,7 @@
         <translation>数据库 %1 正被其他程序占用。请关闭该程序或稍候,然后重试。</translation>
     </message>
     <message>
-        <source>The database %1 is read-only. Check the file&apos;s permissions or the disk.</source>
+        <source>The database %1 is read-only. Check the file's permissions or the disk.</source>
         <translation>数据库 %1 为只读。请检查文件权限或磁盘。</translation>
     </message>
     <message>
@@ -993,7 +1016,7 @@
         <translation>数据库 %1 所在磁盘已满。</translation>
     </message>
     <message>
-        <source>The database %1 was busy with another seat&apos;s change. Nothing was saved; try again.</source>
+        <source>The database %1 was busy with another seat's change. Nothing was saved; try again.</source>
         <translation>数据库 %1 正在处理其他席位的修改,本次未保存,请重试。</translation>
     </message>
     <message>
@@ -1303,7 +1326,7 @@
         <translation>底图文件 %1 不存在。</translation>
     </message>
     <message>
-        <source>The map file %1 cannot be opened. Check the file&apos;s permissions, or close the program that is writing it.</source>
+        <source>The map file %1 cannot be opened. Check the file's permissions, or close the program that is writing it.</source>
         <translation>无法打开底图文件 %1。请检查文件权限,或关闭正在写入该文件的程序。</translation>
     </message>
     <message>

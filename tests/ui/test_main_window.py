@@ -69,6 +69,8 @@ def test_incident_list_and_timeline(window: MainWindow, check_db: Database, qtbo
     panel.view.selectRow(index.row())
     qtbot.waitUntil(lambda: panel.timeline.count() == expected and expected > 0, timeout=5000)
     assert newest.title in panel._timeline_title.text()
+    texts = [panel.timeline.item(i).text() for i in range(panel.timeline.count())]
+    assert not any("{" in t for t in texts), "structured entries are shown in words"
 
 
 def test_drill_incidents_are_marked(window: MainWindow) -> None:

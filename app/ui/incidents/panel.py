@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.dto import IncidentDTO, LogEntryDTO
+from app.services.incident_workflow import parse_report_body, parse_status_body
 from app.services.incidents import IncidentService
 from app.ui import labels
 from app.ui.models.table import Column, DtoTableModel, format_time
@@ -103,7 +104,7 @@ class IncidentPanel(DataPanel):
     def _apply_timeline(self, entries: list[LogEntryDTO]) -> None:
         self.timeline.clear()
         for e in entries:
-            text = f"{format_time(e.at)}  [{labels.log_kind(e.kind)}] {e.actor}: {e.body}"
+            text = f"{format_time(e.at)}  [{labels.log_kind(e.kind)}] {e.actor}: {self._body(e)}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, str(e.id))
             self.timeline.addItem(item)
@@ -139,3 +140,27 @@ class IncidentPanel(DataPanel):
         if incident.is_drill and not incident.title.startswith(mark.strip()):
             return mark + incident.title
         return incident.title
+
+    def _body(self, entry: LogEntryDTO) -> str:
+        """Status and report entries are stored structured; show them in words."""
+        if entry.kind == "status":
+            try:
+                status = parse_status_body(entry.body)
+            except (ValueError, KeyError, TypeError):
+                return entry.body
+            parts = [labels.incident_status(status.status.value)]
+            if status.response_level:
+                parts.append(self.tr("response level %1").replace("%1", status.response_level))
+            if status.plan:
+                parts.append(status.plan)
+            if status.note:
+                parts.append(status.note)
+            return ",".join(parts)
+        if entry.kind == "report":
+            report = parse_report_body(entry.body)
+            if report is not None:
+                kind, text = report
+                return f"{labels.report_kind(kind.value)}:{text}"
+        if entry.corrects_id is not None:
+            return self.tr("(correction) %1").replace("%1", entry.body)
+        return entry.body
