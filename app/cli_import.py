@@ -1,0 +1,174 @@
+"""``main.py import roster FILE [--db URL] [--dry-run]``: a roster spreadsheet into the database.
+
+Exit status: 0 every row is fine (and written, unless --dry-run); 1 the file or
+some row was rejected (nothing written); 2 the database cannot be used;
+64 wrong arguments. No Qt here: this runs on a server without a screen too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from app import config
+from app.data.engine import Database
+from app.data.errors import DatabaseProblem, ProblemKind, classify
+from app.data.migrate import upgrade
+from app.domain.roster_checks import Overlap, ShortRest, Understaffed
+from app.services.roster_import import (
+    RosterImportRejected,
+    RosterPreview,
+    iter_error_lines,
+    preview_roster,
+)
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_DATABASE = 2
+EXIT_USAGE = 64
+
+_PROBLEM_TEXT: dict[ProblemKind, str] = {
+    ProblemKind.NEWER_SCHEMA: (
+        "数据库 {where} 由更新版本的程序创建，请安装新版本；本程序不会修改它。"
+    ),
+    ProblemKind.LOCKED: "数据库 {where} 被其他程序锁定，请关闭其他程序或稍后再试。",
+    ProblemKind.READ_ONLY: "数据库 {where} 为只读，请检查文件权限或磁盘。",
+    ProblemKind.UNREACHABLE: "无法连接数据库服务器 {where}，请检查网络和服务器是否运行。",
+    ProblemKind.AUTH: "数据库服务器 {where} 拒绝登录，请检查用户名和密码。",
+    ProblemKind.CORRUPT: "文件 {where} 不是可用的数据库（已损坏或不是数据库）。",
+    ProblemKind.NOT_FOUND: "数据库 {where} 不存在或无法打开。",
+    ProblemKind.CONFLICT: "数据库 {where} 中的记录已被他人修改，请重新导入。",
+    ProblemKind.DISK_FULL: "数据库 {where} 所在磁盘已满。",
+    ProblemKind.BUSY: "数据库 {where} 正忙于其他席位的修改，未保存任何内容，请重试。",
+    ProblemKind.MIGRATION: "数据库 {where} 无法升级，已保持原样。",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: 参数错误: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py import", description="导入数据（值班表）")
+    sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    roster = sub.add_parser("roster", help="导入值班表（XLSX 或 CSV：UTF-8 / GBK）")
+    roster.add_argument("file", type=Path, help="值班表文件")
+    roster.add_argument(
+        "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
+    )
+    roster.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    return parser
+
+
+def saved_db_url() -> str | None:
+    """The database chosen under 设置 → 数据库连接 (QSettings INI, key db/url), read
+    without Qt. Best effort: an unreadable settings file counts as no choice."""
+    ini = configparser.ConfigParser(interpolation=None)
+    try:
+        ini.read(config.settings_path(), encoding="utf-8")
+        value = ini.get("db", "url", fallback="").strip()
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value or None
+
+
+def _where(db: Database) -> str:
+    url = db.engine.url
+    return str(url.database) if url.get_backend_name() == "sqlite" else url.render_as_string()
+
+
+def _warning_text(w: Understaffed | Overlap | ShortRest) -> str:
+    if isinstance(w, Understaffed):
+        roles = {"leader": "带班领导", "officer": "值班员"}
+        missing = "、".join(f"{roles.get(r.value, r.value)}{n}人" for r, n in w.missing)
+        return f"第 {w.shift.id} 行 {w.shift.label}: 人员不足，缺{missing}"
+    if isinstance(w, Overlap):
+        return (
+            f"第 {w.first.id} 行与第 {w.second.id} 行: {w.person.name} 同时在两个班次"
+            f"（{w.first.label} / {w.second.label}）"
+        )
+    hours = w.rest.total_seconds() / 3600
+    return (
+        f"第 {w.previous.id} 行与第 {w.following.id} 行: {w.person.name} "
+        f"两班之间只休息 {hours:g} 小时"
+    )
+
+
+def _report(preview: RosterPreview) -> None:
+    print(f"文件: {preview.source}")
+    print(f"可导入的班次: {len(preview.shifts)}，有错误的行: {len(preview.errors_by_row())}")
+    if preview.skipped_empty:
+        print(f"跳过空行: {preview.skipped_empty}")
+    for sh in preview.shifts:
+        start = sh.starts_at.strftime("%Y-%m-%d %H:%M")
+        end = sh.ends_at.strftime("%Y-%m-%d %H:%M")
+        leaders = "、".join(p.name for p in sh.leaders) or "—"
+        officers = "、".join(p.name for p in sh.officers) or "—"
+        print(f"  第 {sh.row} 行 正确: {sh.label} {start} 至 {end} 带班 {leaders} 值班 {officers}")
+    for line in iter_error_lines(preview):
+        print(f"  错误 {line}")
+    for w in preview.warnings:
+        print(f"  提醒 {_warning_text(w)}")
+
+
+def main(argv: Sequence[str]) -> int:
+    """``argv`` is what follows ``import`` on the command line, e.g. ``["roster", "x.xlsx"]``."""
+    try:
+        ns = _parser().parse_args(list(argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    raw_db = ns.db or ""
+    try:
+        url = config.resolve_db_url(ns.db, None if ns.db else saved_db_url())
+        db = Database(url)
+    except (ArgumentError, ValueError) as exc:
+        print(f"数据库地址无法使用: {raw_db} ({exc})", file=sys.stderr)
+        return EXIT_DATABASE
+    try:
+        return _run(db, ns.file, dry_run=ns.dry_run)
+    except (DatabaseProblem, DBAPIError) as exc:
+        problem = classify(exc)
+        if problem is None:
+            raise
+        text = _PROBLEM_TEXT.get(problem.kind, "数据库 {where} 无法使用。")
+        print(text.format(where=_where(db)), file=sys.stderr)
+        if problem.detail:
+            print(f"（{problem.detail}）", file=sys.stderr)
+        return EXIT_DATABASE
+    finally:
+        db.dispose()
+
+
+def _run(db: Database, path: Path, *, dry_run: bool) -> int:
+    upgrade(db)
+    preview = preview_roster(db, path)
+    _report(preview)
+    if not preview.ok:
+        print("有错误，未写入任何内容。")
+        return EXIT_REJECTED
+    if dry_run:
+        print("检查通过（--dry-run，未写入）。")
+        return EXIT_OK
+    try:
+        changes = preview.apply(actor=config.current_user(), site=config.site_name())
+    except RosterImportRejected as exc:
+        for e in exc.errors:
+            print(f"  错误 第 {e.row} 行: {e.message}")
+        print("有错误，未写入任何内容。")
+        return EXIT_REJECTED
+    print(f"已写入 {len(preview.shifts)} 个班次（{len(changes)} 条记录）。")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
