@@ -99,8 +99,14 @@ def _prepare_environment(opts: Options) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["import"]:
+        # Headless: `main.py import roster FILE [--db URL] [--dry-run]`.
+        from app.cli_import import main as import_main
+
+        return import_main(args[1:])
     try:
-        opts = parse_args(sys.argv[1:] if argv is None else argv)
+        opts = parse_args(args)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
     _prepare_environment(opts)
