@@ -283,7 +283,11 @@ class DutyShift(IdMixin, VersionedMixin, Base):
     ends_at: Mapped[datetime] = mapped_column(index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # An index, not a table constraint: SQLite adds it without rebuilding the table.
+        Index("uq_duty_shift_times", "starts_at", "ends_at", unique=True),
+    )
 
 
 class DutyAssignment(IdMixin, Base):
@@ -341,6 +345,113 @@ class IncidentLogEntry(IdMixin, Base):
     actor: Mapped[str] = mapped_column(String(64))
     corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident_log_entry.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DutySwap(IdMixin, Base):
+    """One person's duty on a shift taken over by another, with who agreed (append-only)."""
+
+    __tablename__ = "duty_swap"
+    __change_entity__ = "duty_swap"
+
+    shift_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("duty_shift.id"), index=True)
+    from_staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
+    to_staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
+    agreed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(256))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Handover(IdMixin, Base):
+    """交接班: the outgoing shift hands over to the incoming one (append-only)."""
+
+    __tablename__ = "handover"
+    __change_entity__ = "handover"
+
+    outgoing_shift_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("duty_shift.id"), index=True
+    )
+    incoming_shift_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("duty_shift.id"), index=True
+    )
+    handed_over_by: Mapped[str] = mapped_column(String(64))
+    handed_over_at: Mapped[datetime] = mapped_column(index=True)
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandoverItem(IdMixin, Base):
+    """An open item raised at a handover; open until a closure row exists."""
+
+    __tablename__ = "handover_item"
+    __change_entity__ = "handover_item"
+
+    handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandoverItemClosure(IdMixin, Base):
+    __tablename__ = "handover_item_closure"
+    __change_entity__ = "handover_item_closure"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover_item.id"), unique=True)
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(256))
+
+
+class HandoverAck(IdMixin, Base):
+    """The incoming shift acknowledges a handover."""
+
+    __tablename__ = "handover_ack"
+    __change_entity__ = "handover_ack"
+
+    handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover.id"), unique=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(256))
+
+
+class IncidentStatistics(IdMixin, Base):
+    """A statistics report of a natural disaster (自然灾害情况统计), append-only; the
+    latest one holds the current figures."""
+
+    __tablename__ = "incident_statistics"
+    __change_entity__ = "incident_statistics"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    affected_population: Mapped[int] = mapped_column(Integer, default=0)  # 受灾人口
+    deaths: Mapped[int] = mapped_column(Integer, default=0)  # 因灾死亡
+    missing: Mapped[int] = mapped_column(Integer, default=0)  # 因灾失踪
+    relocated: Mapped[int] = mapped_column(Integer, default=0)  # 紧急转移安置
+    need_assistance: Mapped[int] = mapped_column(Integer, default=0)  # 需紧急生活救助
+    houses_collapsed: Mapped[int] = mapped_column(Integer, default=0)  # 倒塌房屋
+    houses_severely_damaged: Mapped[int] = mapped_column(Integer, default=0)  # 严重损坏
+    houses_generally_damaged: Mapped[int] = mapped_column(Integer, default=0)  # 一般损坏
+    crops_affected_ha: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
+    crops_damaged_ha: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
+    crops_lost_ha: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
+    direct_loss_10k_yuan: Mapped[float] = mapped_column(
+        Numeric(16, 2, asdecimal=False), default=0
+    )  # 直接经济损失 (万元)
+    # Basic living assistance reached the people who need it (the plan: within 10 h).
+    assistance_delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        CheckConstraint(
+            "affected_population >= 0 AND deaths >= 0 AND missing >= 0 AND relocated >= 0 "
+            "AND need_assistance >= 0 AND houses_collapsed >= 0 "
+            "AND houses_severely_damaged >= 0 AND houses_generally_damaged >= 0 "
+            "AND crops_affected_ha >= 0 AND crops_damaged_ha >= 0 AND crops_lost_ha >= 0 "
+            "AND direct_loss_10k_yuan >= 0",
+            name="figures_nonneg",
+        ),
+    )
 
 
 class User(IdMixin, VersionedMixin, Base):

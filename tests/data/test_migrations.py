@@ -131,8 +131,9 @@ def test_existing_sqlite_file_is_backed_up_before_upgrade(
     try:
         upgrade(db)
         # Pretend the file is one revision behind: the backup must happen first.
-        monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
-        monkeypatch.setattr(migrate, "known_revisions", lambda: {"0001", "0002_next"})
+        known = migrate.known_revisions()
+        monkeypatch.setattr(migrate, "head_revision", lambda: "9999_next")
+        monkeypatch.setattr(migrate, "known_revisions", lambda: {*known, "9999_next"})
         monkeypatch.setattr(migrate.command, "upgrade", lambda cfg, rev: None)
         result = upgrade(db)
     finally:
