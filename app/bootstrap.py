@@ -227,6 +227,7 @@ class _CommandCenter:
         self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
 
     def _on_database_opened(self, opened: object) -> None:
+        from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
         from app.services.places import PlaceService
@@ -244,6 +245,7 @@ class _CommandCenter:
             incidents=IncidentService(db, PlaceService(db)),
             roster=RosterService(db),
             shelters=ShelterEditor(db),
+            workflow=IncidentWorkflow(db),
         )
         session = SessionInfo(
             database=db.info.display,

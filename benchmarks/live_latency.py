@@ -138,6 +138,7 @@ class Viewer:
     def __init__(self, db: Database, kind: str) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
         from app.services.roster import RosterService
@@ -151,7 +152,9 @@ class Viewer:
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
         self.live = LiveUpdates(db)
         self.window = MainWindow(
-            self._services(db, Services, OverviewService, IncidentService, RosterService),
+            self._services(
+                db, Services, OverviewService, IncidentService, RosterService, IncidentWorkflow
+            ),
             self.runner,
             settings,
             SessionInfo(db.info.display, db.backend, "bench-viewer", "bench-b"),

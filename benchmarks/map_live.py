@@ -125,6 +125,7 @@ class Session:
     def __init__(self, db: Database) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
         from app.services.resources import ShelterEditor
@@ -137,7 +138,11 @@ class Session:
         self.settings_dir = Path(tempfile.mkdtemp(prefix="xcc-bench-settings-"))
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
         services = Services(
-            OverviewService(db), IncidentService(db), RosterService(db), ShelterEditor(db)
+            OverviewService(db),
+            IncidentService(db),
+            RosterService(db),
+            ShelterEditor(db),
+            IncidentWorkflow(db),
         )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)

@@ -22,12 +22,15 @@ from sqlalchemy.engine import URL, make_url
 from app.data.errors import classify
 from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
-from app.services.dto import MapChanges, ShelterDTO, StatusDTO, TownshipDTO
+from app.domain.deadlines import Deadline, ReportingRules
+from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
+from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
 from app.services.startup import probe_database
+from app.ui import labels
 from app.ui.connection import ConnectionDialog
 from app.ui.details import DetailsPanel
 from app.ui.incidents.intake import IncidentIntakeDialog
@@ -38,7 +41,7 @@ from app.ui.map.payload import prepare as prepare_map
 from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.view import MapPanel
 from app.ui.messages import problem_text, unexpected_text
-from app.ui.models.table import LOCAL_TZ
+from app.ui.models.table import LOCAL_TZ, format_time
 from app.ui.panel import DataPanel
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
@@ -47,6 +50,8 @@ from app.ui.tasks import TaskRunner
 
 # Bursts of changes are gathered for this long before the lists reload.
 PANEL_REFRESH_DELAY_MS = 150
+# How often the overdue-reports indicator is read again (also after incident changes).
+OVERDUE_REFRESH_MS = 60_000
 
 # Which panels a change to an entity type concerns.
 PANEL_ENTITIES: dict[str, frozenset[str]] = {
@@ -62,6 +67,7 @@ class Services:
     incidents: IncidentService
     roster: RosterService
     shelters: ShelterEditor
+    workflow: IncidentWorkflow
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,16 @@ class MainWindow(QMainWindow):
         self._tile_source = tile_source
         self.map_panel = MapPanel(self, tile_source=tile_source)
         self.roster_panel = RosterPanel(runner, services.roster, clock, self)
-        self.incident_panel = IncidentPanel(runner, services.incidents, self)
+        self.incident_panel = IncidentPanel(
+            runner,
+            services.incidents,
+            self,
+            workflow=services.workflow,
+            actor=session.user,
+            site=session.site,
+            clock=clock,
+            where=session.database,
+        )
         self.resource_panel = ResourcePanel(self)
         self.details_panel = DetailsPanel(runner, services.overview, self._today, self)
         self._map_loaded = False
@@ -147,6 +162,7 @@ class MainWindow(QMainWindow):
         self._panel_timer.setInterval(PANEL_REFRESH_DELAY_MS)
         self._panel_timer.timeout.connect(self._on_panel_timer_timeout)
         self._on_clock_timer_timeout()
+        self._setup_overdue_indicator()
 
     # -- construction -------------------------------------------------------
     def _data_panels(self) -> list[DataPanel]:
@@ -245,6 +261,13 @@ class MainWindow(QMainWindow):
         self.clock_label = QLabel(self)
         self.clock_label.setObjectName("status_clock")
         bar.addWidget(self.db_label, 1)
+        self.overdue_label = QLabel(self)
+        self.overdue_label.setObjectName("status_overdue")
+        self.overdue_label.setStyleSheet(
+            "QLabel { background: #b30000; color: white; font-weight: bold; padding: 1px 8px; }"
+        )
+        self.overdue_label.setVisible(False)
+        bar.addPermanentWidget(self.overdue_label)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.connection_label)
         bar.addPermanentWidget(self.user_label)
@@ -598,11 +621,73 @@ class MainWindow(QMainWindow):
     def _on_incident_recorded(self, incident_id: uuid.UUID) -> None:
         self.statusBar().showMessage(self.tr("Incident report recorded."), 5000)
 
+    # -- overdue reports -------------------------------------------------------
+    def _setup_overdue_indicator(self) -> None:
+        self.overdue_count = 0
+        self._overdue_busy = False
+        self._overdue_again = False
+        self._overdue_timer = QTimer(self)
+        self._overdue_timer.setInterval(OVERDUE_REFRESH_MS)
+        self._overdue_timer.timeout.connect(self.refresh_overdue)
+        self._overdue_timer.start()
+        # Another seat's incident changes arrive through the feed; gather a burst.
+        self._overdue_soon = QTimer(self)
+        self._overdue_soon.setSingleShot(True)
+        self._overdue_soon.setInterval(PANEL_REFRESH_DELAY_MS)
+        self._overdue_soon.timeout.connect(self.refresh_overdue)
+        self.all_loaded.connect(self.refresh_overdue)
+        self.incident_panel.changed.connect(lambda _id: self.refresh_overdue())
+        self._live.changes_arrived.connect(self._on_changes_for_overdue)
+
+    def _on_changes_for_overdue(self, records: list[ChangeRecord]) -> None:
+        if {r.entity_type for r in records} & PANEL_ENTITIES["incidents"]:
+            self._overdue_soon.start()
+
+    def refresh_overdue(self) -> None:
+        """Read the missed reporting deadlines off the GUI thread (one read at a time)."""
+        if self._overdue_busy:
+            self._overdue_again = True
+            return
+        self._overdue_busy = True
+        workflow, now = self._services.workflow, self._clock()
+        self._runner.submit(
+            lambda: workflow.overdue(ReportingRules(), now),
+            on_done=self._on_overdue_read,
+            on_error=self._on_overdue_failed,
+        )
+
+    def _on_overdue_read(self, found: list[tuple[IncidentDTO, Deadline]]) -> None:
+        self._overdue_busy = False
+        incidents = {dto.id for dto, _ in found}
+        self.overdue_count = len(incidents)
+        self.overdue_label.setText(self.tr("Overdue reports %1").replace("%1", str(len(incidents))))
+        self.overdue_label.setToolTip(
+            "\n".join(
+                f"{dto.title}: {labels.report_kind(d.kind.value)} "
+                + self.tr("due %1").replace("%1", format_time(d.due_at))
+                for dto, d in found
+            )
+        )
+        self.overdue_label.setVisible(bool(incidents))
+        self._overdue_next()
+
+    def _on_overdue_failed(self, exc: BaseException) -> None:
+        self._overdue_busy = False
+        self._on_load_failed(exc)
+        self._overdue_next()
+
+    def _overdue_next(self) -> None:
+        if self._overdue_again:
+            self._overdue_again = False
+            self.refresh_overdue()
+
     # -- shutdown -----------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self._clock_timer.stop()
         self._panel_timer.stop()
+        self._overdue_timer.stop()
+        self._overdue_soon.stop()
         self._live.stop()
         self._runner.wait_idle(10000)
         self.map_panel.close_view()

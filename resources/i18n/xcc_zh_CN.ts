@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>ConnectionDialog</name>
@@ -228,6 +229,157 @@
     <message>
         <source>dead %1, injured %2, missing %3</source>
         <translation>死亡 %1 人,受伤 %2 人,失踪 %3 人</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentActions</name>
+    <message>
+        <source>Level 1 (highest)</source>
+        <translation>一级(最高)</translation>
+    </message>
+    <message>
+        <source>Level 2</source>
+        <translation>二级</translation>
+    </message>
+    <message>
+        <source>Level 3</source>
+        <translation>三级</translation>
+    </message>
+    <message>
+        <source>Level 4</source>
+        <translation>四级</translation>
+    </message>
+    <message>
+        <source>The handling flow does not allow this step from the current status.</source>
+        <translation>处置流程不允许从当前状态进行此步骤。</translation>
+    </message>
+    <message>
+        <source>Starting a response needs a response level.</source>
+        <translation>启动响应须选择响应级别。</translation>
+    </message>
+    <message>
+        <source>The response level must be level 1 to level 4.</source>
+        <translation>响应级别须为一级至四级。</translation>
+    </message>
+    <message>
+        <source>Starting a response needs the name of the emergency plan.</source>
+        <translation>启动响应须填写所启动的应急预案。</translation>
+    </message>
+    <message>
+        <source>The plan name is too long (at most 200 characters).</source>
+        <translation>预案名称过长(最多 200 字)。</translation>
+    </message>
+    <message>
+        <source>A response level is only given when starting a response.</source>
+        <translation>只有启动响应时才填写响应级别。</translation>
+    </message>
+    <message>
+        <source>This incident no longer exists.</source>
+        <translation>该事件已不存在。</translation>
+    </message>
+    <message>
+        <source>The entry needs some text.</source>
+        <translation>记录内容不能为空。</translation>
+    </message>
+    <message>
+        <source>Status changes and reports have their own buttons.</source>
+        <translation>状态变更和上报请使用各自的按钮。</translation>
+    </message>
+    <message>
+        <source>The entry to correct does not belong to this incident.</source>
+        <translation>要更正的记录不属于该事件。</translation>
+    </message>
+    <message>
+        <source>The time has no time zone.</source>
+        <translation>时间缺少时区。</translation>
+    </message>
+    <message>
+        <source>The time lies in the future.</source>
+        <translation>时间晚于当前时间。</translation>
+    </message>
+    <message>
+        <source>The time lies before the incident was received.</source>
+        <translation>时间早于接报时间。</translation>
+    </message>
+    <message>
+        <source>Not allowed by the rules: %1</source>
+        <translation>不符合规则:%1</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 天 %2 小时</translation>
+    </message>
+    <message>
+        <source>Next step:</source>
+        <translation>办理:</translation>
+    </message>
+    <message>
+        <source>(no further steps)</source>
+        <translation>(流程已结束)</translation>
+    </message>
+    <message>
+        <source>Add to the log (Enter)…</source>
+        <translation>添加记录(回车)…</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Correct selected entry</source>
+        <translation>更正所选记录</translation>
+    </message>
+    <message>
+        <source>Adds the text as a correction of the entry selected in the log; the original stays as it was.</source>
+        <translation>以输入的文字更正时间线中选中的记录;原记录保留不变。</translation>
+    </message>
+    <message>
+        <source>What was reported, to whom</source>
+        <translation>上报内容、报送对象</translation>
+    </message>
+    <message>
+        <source>Record report</source>
+        <translation>记录上报</translation>
+    </message>
+    <message>
+        <source>Start response…</source>
+        <translation>启动响应…</translation>
+    </message>
+    <message>
+        <source>This incident was updated by someone else; it has been reloaded, try again.</source>
+        <translation>该事件已被他人更新,已刷新,请重试</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存:%1</translation>
+    </message>
+    <message>
+        <source>Report deadlines unavailable</source>
+        <translation>上报时限暂不可用</translation>
+    </message>
+    <message>
+        <source>All reports made</source>
+        <translation>均已上报</translation>
+    </message>
+    <message>
+        <source>%1 overdue by %2</source>
+        <translation>%1 已超时 %2</translation>
+    </message>
+    <message>
+        <source>%1 due in %2</source>
+        <translation>%1 剩余 %2</translation>
+    </message>
+    <message>
+        <source>Due at %1</source>
+        <translation>截止时间:%1</translation>
     </message>
 </context>
 <context>
@@ -639,7 +791,7 @@
         <translation>电话记录</translation>
     </message>
     <message>
-        <source>Leader's instruction</source>
+        <source>Leader&apos;s instruction</source>
         <translation>领导批示</translation>
     </message>
     <message>
@@ -877,6 +1029,14 @@
         <source>Incident report recorded.</source>
         <translation>接报已登记。</translation>
     </message>
+    <message>
+        <source>Overdue reports %1</source>
+        <translation>超时未报 %1</translation>
+    </message>
+    <message>
+        <source>due %1</source>
+        <translation>应于 %1 前上报</translation>
+    </message>
 </context>
 <context>
     <name>MapPanel</name>
@@ -988,7 +1148,7 @@
         <translation>数据库 %1 正被其他程序占用。请关闭该程序或稍候,然后重试。</translation>
     </message>
     <message>
-        <source>The database %1 is read-only. Check the file's permissions or the disk.</source>
+        <source>The database %1 is read-only. Check the file&apos;s permissions or the disk.</source>
         <translation>数据库 %1 为只读。请检查文件权限或磁盘。</translation>
     </message>
     <message>
@@ -1016,7 +1176,7 @@
         <translation>数据库 %1 所在磁盘已满。</translation>
     </message>
     <message>
-        <source>The database %1 was busy with another seat's change. Nothing was saved; try again.</source>
+        <source>The database %1 was busy with another seat&apos;s change. Nothing was saved; try again.</source>
         <translation>数据库 %1 正在处理其他席位的修改,本次未保存,请重试。</translation>
     </message>
     <message>
@@ -1160,6 +1320,33 @@
     <message>
         <source>Status</source>
         <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>ResponseDialog</name>
+    <message>
+        <source>Start response</source>
+        <translation>启动响应</translation>
+    </message>
+    <message>
+        <source>(choose a level)</source>
+        <translation>(请选择级别)</translation>
+    </message>
+    <message>
+        <source>e.g. county flood control plan</source>
+        <translation>例如:萧县防汛应急预案</translation>
+    </message>
+    <message>
+        <source>Response level</source>
+        <translation>响应级别</translation>
+    </message>
+    <message>
+        <source>Emergency plan</source>
+        <translation>应急预案</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -1326,7 +1513,7 @@
         <translation>底图文件 %1 不存在。</translation>
     </message>
     <message>
-        <source>The map file %1 cannot be opened. Check the file's permissions, or close the program that is writing it.</source>
+        <source>The map file %1 cannot be opened. Check the file&apos;s permissions, or close the program that is writing it.</source>
         <translation>无法打开底图文件 %1。请检查文件权限,或关闭正在写入该文件的程序。</translation>
     </message>
     <message>

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
+from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
@@ -100,6 +101,7 @@ def make_window(
         incidents=IncidentService(db),
         roster=RosterService(db),
         shelters=ShelterEditor(db),
+        workflow=IncidentWorkflow(db),
     )
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url

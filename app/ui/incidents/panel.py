@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,9 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.dto import IncidentDTO, LogEntryDTO
-from app.services.incident_workflow import parse_report_body, parse_status_body
+from app.services.incident_workflow import IncidentWorkflow, parse_report_body, parse_status_body
 from app.services.incidents import IncidentService
 from app.ui import labels
+from app.ui.incidents.actions import IncidentActions
 from app.ui.models.table import Column, DtoTableModel, format_time
 from app.ui.panel import DRILL_BACKGROUND, SEVERITY_COLORS, DataPanel, make_table
 from app.ui.tasks import TaskRunner
@@ -26,9 +29,19 @@ from app.ui.tasks import TaskRunner
 
 class IncidentPanel(DataPanel):
     selected = Signal(uuid.UUID)
+    changed = Signal(uuid.UUID)  # this seat changed the incident (status, log, report)
 
     def __init__(
-        self, runner: TaskRunner, service: IncidentService, parent: QWidget | None = None
+        self,
+        runner: TaskRunner,
+        service: IncidentService,
+        parent: QWidget | None = None,
+        *,
+        workflow: IncidentWorkflow | None = None,
+        actor: str = "",
+        site: str = "center",
+        clock: Callable[[], datetime] | None = None,
+        where: str = "",
     ) -> None:
         super().__init__(runner, parent)
         self.setObjectName("IncidentPanel")
@@ -47,6 +60,14 @@ class IncidentPanel(DataPanel):
         self._timeline_title = QLabel(self.tr("Select an incident to see its log."), self)
         self._timeline_title.setTextFormat(Qt.TextFormat.PlainText)
         self._timeline_title.setWordWrap(True)
+        self.timeline.currentItemChanged.connect(self._on_timeline_current_changed)
+
+        # The actions on the selected incident; only with a workflow to run them.
+        self.actions: IncidentActions | None = None
+        if workflow is not None:
+            self.actions = IncidentActions(
+                runner, workflow, actor, site, clock or (lambda: datetime.now(UTC)), where, self
+            )
 
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
@@ -60,6 +81,10 @@ class IncidentPanel(DataPanel):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self._filter)
         top_layout.addWidget(self.view)
+        if self.actions is not None:
+            top_layout.addWidget(self.actions)
+            self.actions.changed.connect(self._on_actions_changed)
+            self.actions.stale.connect(self._on_actions_stale)
         splitter.addWidget(top)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
@@ -82,6 +107,24 @@ class IncidentPanel(DataPanel):
             if row is not None:
                 index = self._proxy.mapFromSource(self.model.index(row, 0))
                 self.view.selectRow(index.row())
+                if self.actions is not None:
+                    # A fresher copy (status, version) of the incident on screen.
+                    self.actions.set_incident(self.model.row_at(row))
+
+    def _on_actions_changed(self, incident_id: uuid.UUID) -> None:
+        self.refresh()
+        self.changed.emit(incident_id)
+
+    def _on_actions_stale(self, _incident_id: uuid.UUID) -> None:
+        self.refresh()
+
+    def _on_timeline_current_changed(
+        self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
+        if self.actions is None:
+            return
+        entry = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        self.actions.set_selected_entry(uuid.UUID(entry) if entry else None)
 
     def _on_view_selection_changed(self, sel: QItemSelection, _old: QItemSelection) -> None:
         indexes = sel.indexes()
@@ -94,6 +137,8 @@ class IncidentPanel(DataPanel):
             self.tr("Log of: %1").replace("%1", incident.title)
             + ("  " + self.tr("(drill)") if incident.is_drill else "")
         )
+        if self.actions is not None:
+            self.actions.set_incident(incident)
         if changed:
             self._load_timeline(incident.id)
             self.selected.emit(incident.id)
@@ -102,12 +147,19 @@ class IncidentPanel(DataPanel):
         self._fetch(lambda: self._service.log(incident_id), self._apply_timeline)
 
     def _apply_timeline(self, entries: list[LogEntryDTO]) -> None:
+        if entries and entries[0].incident_id != self._current:
+            return  # an answer for an incident no longer selected
+        chosen = self.actions.selected_entry if self.actions is not None else None
         self.timeline.clear()
         for e in entries:
             text = f"{format_time(e.at)}  [{labels.log_kind(e.kind)}] {e.actor}: {self._body(e)}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, str(e.id))
             self.timeline.addItem(item)
+            if e.id == chosen:
+                self.timeline.setCurrentItem(item)
+        if self.actions is not None and self.timeline.currentItem() is None:
+            self.actions.set_selected_entry(None)
 
     def _incident_columns(self) -> list[Column[IncidentDTO]]:
         def drill_bg(i: IncidentDTO) -> object:
