@@ -22,8 +22,16 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Search structures made by raw SQL (FTS5 tables, trigram indexes) are named xcc_*."""
+    return not (name or "").startswith("xcc_")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
+        include_object=_include_object,
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",

@@ -1,0 +1,286 @@
+"""The incident list query: filters, text search (literal), keyset paging; both backends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from app.data.engine import Database
+from app.data.models import Incident, IncidentLogEntry, Township
+from app.data.uow import UnitOfWork
+from app.services.dto import IncidentDTO
+from app.services.incident_search import (
+    IncidentQuery,
+    IncidentSearch,
+    PageCursor,
+    SortColumn,
+    search_terms,
+)
+
+ACTOR = "tester"
+SITE = "test-site"
+T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def _incident(n: int, **over: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "title": f"事件{n:04d}",
+        "category": "accident",
+        "incident_type": "fire",
+        "severity": "IV",
+        "status": "received",
+        "is_drill": False,
+        "received_at": T0 + timedelta(minutes=n),
+        "source": "phone",
+        "description": None,
+        "address": None,
+    }
+    row.update(over)
+    return row
+
+
+def _log(incident_id: uuid.UUID, body: str, n: int = 0) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "kind": "note",
+        "body": body,
+        "at": T0 + timedelta(minutes=n),
+        "actor": ACTOR,
+    }
+
+
+def _insert(db: Database, incidents: list[dict[str, Any]], logs: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+    with UnitOfWork(db, actor=ACTOR, site=SITE) as uow:
+        uow.bulk_insert(Incident, incidents)
+        if logs:
+            uow.bulk_insert(IncidentLogEntry, list(logs))
+        uow.commit()
+
+
+def _ids(rows: list[IncidentDTO]) -> list[uuid.UUID]:
+    return [r.id for r in rows]
+
+
+def _all(search: IncidentSearch, query: IncidentQuery, limit: int = 7) -> list[IncidentDTO]:
+    out: list[IncidentDTO] = []
+    cursor: PageCursor | None = None
+    while True:
+        rows, cursor = search.page(query, cursor, limit)
+        out += rows
+        if cursor is None:
+            return out
+
+
+def _titles(search: IncidentSearch, text: str) -> set[str]:
+    return {r.title for r in _all(search, IncidentQuery(text=text), limit=50)}
+
+
+def test_filters(migrated_db: Database) -> None:
+    town_a, town_b = uuid.uuid4(), uuid.uuid4()
+    with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
+        uow.bulk_insert(
+            Township,
+            [
+                {"id": town_a, "code": "t-a", "name": "龙城镇", "kind": "town"},
+                {"id": town_b, "code": "t-b", "name": "黄口镇", "kind": "town"},
+            ],
+        )
+        uow.commit()
+    rows = [
+        _incident(0, status="closed", township_id=town_a),
+        _incident(1, category="natural", severity="I", township_id=town_b),
+        _incident(2, is_drill=True, township_id=town_a),
+        _incident(3, status="handling", severity="II"),
+        _incident(4),
+    ]
+    _insert(migrated_db, rows)
+    search = IncidentSearch(migrated_db)
+    ids = [r["id"] for r in rows]
+
+    def found(**kw: Any) -> list[uuid.UUID]:
+        return _ids(_all(search, IncidentQuery(**kw)))
+
+    assert found() == ids[::-1]  # newest first
+    assert search.count(IncidentQuery()) == 5
+    assert found(statuses=frozenset({"closed", "handling"})) == [ids[3], ids[0]]
+    assert found(categories=frozenset({"natural"})) == [ids[1]]
+    assert found(severities=frozenset({"I", "II"})) == [ids[3], ids[1]]
+    assert found(township_ids=frozenset({town_a})) == [ids[2], ids[0]]
+    assert found(drill=True) == [ids[2]]
+    assert found(drill=False) == [ids[4], ids[3], ids[1], ids[0]]
+    window = {"received_from": T0 + timedelta(minutes=1), "received_to": T0 + timedelta(minutes=3)}
+    assert found(**window) == [ids[2], ids[1]]  # from inclusive, to exclusive
+    assert search.count(IncidentQuery(drill=False, township_ids=frozenset({town_a}))) == 1
+    first = _all(search, IncidentQuery(township_ids=frozenset({town_b})))[0]
+    assert first.township == "黄口镇"
+    # Other orders (paged by offset).
+    by_severity = found(sort=SortColumn.SEVERITY, descending=False)
+    assert by_severity[:2] == [ids[1], ids[3]]
+    assert len(by_severity) == 5
+    by_township = found(sort=SortColumn.TOWNSHIP, descending=True)
+    # Code point order (龙 after 黄); incidents without a township last.
+    assert by_township == [ids[2], ids[0], ids[1], ids[4], ids[3]]
+    assert found(received_from=T0 + timedelta(days=1)) == []
+
+
+def test_keyset_paging_no_duplicates_or_gaps_while_new_incidents_arrive(
+    migrated_db: Database,
+) -> None:
+    # Ties in received_at too: ids break them.
+    rows = [_incident(n // 3) for n in range(60)]
+    _insert(migrated_db, rows)
+    search = IncidentSearch(migrated_db)
+    seen: list[uuid.UUID] = []
+    page, cursor = search.page(IncidentQuery(), None, 10)
+    seen += _ids(page)
+    arrived = 0
+    while cursor is not None:
+        # New reports (newer and as old as the page boundary) come in between pages.
+        _insert(migrated_db, [_incident(1000 + arrived), _incident(0, title=f"迟到{arrived}")])
+        arrived += 1
+        page, cursor = search.page(IncidentQuery(), cursor, 10)
+        seen += _ids(page)
+    assert len(seen) == len(set(seen))
+    assert set(_ids_of(rows)) <= set(seen)
+    assert arrived >= 5  # late reports as old as the last page may join it
+    assert page[-1].log_count == 0
+
+
+def _ids_of(rows: list[dict[str, Any]]) -> list[uuid.UUID]:
+    return [r["id"] for r in rows]
+
+
+def test_text_search_titles_descriptions_addresses_and_log_entries(migrated_db: Database) -> None:
+    a = _incident(1, title="龙城镇化工厂火灾")
+    b = _incident(2, title="道路塌陷", description="县城东关大街路面塌陷")
+    c = _incident(3, title="车辆事故", address="黄口镇310国道")
+    d = _incident(4, title="内涝")
+    e = _incident(5, title="Warehouse Fire at Depot")
+    _insert(
+        migrated_db,
+        [a, b, c, d, e],
+        [_log(d["id"], "救援队已转移群众至安置点"), _log(d["id"], "水位下降", 1)],
+    )
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, "化工厂") == {"龙城镇化工厂火灾"}
+    assert _titles(search, "东关大街") == {"道路塌陷"}
+    assert _titles(search, "310国道") == {"车辆事故"}
+    assert _titles(search, "安置点") == {"内涝"}  # only in a log entry
+    assert _titles(search, "转移 下降") == {"内涝"}  # every term, in different entries
+    assert _titles(search, "安置点 火灾") == set()
+    assert _titles(search, "warehouse fire") == {"Warehouse Fire at Depot"}  # any case
+    assert search.count(IncidentQuery(text="安置点")) == 1
+    # An incident with several matching entries is listed once.
+    _insert(migrated_db, [], [_log(d["id"], "第二个安置点已开放", 2)])
+    assert search.count(IncidentQuery(text="安置点")) == 1
+    assert [r.log_count for r in _all(search, IncidentQuery(text="安置点"))] == [3]
+    # Text together with a filter.
+    assert _titles(search, "") == {r["title"] for r in (a, b, c, d, e)}
+    assert search.count(IncidentQuery(text="安置点", drill=True)) == 0
+
+
+def test_short_chinese_terms(migrated_db: Database) -> None:
+    _insert(
+        migrated_db,
+        [_incident(1, title="化工厂火灾"), _incident(2, title="内涝"), _incident(3, title="塌陷")],
+        [],
+    )
+    rows = _all(IncidentSearch(migrated_db), IncidentQuery())
+    by_title = {r.title: r.id for r in rows}
+    _insert(migrated_db, [], [_log(by_title["塌陷"], "有人被困")])
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, "火") == {"化工厂火灾"}
+    assert _titles(search, "火灾") == {"化工厂火灾"}
+    assert _titles(search, "涝") == {"内涝"}
+    assert _titles(search, "被困") == {"塌陷"}  # a short term in a log entry
+    assert _titles(search, "困 塌陷") == {"塌陷"}  # short and long terms together
+    assert _titles(search, "雪") == set()
+
+
+LITERAL_TITLES = [
+    "完成100%转移",
+    "完成1000转移",
+    "a_b 标记",
+    "axb 标记",
+    "他说'撤离'",
+    '他说"撤离"',
+    "路径C:\\temp\\x",
+    "路径C:tempx",
+]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("100%", {"完成100%转移"}),
+        ("%", {"完成100%转移"}),
+        ("0%转", {"完成100%转移"}),
+        ("a_b", {"a_b 标记"}),
+        ("_", {"a_b 标记"}),
+        ("'撤离'", {"他说'撤离'"}),
+        ("'", {"他说'撤离'"}),
+        ('"撤离"', {'他说"撤离"'}),
+        ('"', {'他说"撤离"'}),
+        ("C:\\temp", {"路径C:\\temp\\x"}),
+        ("\\", {"路径C:\\temp\\x"}),
+        ("\\\\", set()),
+        ("' OR 1=1 --", set()),
+        ('" OR "', set()),
+        ("NEAR(撤离", set()),
+        ("*", set()),
+    ],
+)
+def test_special_characters_are_matched_literally(
+    migrated_db: Database, term: str, expected: set[str]
+) -> None:
+    _insert(migrated_db, [_incident(n, title=t) for n, t in enumerate(LITERAL_TITLES)])
+    _insert(migrated_db, [], [])
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, term) == expected
+    # And in a log entry body too.
+    target = _incident(99, title="日志中的符号")
+    _insert(migrated_db, [target], [_log(target["id"], f"记录{term}结束")])
+    assert "日志中的符号" in _titles(search, term)
+
+
+def test_nul_and_control_characters_separate_terms(migrated_db: Database) -> None:
+    _insert(migrated_db, [_incident(1, title="化工厂火灾"), _incident(2, title="化工厂")])
+    search = IncidentSearch(migrated_db)
+    assert search_terms("化工厂\x00火灾") == ("化工厂", "火灾")
+    assert search_terms("\x00\t \n") == ()
+    assert _titles(search, "化工厂\x00火灾") == {"化工厂火灾"}
+    assert _titles(search, "\x00") == {"化工厂火灾", "化工厂"}  # nothing left: no text filter
+
+
+def test_index_follows_incident_updates(migrated_db: Database) -> None:
+    row = _incident(1, title="初报：仓库冒烟")
+    _insert(migrated_db, [row])
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, "冒烟") == {"初报：仓库冒烟"}
+    with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
+        uow.session.execute(
+            update(Incident)
+            .where(Incident.id == row["id"])
+            .values(title="核实：仓库起火", address="萧县经济开发区", version=Incident.version + 1)
+        )
+        uow.commit()
+    assert _titles(search, "冒烟") == set()
+    assert _titles(search, "仓库起火") == {"核实：仓库起火"}
+    assert _titles(search, "经济开发区") == {"核实：仓库起火"}
+    # A status change (not searched text) keeps it findable.
+    with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
+        incident = uow.session.get(Incident, row["id"])
+        assert incident is not None
+        incident.status = "verified"
+        uow.commit()
+    assert _titles(search, "仓库起火") == {"核实：仓库起火"}
+
+
+def test_limit_must_be_positive(migrated_db: Database) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        IncidentSearch(migrated_db).page(IncidentQuery(), None, 0)
