@@ -227,6 +227,7 @@ class _CommandCenter:
         self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
 
     def _on_database_opened(self, opened: object) -> None:
+        from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
@@ -246,6 +247,7 @@ class _CommandCenter:
             roster=RosterService(db),
             shelters=ShelterEditor(db),
             workflow=IncidentWorkflow(db),
+            search=IncidentSearch(db),
         )
         session = SessionInfo(
             database=db.info.display,

@@ -138,6 +138,7 @@ class Viewer:
     def __init__(self, db: Database, kind: str) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
@@ -153,7 +154,13 @@ class Viewer:
         self.live = LiveUpdates(db)
         self.window = MainWindow(
             self._services(
-                db, Services, OverviewService, IncidentService, RosterService, IncidentWorkflow
+                db,
+                Services,
+                OverviewService,
+                IncidentService,
+                RosterService,
+                IncidentWorkflow,
+                IncidentSearch,
             ),
             self.runner,
             settings,

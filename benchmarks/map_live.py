@@ -125,6 +125,7 @@ class Session:
     def __init__(self, db: Database) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
         from app.services.overview import OverviewService
@@ -143,6 +144,7 @@ class Session:
             RosterService(db),
             ShelterEditor(db),
             IncidentWorkflow(db),
+            IncidentSearch(db),
         )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)

@@ -24,6 +24,7 @@ from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
 from app.domain.deadlines import Deadline, ReportingRules
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
+from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
@@ -55,7 +56,7 @@ OVERDUE_REFRESH_MS = 60_000
 
 # Which panels a change to an entity type concerns.
 PANEL_ENTITIES: dict[str, frozenset[str]] = {
-    "roster": frozenset({"staff", "duty_shift", "duty_assignment"}),
+    "roster": frozenset({"staff", "duty_shift", "duty_assignment", "duty_swap"}),
     "incidents": frozenset({"incident", "incident_log_entry", "township"}),
     # The resource lists hold the map's rows and follow the map's diffs.
 }
@@ -68,6 +69,7 @@ class Services:
     roster: RosterService
     shelters: ShelterEditor
     workflow: IncidentWorkflow
+    search: IncidentSearch
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
             runner,
             services.incidents,
             self,
+            search=services.search,
             workflow=services.workflow,
             actor=session.user,
             site=session.site,
@@ -491,6 +494,7 @@ class MainWindow(QMainWindow):
         self._map_busy = False
         self.map_seq = seq
         self._townships = prepared.data.townships
+        self.incident_panel.set_townships([(t.id, t.name) for t in prepared.data.townships])
         self.map_panel.set_data(prepared)
         self.resource_panel.show_data(prepared.data)
         self._pump_map()

@@ -23,21 +23,32 @@ ErrorCallback = Callable[[BaseException], None]
 
 
 class _Delivery(QObject):
-    """Lives on the GUI thread; its queued slot runs the callbacks there."""
+    """Lives on the GUI thread; its queued slot runs the callbacks there.
+
+    It also holds the task's callable: closures often capture widgets, and the
+    last reference to a widget must be dropped on the GUI thread, never on a
+    worker (where the runnable is freed). ``_deliver`` lets go of all of them.
+    """
 
     finished = Signal(object, object)  # result, exception
 
     def __init__(
         self,
         runner: TaskRunner,
+        fn: Callable[[], Any],
         on_done: Callback | None,
         on_error: ErrorCallback | None,
     ):
         super().__init__(runner)
         self._runner = runner
+        self.fn: Callable[[], Any] | None = fn
         self._on_done = on_done
         self._on_error = on_error
         self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def call(self) -> Any:
+        assert self.fn is not None
+        return self.fn()
 
     @Slot(object, object)
     def _deliver(self, result: Any, exc: BaseException | None) -> None:
@@ -51,19 +62,20 @@ class _Delivery(QObject):
             elif self._on_done is not None:
                 self._on_done(result)
         finally:
+            self.fn = self._on_done = self._on_error = None
             self._runner._finish(self)
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], delivery: _Delivery) -> None:
+    def __init__(self, delivery: _Delivery) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._fn = fn
         self._delivery = delivery
 
     def run(self) -> None:
         try:
-            result = self._fn()
+            # No local reference to the callable: it stays with the delivery.
+            result = self._delivery.call()
         except BaseException as exc:  # noqa: BLE001 - delivered to the caller
             self._delivery.finished.emit(None, exc)
         else:
@@ -93,12 +105,12 @@ class TaskRunner(QObject):
         on_done: Callback | None = None,
         on_error: ErrorCallback | None = None,
     ) -> None:
-        delivery = _Delivery(self, on_done, on_error)
+        delivery = _Delivery(self, fn, on_done, on_error)
         was_idle = not self._pending
         self._pending.add(delivery)
         if was_idle:
             self.busy_changed.emit(True)
-        self._pool.start(_Task(fn, delivery))
+        self._pool.start(_Task(delivery))
 
     def _finish(self, delivery: _Delivery) -> None:
         self._pending.discard(delivery)

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
+from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.overview import OverviewService
@@ -102,6 +103,7 @@ def make_window(
         roster=RosterService(db),
         shelters=ShelterEditor(db),
         workflow=IncidentWorkflow(db),
+        search=IncidentSearch(db),
     )
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url

@@ -144,14 +144,14 @@ def test_layout_is_saved_and_restored(
 ) -> None:
     _docks(window)["dock_resources"].hide()
     # (the offscreen screen is 800x800; a restored geometry is kept on screen)
-    window.resize(760, 640)
+    window.resize(760, 720)
     window.close()
     again = make_window(ui_db, runner, settings)
     qtbot.addWidget(again)
     again.show()
     assert not _docks(again)["dock_resources"].isVisible()
     assert _docks(again)["dock_roster"].isVisible()
-    assert (again.width(), again.height()) == (760, 640)
+    assert (again.width(), again.height()) == (760, 720)
     again.close()
 
 

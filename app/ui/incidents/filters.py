@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -102,16 +104,24 @@ class IncidentFilterBar(QWidget):
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit)
 
-        layout = QHBoxLayout(self)
+        # Two rows, so the incident dock stays usable beside the map on a laptop.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        first = QHBoxLayout()
+        layout.addLayout(first)
+        first.addWidget(self.search, 1)
+        first.addWidget(self.drill)
         for w in (self.statuses, self.categories, self.severities, self.township):
-            layout.addWidget(w)
-        layout.addWidget(QLabel(self.tr("From"), self))
-        layout.addWidget(self.date_from)
-        layout.addWidget(QLabel(self.tr("To"), self))
-        layout.addWidget(self.date_to)
-        layout.addWidget(self.drill)
-        layout.addWidget(self.search, 1)
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, w.sizePolicy().verticalPolicy())
+        second = QHBoxLayout()
+        layout.addLayout(second)
+        for w in (self.statuses, self.categories, self.severities, self.township):
+            second.addWidget(w, 1)
+        second.addWidget(QLabel(self.tr("From"), self))
+        second.addWidget(self.date_from)
+        second.addWidget(QLabel(self.tr("To"), self))
+        second.addWidget(self.date_to)
 
         for multi in (self.statuses, self.categories, self.severities):
             multi.changed.connect(self._emit)

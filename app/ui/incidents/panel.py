@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QIdentityProxyModel, QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.dto import IncidentDTO, LogEntryDTO
+from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow, parse_report_body, parse_status_body
 from app.services.incidents import IncidentService
 from app.ui import labels
 from app.ui.incidents.actions import IncidentActions
+from app.ui.incidents.filters import IncidentFilterBar
+from app.ui.incidents.list_model import LazyIncidentModel
 from app.ui.models.table import Column, DtoTableModel, format_time
 from app.ui.panel import DRILL_BACKGROUND, SEVERITY_COLORS, DataPanel, make_table
 from app.ui.tasks import TaskRunner
@@ -37,6 +40,7 @@ class IncidentPanel(DataPanel):
         service: IncidentService,
         parent: QWidget | None = None,
         *,
+        search: IncidentSearch | None = None,
         workflow: IncidentWorkflow | None = None,
         actor: str = "",
         site: str = "center",
@@ -46,13 +50,34 @@ class IncidentPanel(DataPanel):
         super().__init__(runner, parent)
         self.setObjectName("IncidentPanel")
         self._service = service
-        self.model = DtoTableModel(self._incident_columns(), self)
-        self._filter = QLineEdit(self)
-        self._filter.setPlaceholderText(self.tr("Filter incidents…"))
-        self._filter.setClearButtonEnabled(True)
-        self.view, self._proxy = make_table(self.model, self)
+        # With a search service the list is the lazily fetched, filtered, searched
+        # one (any number of incidents); without one, the newest 500 (tests, tools).
+        self.filters: IncidentFilterBar | None = None
+        self._filter: QWidget
+        if search is not None:
+            self.model = LazyIncidentModel(runner, search, self)
+            self.filters = IncidentFilterBar(self)
+            self._filter = self.filters
+            self.view, _sorting_proxy = make_table(self.model, self)
+            # Sorting and filtering happen in the database: the view talks to the
+            # model through an identity proxy (which hands sort() to the model).
+            self._proxy = QIdentityProxyModel(self)
+            self._proxy.setSourceModel(self.model)
+            self.view.setModel(self._proxy)
+            self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
+            self.filters.query_changed.connect(self.model.set_query)
+            self.model.page_loaded.connect(self._on_model_page_loaded)
+            self.model.failed.connect(self.load_failed)
+        else:
+            self.model = DtoTableModel(self._incident_columns(), self)
+            line = QLineEdit(self)
+            line.setPlaceholderText(self.tr("Filter incidents…"))
+            line.setClearButtonEnabled(True)
+            self._filter = line
+            self.view, self._proxy = make_table(self.model, self)
+            line.textChanged.connect(self._proxy.setFilterFixedString)
+            self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
         self.view.setObjectName("incidents_table")
-        self._filter.textChanged.connect(self._proxy.setFilterFixedString)
 
         self.timeline = QListWidget(self)
         self.timeline.setObjectName("incident_timeline")
@@ -92,16 +117,34 @@ class IncidentPanel(DataPanel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
-        self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
         self._current: uuid.UUID | None = None
+        self._first_page_pending = False
 
     def refresh(self) -> None:
-        self._fetch(self._service.recent, self._apply_incidents)
+        if isinstance(self.model, LazyIncidentModel):
+            self._inflight += 1  # settled by the first page (see _on_model_page_loaded)
+            self._first_page_pending = True
+            self.model.refresh()
+        else:
+            self._fetch(self._service.recent, self._apply_incidents)
         if self._current is not None:
             self._load_timeline(self._current)
 
+    def set_townships(self, townships: list[tuple[uuid.UUID, str]]) -> None:
+        if self.filters is not None:
+            self.filters.set_townships(townships)
+
+    def _on_model_page_loaded(self, _rows: int) -> None:
+        self._reselect_current()
+        if self._first_page_pending:
+            self._first_page_pending = False
+            self._settle()
+
     def _apply_incidents(self, rows: list[IncidentDTO]) -> None:
         self.model.set_rows(rows)
+        self._reselect_current()
+
+    def _reselect_current(self) -> None:
         if self._current is not None:
             row = self.model.row_of_id(self._current)
             if row is not None:
