@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AssignDialog</name>
+    <message>
+        <source>People on duty</source>
+        <translation>值班人员</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionDialog</name>
     <message>
         <source>Database connection</source>
@@ -232,6 +239,439 @@
     </message>
 </context>
 <context>
+    <name>DutyReportDialog</name>
+    <message>
+        <source>Daily duty report</source>
+        <translation>值班日报</translation>
+    </message>
+    <message>
+        <source>Export XLSX</source>
+        <translation>导出XLSX</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>导出PDF</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>%1-%2-%3</source>
+        <translation>%1年%2月%3日</translation>
+    </message>
+    <message>
+        <source>Xiao County Emergency Management Bureau duty report, %1</source>
+        <translation>萧县应急管理局值班日报 %1</translation>
+    </message>
+    <message>
+        <source>Made at</source>
+        <translation>生成时间</translation>
+    </message>
+    <message>
+        <source>1. Overview</source>
+        <translation>一、概况</translation>
+    </message>
+    <message>
+        <source>2. Shifts</source>
+        <translation>二、值班安排</translation>
+    </message>
+    <message>
+        <source>3. Incidents</source>
+        <translation>三、突发事件</translation>
+    </message>
+    <message>
+        <source>4. Handovers</source>
+        <translation>四、交接班</translation>
+    </message>
+    <message>
+        <source>5. Open handover items</source>
+        <translation>五、未办结交接事项</translation>
+    </message>
+    <message>
+        <source>Incidents received: %1 (real %2, drills %3); closed %4, still open %5.</source>
+        <translation>当日接报突发事件 %1 起（真实事件 %2 起，演练 %3 起），已结束 %4 起，未结束 %5 起。</translation>
+    </message>
+    <message>
+        <source>Real incidents by category: %1.</source>
+        <translation>真实事件分类：%1。</translation>
+    </message>
+    <message>
+        <source>Handovers: %1; open handover items: %2; incidents not closed (all days): %3.</source>
+        <translation>当日交接班 %1 次；交接事项未办结 %2 项；全部未结束突发事件 %3 起。</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Leader on duty</source>
+        <translation>带班领导</translation>
+    </message>
+    <message>
+        <source>Duty officers</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>No shift on this day.</source>
+        <translation>当日无排班。</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Drill</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>drill</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>No incident received on this day.</source>
+        <translation>当日无接报。</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>交班时间</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Handed over by</source>
+        <translation>交班人</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>提出人</translation>
+    </message>
+    <message>
+        <source>Taken over</source>
+        <translation>接班确认</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>事项数</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <source>No handover on this day.</source>
+        <translation>当日无交接班记录。</translation>
+    </message>
+    <message>
+        <source>Raised</source>
+        <translation>提出时间</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>None.</source>
+        <translation>无。</translation>
+    </message>
+    <message>
+        <source>duty-report-%1</source>
+        <translation>值班日报-%1</translation>
+    </message>
+    <message>
+        <source>Writing %1…</source>
+        <translation>正在写入 %1…</translation>
+    </message>
+    <message>
+        <source>The PDF could not be written: %1</source>
+        <translation>无法写入PDF：%1</translation>
+    </message>
+    <message>
+        <source>Sent to the printer.</source>
+        <translation>已发送到打印机。</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <source>The file could not be written: %1</source>
+        <translation>无法写入文件：%1</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverDialog</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Take over the watch</source>
+        <translation>接班确认</translation>
+    </message>
+    <message>
+        <source>Confirm taking over</source>
+        <translation>确认接班</translation>
+    </message>
+    <message>
+        <source>Hand over the watch</source>
+        <translation>交接班</translation>
+    </message>
+    <message>
+        <source>Confirm handover</source>
+        <translation>确认交班</translation>
+    </message>
+    <message>
+        <source>Outgoing shift</source>
+        <translation>交班班次</translation>
+    </message>
+    <message>
+        <source>Incoming shift</source>
+        <translation>接班班次</translation>
+    </message>
+    <message>
+        <source>Open items carried over (tick to close)</source>
+        <translation>遗留未办结事项（勾选即办结）</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>办结</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>关联事件</translation>
+    </message>
+    <message>
+        <source>Raised</source>
+        <translation>提出时间</translation>
+    </message>
+    <message>
+        <source>Closing note</source>
+        <translation>办结说明</translation>
+    </message>
+    <message>
+        <source>No open items.</source>
+        <translation>没有未办结事项。</translation>
+    </message>
+    <message>
+        <source>Summary of the shift</source>
+        <translation>本班情况摘要</translation>
+    </message>
+    <message>
+        <source>What happened on this shift, what the next shift must know</source>
+        <translation>本班发生了什么，下一班需要知道什么</translation>
+    </message>
+    <message>
+        <source>New items to hand over</source>
+        <translation>新增交接事项</translation>
+    </message>
+    <message>
+        <source>What is still to be done</source>
+        <translation>尚待办理的事项</translation>
+    </message>
+    <message>
+        <source>(no incident)</source>
+        <translation>（不关联事件）</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. questions about an item</source>
+        <translation>可选，例如对某事项的疑问</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source> [drill]</source>
+        <translation> [演练]</translation>
+    </message>
+    <message>
+        <source>No handover is waiting to be taken over.</source>
+        <translation>没有待确认的交班。</translation>
+    </message>
+    <message>
+        <source>Handover from %1</source>
+        <translation>%1 的交班</translation>
+    </message>
+    <message>
+        <source>Handed over at</source>
+        <translation>交班时间</translation>
+    </message>
+    <message>
+        <source>Shifts</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Items raised</source>
+        <translation>交接事项</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>None.</source>
+        <translation>无。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>The outgoing and incoming shift are the same.</source>
+        <translation>交班班次与接班班次相同。</translation>
+    </message>
+    <message>
+        <source>That shift no longer exists.</source>
+        <translation>该班次已不存在。</translation>
+    </message>
+    <message>
+        <source>Write a summary, add an item or close one: there is nothing to hand over.</source>
+        <translation>请填写摘要、添加或办结事项：当前没有可交接的内容。</translation>
+    </message>
+    <message>
+        <source>An item needs a text.</source>
+        <translation>事项内容不能为空。</translation>
+    </message>
+    <message>
+        <source>An item&apos;s text is too long.</source>
+        <translation>事项内容过长。</translation>
+    </message>
+    <message>
+        <source>A linked incident no longer exists.</source>
+        <translation>关联的事件已不存在。</translation>
+    </message>
+    <message>
+        <source>An item to close no longer exists.</source>
+        <translation>要办结的事项已不存在。</translation>
+    </message>
+    <message>
+        <source>Someone else closed an item you ticked meanwhile; the list shows it now.</source>
+        <translation>您勾选的事项已被他人办结，列表已刷新。</translation>
+    </message>
+    <message>
+        <source>A note is too long (at most 256 characters).</source>
+        <translation>备注过长（最多256字）。</translation>
+    </message>
+    <message>
+        <source>That handover no longer exists.</source>
+        <translation>该交班记录已不存在。</translation>
+    </message>
+    <message>
+        <source>This handover has been taken over already (by another seat).</source>
+        <translation>该交班已被确认接班（可能是其他席位）。</translation>
+    </message>
+    <message>
+        <source>Not allowed by the rules: %1</source>
+        <translation>不符合规则：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import roster</source>
+        <translation>导入值班表</translation>
+    </message>
+    <message>
+        <source>%1: %2 shift(s) to import, %3 row(s) with errors.</source>
+        <translation>%1:可导入 %2 个班次,%3 行有错误。</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Duty officers</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Warnings (not errors): %1</source>
+        <translation>提示(非错误):%1 条</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+</context>
+<context>
     <name>IncidentActions</name>
     <message>
         <source>Level 1 (highest)</source>
@@ -380,6 +820,53 @@
     <message>
         <source>Due at %1</source>
         <translation>截止时间:%1</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentFilterBar</name>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>All townships</source>
+        <translation>全部乡镇</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Real</source>
+        <translation>实战</translation>
+    </message>
+    <message>
+        <source>Drill</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>Search titles and logs…</source>
+        <translation>搜索标题和记录…</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>不限</translation>
     </message>
 </context>
 <context>
@@ -908,6 +1395,45 @@
     </message>
 </context>
 <context>
+    <name>LazyIncidentModel</name>
+    <message>
+        <source>Received</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>事件名称</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Log entries</source>
+        <translation>记录数</translation>
+    </message>
+    <message>
+        <source>[DRILL] </source>
+        <translation>【演练】</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Xiao County Emergency Command Center</source>
@@ -1350,14 +1876,321 @@
     </message>
 </context>
 <context>
+    <name>RosterCalendar</name>
+    <message>
+        <source>%1/%2</source>
+        <translation>%1月%2日</translation>
+    </message>
+    <message>
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <source>%1 short by %2</source>
+        <translation>缺%1 %2人</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>;</translation>
+    </message>
+    <message>
+        <source>A shift must end after it starts.</source>
+        <translation>班次的结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>That shift already exists: %1</source>
+        <translation>该班次已存在:%1</translation>
+    </message>
+    <message>
+        <source>The shift no longer exists; the roster was reloaded.</source>
+        <translation>该班次已不存在,值班表已重新加载。</translation>
+    </message>
+    <message>
+        <source>That person no longer exists.</source>
+        <translation>该人员已不存在。</translation>
+    </message>
+    <message>
+        <source>%1 is no longer active and cannot be put on duty.</source>
+        <translation>%1 已停用,不能排班。</translation>
+    </message>
+    <message>
+        <source>Only leaders on duty and duty officers can be put on a shift.</source>
+        <translation>只能安排带班领导和值班员。</translation>
+    </message>
+    <message>
+        <source>%1 is already on this shift.</source>
+        <translation>%1 已在本班次。</translation>
+    </message>
+    <message>
+        <source>Refused: %1 is already on duty at that time.</source>
+        <translation>拒绝:%1 在该时段已有值班(时间重叠)。</translation>
+    </message>
+    <message>
+        <source>That person is not on this shift (any more).</source>
+        <translation>该人员(已)不在本班次。</translation>
+    </message>
+    <message>
+        <source>The target week already has shifts: nothing was copied.</source>
+        <translation>目标周已有班次:未复制任何班次。</translation>
+    </message>
+    <message>
+        <source>The previous week has no shifts to copy.</source>
+        <translation>上周没有可复制的班次。</translation>
+    </message>
+    <message>
+        <source>A swap needs the name of who agreed to it.</source>
+        <translation>换班须填写同意人。</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>拒绝:%1</translation>
+    </message>
+    <message>
+        <source>Nothing was imported: %1 row(s) have errors.</source>
+        <translation>未导入任何内容:%1 行有错误。</translation>
+    </message>
+    <message>
+        <source>Someone else changed the roster at the same time; it was reloaded.</source>
+        <translation>他人同时修改了值班表,已重新加载。</translation>
+    </message>
+    <message>
+        <source>The database could not be written: %1</source>
+        <translation>无法写入数据库:%1</translation>
+    </message>
+    <message>
+        <source>The operation failed: %1</source>
+        <translation>操作失败:%1</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>班次</translation>
+    </message>
+    <message>
+        <source>Shift %1</source>
+        <translation>班次 %1</translation>
+    </message>
+    <message>
+        <source>Week of %1</source>
+        <translation>%1起</translation>
+    </message>
+    <message>
+        <source>%1th</source>
+        <translation>%1日</translation>
+    </message>
+    <message>
+        <source>%1th (today)</source>
+        <translation>%1日(今天)</translation>
+    </message>
+    <message>
+        <source>%1Leader: %2</source>
+        <translation>%1带班:%2</translation>
+    </message>
+    <message>
+        <source>Officers: %1</source>
+        <translation>值班:%1</translation>
+    </message>
+    <message>
+        <source>(no shift)</source>
+        <translation>(无班次)</translation>
+    </message>
+    <message>
+        <source>next day %1</source>
+        <translation>次日%1</translation>
+    </message>
+    <message>
+        <source>Leader: %1</source>
+        <translation>带班:%1</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>上一页</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一页</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Copy previous week</source>
+        <translation>复制上周</translation>
+    </message>
+    <message>
+        <source>Copy the previous week&apos;s shifts into this week</source>
+        <translation>把上周的班次和人员复制到本周</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Export month</source>
+        <translation>导出本月</translation>
+    </message>
+    <message>
+        <source>Staff (drag onto a shift)</source>
+        <translation>人员(拖到班次上)</translation>
+    </message>
+    <message>
+        <source>%1 – %2, %3</source>
+        <translation>%3年 %1 – %2</translation>
+    </message>
+    <message>
+        <source>Month %1 of %2</source>
+        <translation>%2年%1月</translation>
+    </message>
+    <message>
+        <source>%1 put on duty as %2.</source>
+        <translation>已安排 %1 为%2。</translation>
+    </message>
+    <message>
+        <source>The shift&apos;s people were saved.</source>
+        <translation>本班次人员已保存。</translation>
+    </message>
+    <message>
+        <source>%1 taken off the shift.</source>
+        <translation>已将 %1 移出本班次。</translation>
+    </message>
+    <message>
+        <source>Swap recorded (agreed by %1).</source>
+        <translation>换班已记录(同意人:%1)。</translation>
+    </message>
+    <message>
+        <source>%1 shift(s) copied into the week of %2.</source>
+        <translation>已复制 %1 个班次到 %2 起的一周。</translation>
+    </message>
+    <message>
+        <source>Shift %1 created.</source>
+        <translation>已新建班次 %1。</translation>
+    </message>
+    <message>
+        <source>%1 shift(s) imported.</source>
+        <translation>已导入 %1 个班次。</translation>
+    </message>
+    <message>
+        <source>%1 shift(s) exported to %2.</source>
+        <translation>已导出 %1 个班次到 %2。</translation>
+    </message>
+    <message>
+        <source>Copy the shifts and people of the week of %1 into the week of %2?</source>
+        <translation>把 %1 起一周的班次和人员复制到 %2 起的一周?</translation>
+    </message>
+    <message>
+        <source>Import roster</source>
+        <translation>导入值班表</translation>
+    </message>
+    <message>
+        <source>Roster files (*.xlsx *.csv)</source>
+        <translation>值班表文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>People on duty…</source>
+        <translation>编辑值班人员…</translation>
+    </message>
+    <message>
+        <source>Swap %1…</source>
+        <translation>换班: %1…</translation>
+    </message>
+    <message>
+        <source>Take %1 off the shift</source>
+        <translation>将 %1 移出本班次</translation>
+    </message>
+    <message>
+        <source>New 24-hour shift from 08:30</source>
+        <translation>新建值班班次(08:30 起 24 小时)</translation>
+    </message>
+</context>
+<context>
     <name>RosterPanel</name>
     <message>
         <source>%1 short by %2</source>
         <translation>%1缺%2人</translation>
     </message>
     <message>
+        <source>%1 missing: %2</source>
+        <translation>缺%1 %2人</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>%1 %2 is on two shifts at once (%3 and %4)</source>
+        <translation>%1 %2 同时排在两个班次(%3、%4)</translation>
+    </message>
+    <message>
+        <source>%1 %2 rests only %3 h between %4 and %5</source>
+        <translation>%1 %2 在 %4 与 %5 之间仅休息 %3 小时</translation>
+    </message>
+    <message>
+        <source>%1 below minimum staffing</source>
+        <translation>%1 值班人员不足</translation>
+    </message>
+    <message>
+        <source>%1 nobody on duty</source>
+        <translation>%1 无人值班</translation>
+    </message>
+    <message>
         <source>Shifts, yesterday to 7 days ahead</source>
         <translation>班次(昨日至未来7天)</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>值班表</translation>
+    </message>
+    <message>
+        <source>Coming shifts</source>
+        <translation>近期班次</translation>
+    </message>
+    <message>
+        <source>Checks</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>No problems in the next 7 days.</source>
+        <translation>未来 7 天没有发现问题。</translation>
+    </message>
+    <message>
+        <source>Checks (%1)</source>
+        <translation>检查 (%1)</translation>
     </message>
     <message>
         <source>Starts</source>
@@ -1504,6 +2337,37 @@
     <message>
         <source>The panels did not finish loading within %1 seconds.</source>
         <translation>各面板未能在 %1 秒内完成加载。</translation>
+    </message>
+</context>
+<context>
+    <name>SwapDialog</name>
+    <message>
+        <source>Swap duty</source>
+        <translation>换班</translation>
+    </message>
+    <message>
+        <source>Shift:</source>
+        <translation>班次:</translation>
+    </message>
+    <message>
+        <source>Handing over:</source>
+        <translation>换出人员:</translation>
+    </message>
+    <message>
+        <source>Taken over by:</source>
+        <translation>替班人员:</translation>
+    </message>
+    <message>
+        <source>required, e.g. the leader on duty</source>
+        <translation>必填,例如带班领导</translation>
+    </message>
+    <message>
+        <source>Agreed by:</source>
+        <translation>同意人:</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因:</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,196 @@
+"""交接班 / 接班确认 / 值班日报 dialogs on the demo database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
+
+from app.data.engine import Database
+from app.services.demo import CHINA_TZ
+from app.services.duty_report import DutyReportService, report_title
+from app.services.handover import HandoverService
+from app.ui.roster.duty_report_dialog import DutyReportDialog
+from app.ui.roster.handover_dialog import HandoverDialog
+from app.ui.tasks import TaskRunner
+from tests.ui.conftest import GuiThreadGuard
+
+
+def _settle(runner: TaskRunner) -> None:
+    """Wait for the pool while the test still holds its dialogs: a finished task is
+    freed on its worker, and must not take the last reference to a widget with it."""
+    assert runner.wait_idle(10000)
+    QApplication.processEvents()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _handover(qtbot: Any, runner: TaskRunner, db: Database, ack: bool = False) -> HandoverDialog:
+    dialog = HandoverDialog(
+        runner,
+        HandoverService(db),
+        actor="值班员甲",
+        site="seat-1",
+        now=_now,
+        where="test",
+        acknowledge=ack,
+    )
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    return dialog
+
+
+def test_handover_records_new_item_and_closes_carried_one(
+    qtbot: Any, runner: TaskRunner, ui_db: Database, check_db: Database, gui_guard: GuiThreadGuard
+) -> None:
+    setup = HandoverService(check_db)
+    earlier = setup.record(
+        None, None, "上一班", [("回复气象局", None)], actor="乙", site="s", at=_now()
+    )
+    dialog = _handover(qtbot, runner, ui_db)
+    dialog.grab().save("/tmp/handover_dialog.png")
+    assert dialog.carried.rowCount() == 1
+    assert dialog.outgoing.currentData() is not None and dialog.incoming.currentData() is not None
+    assert dialog.item_incident.count() > 1
+    incident_id = dialog.item_incident.itemData(1)
+    dialog.item_incident.setCurrentIndex(1)
+    dialog.item_text.setText("跟进 <b>排涝</b> 进展")
+    dialog.add_item_from_fields()
+    dialog.summary.setPlainText("本班平稳。")
+    dialog.set_closing(earlier.items[0].id, "已回复")
+    with qtbot.waitSignal(dialog.recorded, timeout=10000) as sig:
+        dialog.save_button.click()
+    handover = sig.args[0]
+    assert handover.summary == "本班平稳。"
+    assert [(i.text, str(i.incident_id)) for i in handover.items] == [
+        ("跟进 <b>排涝</b> 进展", incident_id)
+    ]
+    open_items = setup.open_items(_now())
+    assert [i.text for i in open_items] == ["跟进 <b>排涝</b> 进展"]
+    assert open_items[0].incident_title
+    _settle(runner)
+
+
+def test_acknowledge_and_failed_save_keeps_text(
+    qtbot: Any, runner: TaskRunner, ui_db: Database, check_db: Database, gui_guard: GuiThreadGuard
+) -> None:
+    setup = HandoverService(check_db)
+    h = setup.record(
+        None,
+        None,
+        "夜间 <script>x</script> 平稳",
+        [("事项一", None)],
+        actor="乙",
+        site="s",
+        at=_now(),
+    )
+    dialog = _handover(qtbot, runner, ui_db, ack=True)
+    dialog.grab().save("/tmp/handover_ack_dialog.png")
+    assert "<script>x</script>" in dialog.view.toPlainText()  # shown as text, not markup
+    dialog.ack_note.setText("收到，继续跟进")
+    # Another seat acknowledges first: this save is refused and the note stays.
+    setup.acknowledge(h.id, actor="丙", site="s", at=_now())
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.error_text() != "", timeout=10000)
+    assert "已" in dialog.error_text() or "taken over" in dialog.error_text()
+    assert dialog.ack_note.text() == "收到，继续跟进"
+    assert dialog.isVisible()
+    dialog.grab().save("/tmp/handover_ack_refused.png")
+
+    # A fresh handover is acknowledged.
+    h2 = setup.record(None, None, "第二次", [], actor="乙", site="s", at=_now())
+    second = _handover(qtbot, runner, ui_db, ack=True)
+    with qtbot.waitSignal(second.acknowledged, timeout=10000) as sig:
+        second.save_button.click()
+    assert sig.args[0] == h2.id
+    assert setup.get(h2.id).ack is not None
+    _settle(runner)
+
+
+def test_handover_refused_keeps_content(
+    qtbot: Any, runner: TaskRunner, ui_db: Database, check_db: Database, gui_guard: GuiThreadGuard
+) -> None:
+    setup = HandoverService(check_db)
+    earlier = setup.record(
+        None, None, "上一班", [("回复乡镇", None)], actor="乙", site="s", at=_now()
+    )
+    dialog = _handover(qtbot, runner, ui_db)
+    dialog.summary.setPlainText("要保留的摘要")
+    dialog.add_item("新事项")
+    dialog.set_closing(earlier.items[0].id, "备注")
+    setup.close_item(earlier.items[0].id, actor="丙", site="s", at=_now())  # another seat
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):  # refused, then the list reloads
+        dialog.save_button.click()
+    assert dialog.error_text()
+    assert dialog.summary.toPlainText() == "要保留的摘要"
+    assert dialog.items_to_add() == [("新事项", None)]
+    assert dialog.carried.rowCount() == 0
+    dialog.grab().save("/tmp/handover_refused.png")
+    with qtbot.waitSignal(dialog.recorded, timeout=10000):  # saving again now works
+        dialog.save_button.click()
+    _settle(runner)
+
+
+def test_duty_report_exports(
+    qtbot: Any,
+    runner: TaskRunner,
+    ui_db: Database,
+    check_db: Database,
+    gui_guard: GuiThreadGuard,
+    tmp_path: Path,
+) -> None:
+    HandoverService(check_db).record(
+        None, None, "摘要 <b>x</b>", [("事项", None)], actor="乙", site="s", at=_now()
+    )
+    dialog = DutyReportDialog(runner, DutyReportService(ui_db), now=_now, where="test")
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    dialog.grab().save("/tmp/duty_report_dialog.png")
+    report = dialog.report
+    assert report is not None and report.incidents
+    assert "摘要 <b>x</b>" in dialog.preview.toPlainText()
+    day = datetime.now(CHINA_TZ).date()
+
+    xlsx = tmp_path / "日报.xlsx"
+    with qtbot.waitSignal(dialog.exported, timeout=10000):
+        dialog.export_xlsx(xlsx)
+    ws = load_workbook(xlsx).active
+    assert ws is not None
+    assert ws["A1"].value == report_title(day)
+    values = {str(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
+    assert report.incidents[0].title in values
+
+    pdf = tmp_path / "日报.pdf"
+    with qtbot.waitSignal(dialog.exported, timeout=10000):
+        dialog.export_pdf(pdf)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile" in data
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    dialog.print_to(printer)
+    del printer
+    assert printed.read_bytes().startswith(b"%PDF")
+    _settle(runner)
+
+
+def test_duty_report_export_failure_is_shown(
+    qtbot: Any, runner: TaskRunner, ui_db: Database, gui_guard: GuiThreadGuard, tmp_path: Path
+) -> None:
+    dialog = DutyReportDialog(runner, DutyReportService(ui_db), now=_now, where="test")
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    with qtbot.waitSignal(dialog.failed, timeout=10000):
+        dialog.export_xlsx(tmp_path / "missing-dir" / "x.xlsx")
+    _settle(runner)
