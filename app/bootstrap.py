@@ -227,6 +227,8 @@ class _CommandCenter:
         self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
 
     def _on_database_opened(self, opened: object) -> None:
+        from app.services.duty_report import DutyReportService
+        from app.services.handover import HandoverService
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
@@ -248,6 +250,8 @@ class _CommandCenter:
             shelters=ShelterEditor(db),
             workflow=IncidentWorkflow(db),
             search=IncidentSearch(db),
+            handover=HandoverService(db),
+            duty_report=DutyReportService(db),
         )
         session = SessionInfo(
             database=db.info.display,

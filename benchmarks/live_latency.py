@@ -138,6 +138,8 @@ class Viewer:
     def __init__(self, db: Database, kind: str) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.duty_report import DutyReportService
+        from app.services.handover import HandoverService
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
@@ -161,6 +163,8 @@ class Viewer:
                 RosterService,
                 IncidentWorkflow,
                 IncidentSearch,
+                HandoverService,
+                DutyReportService,
             ),
             self.runner,
             settings,

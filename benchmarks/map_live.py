@@ -125,6 +125,8 @@ class Session:
     def __init__(self, db: Database) -> None:
         from PySide6.QtCore import QSettings
 
+        from app.services.duty_report import DutyReportService
+        from app.services.handover import HandoverService
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
@@ -145,6 +147,8 @@ class Session:
             ShelterEditor(db),
             IncidentWorkflow(db),
             IncidentSearch(db),
+            HandoverService(db),
+            DutyReportService(db),
         )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)

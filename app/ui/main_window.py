@@ -24,6 +24,8 @@ from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
 from app.domain.deadlines import Deadline, ReportingRules
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
+from app.services.duty_report import DutyReportService
+from app.services.handover import HandoverService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
@@ -46,6 +48,8 @@ from app.ui.models.table import LOCAL_TZ, format_time
 from app.ui.panel import DataPanel
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
+from app.ui.roster.duty_report_dialog import DutyReportDialog
+from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
 from app.ui.tasks import TaskRunner
 
@@ -70,6 +74,8 @@ class Services:
     shelters: ShelterEditor
     workflow: IncidentWorkflow
     search: IncidentSearch
+    handover: HandoverService
+    duty_report: DutyReportService
 
 
 @dataclass(frozen=True)
@@ -290,6 +296,17 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut("Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+        duty_menu = self.menuBar().addMenu(self.tr("&Duty"))
+        handover = QAction(self.tr("Hand over the shift…"), self)
+        handover.triggered.connect(lambda: self.open_handover(acknowledge=False))
+        duty_menu.addAction(handover)
+        take_over = QAction(self.tr("Acknowledge the handover…"), self)
+        take_over.triggered.connect(lambda: self.open_handover(acknowledge=True))
+        duty_menu.addAction(take_over)
+        report = QAction(self.tr("Daily duty report…"), self)
+        report.triggered.connect(lambda: self.open_duty_report())
+        duty_menu.addAction(report)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for dock in self._docks.values():
@@ -617,6 +634,35 @@ class MainWindow(QMainWindow):
             shelter,
             session.database,
             self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_handover(self, *, acknowledge: bool) -> HandoverDialog:
+        """交接班 for the outgoing shift, or 接班确认 for the incoming one."""
+        session = self._session
+        dialog = HandoverDialog(
+            self._runner,
+            self._services.handover,
+            actor=session.user,
+            site=session.site,
+            now=self._clock,
+            where=session.database,
+            acknowledge=acknowledge,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_duty_report(self) -> DutyReportDialog:
+        dialog = DutyReportDialog(
+            self._runner,
+            self._services.duty_report,
+            now=self._clock,
+            where=self._session.database,
+            parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AssignDialog</name>
@@ -592,7 +591,7 @@
         <translation>事项内容不能为空。</translation>
     </message>
     <message>
-        <source>An item&apos;s text is too long.</source>
+        <source>An item's text is too long.</source>
         <translation>事项内容过长。</translation>
     </message>
     <message>
@@ -1278,7 +1277,7 @@
         <translation>电话记录</translation>
     </message>
     <message>
-        <source>Leader&apos;s instruction</source>
+        <source>Leader's instruction</source>
         <translation>领导批示</translation>
     </message>
     <message>
@@ -1496,6 +1495,22 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
+        <source>&amp;Duty</source>
+        <translation>值班(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Hand over the shift…</source>
+        <translation>交接班…</translation>
+    </message>
+    <message>
+        <source>Acknowledge the handover…</source>
+        <translation>接班确认…</translation>
+    </message>
+    <message>
+        <source>Daily duty report…</source>
+        <translation>值班日报…</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -1674,7 +1689,7 @@
         <translation>数据库 %1 正被其他程序占用。请关闭该程序或稍候,然后重试。</translation>
     </message>
     <message>
-        <source>The database %1 is read-only. Check the file&apos;s permissions or the disk.</source>
+        <source>The database %1 is read-only. Check the file's permissions or the disk.</source>
         <translation>数据库 %1 为只读。请检查文件权限或磁盘。</translation>
     </message>
     <message>
@@ -1702,7 +1717,7 @@
         <translation>数据库 %1 所在磁盘已满。</translation>
     </message>
     <message>
-        <source>The database %1 was busy with another seat&apos;s change. Nothing was saved; try again.</source>
+        <source>The database %1 was busy with another seat's change. Nothing was saved; try again.</source>
         <translation>数据库 %1 正在处理其他席位的修改,本次未保存,请重试。</translation>
     </message>
     <message>
@@ -2050,7 +2065,7 @@
         <translation>复制上周</translation>
     </message>
     <message>
-        <source>Copy the previous week&apos;s shifts into this week</source>
+        <source>Copy the previous week's shifts into this week</source>
         <translation>把上周的班次和人员复制到本周</translation>
     </message>
     <message>
@@ -2078,7 +2093,7 @@
         <translation>已安排 %1 为%2。</translation>
     </message>
     <message>
-        <source>The shift&apos;s people were saved.</source>
+        <source>The shift's people were saved.</source>
         <translation>本班次人员已保存。</translation>
     </message>
     <message>
@@ -2377,7 +2392,7 @@
         <translation>底图文件 %1 不存在。</translation>
     </message>
     <message>
-        <source>The map file %1 cannot be opened. Check the file&apos;s permissions, or close the program that is writing it.</source>
+        <source>The map file %1 cannot be opened. Check the file's permissions, or close the program that is writing it.</source>
         <translation>无法打开底图文件 %1。请检查文件权限,或关闭正在写入该文件的程序。</translation>
     </message>
     <message>

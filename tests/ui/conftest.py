@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
+from app.services.duty_report import DutyReportService
+from app.services.handover import HandoverService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
@@ -104,6 +106,8 @@ def make_window(
         shelters=ShelterEditor(db),
         workflow=IncidentWorkflow(db),
         search=IncidentSearch(db),
+        handover=HandoverService(db),
+        duty_report=DutyReportService(db),
     )
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url

@@ -194,3 +194,18 @@ def test_duty_report_export_failure_is_shown(
     with qtbot.waitSignal(dialog.failed, timeout=10000):
         dialog.export_xlsx(tmp_path / "missing-dir" / "x.xlsx")
     _settle(runner)
+
+
+def test_duty_menu_opens_handover_and_report(window: Any, qtbot: Any) -> None:
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    duty = menus["值班(&D)"]
+    texts = [a.text() for a in duty.actions()]
+    assert texts == ["交接班…", "接班确认…", "值班日报…"]
+    handover = window.open_handover(acknowledge=False)
+    assert handover.isVisible()
+    report = window.open_duty_report()
+    assert report.isVisible()
+    window._runner.wait_idle(10000)
+    qtbot.wait(50)
+    report.reject()
+    handover.reject()
