@@ -126,7 +126,9 @@ class MainWindow(QMainWindow):
 
         self._tile_source = tile_source
         self.map_panel = MapPanel(self, tile_source=tile_source)
-        self.roster_panel = RosterPanel(runner, services.roster, clock, self)
+        self.roster_panel = RosterPanel(
+            runner, services.roster, clock, self, actor=session.user, site=session.site
+        )
         self.incident_panel = IncidentPanel(
             runner,
             services.incidents,

@@ -1,19 +1,30 @@
-"""The duty roster: who is on duty now, and the week's shifts with gaps marked."""
+"""The duty roster: who is on duty now; the calendar, the coming shifts and the checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.domain.roster_checks import Gap, Overlap, Problem, ShortRest, Understaffed
 from app.services.dto import AssignmentDTO, ShiftDTO
-from app.services.roster import RosterService
+from app.services.roster import RosterChecks, RosterService
 from app.ui import labels
 from app.ui.models.table import Column, DtoTableModel, format_time
 from app.ui.panel import WARNING_BACKGROUND, DataPanel, make_table
+from app.ui.roster.calendar import RosterCalendar, span_text
 from app.ui.tasks import TaskRunner
 
 
@@ -84,6 +95,61 @@ class OnDutyCard(QFrame):
         return "\n".join(f"{p.name}  {p.phone or ''}".strip() for p in people)
 
 
+def problem_text(problem: Problem, shifts: Sequence[ShiftDTO] = ()) -> str:
+    """One line of the checks list, e.g. "12月2日 08:30–12月3日 08:30 缺值班员 1人"."""
+
+    when = span_text(problem.starts_at, problem.ends_at)
+    if isinstance(problem, Understaffed):
+        missing = "、".join(
+            QCoreApplication.translate("RosterPanel", "%1 missing: %2")
+            .replace("%1", labels.staff_role(role.value))
+            .replace("%2", str(n))
+            for role, n in problem.missing
+        )
+        return (
+            QCoreApplication.translate("RosterPanel", "%1 %2")
+            .replace("%1", when)
+            .replace("%2", missing)
+        )
+    if isinstance(problem, Overlap):
+        return (
+            QCoreApplication.translate("RosterPanel", "%1 %2 is on two shifts at once (%3 and %4)")
+            .replace("%1", when)
+            .replace("%2", str(problem.person.name))
+            .replace("%3", problem.first.label)
+            .replace("%4", problem.second.label)
+        )
+    if isinstance(problem, ShortRest):
+        hours = problem.rest.total_seconds() / 3600
+        return (
+            QCoreApplication.translate("RosterPanel", "%1 %2 rests only %3 h between %4 and %5")
+            .replace("%1", when)
+            .replace("%2", str(problem.person.name))
+            .replace("%3", f"{hours:g}")
+            .replace("%4", problem.previous.label)
+            .replace("%5", problem.following.label)
+        )
+    if isinstance(problem, Gap):
+        partly = any(
+            s.starts_at < problem.ends_at and s.ends_at > problem.starts_at for s in shifts
+        )
+        if partly:
+            return QCoreApplication.translate("RosterPanel", "%1 below minimum staffing").replace(
+                "%1", when
+            )
+        return QCoreApplication.translate("RosterPanel", "%1 nobody on duty").replace("%1", when)
+    return when
+
+
+def visible_problems(checks: RosterChecks) -> list[Problem]:
+    """The problems to list: a gap that is exactly an understaffed shift is said once
+    (as the shift's shortfall)."""
+    short = {(p.starts_at, p.ends_at) for p in checks.problems if isinstance(p, Understaffed)}
+    return [
+        p for p in checks.problems if not (isinstance(p, Gap) and (p.starts_at, p.ends_at) in short)
+    ]
+
+
 class RosterPanel(DataPanel):
     def __init__(
         self,
@@ -91,6 +157,9 @@ class RosterPanel(DataPanel):
         service: RosterService,
         now: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        actor: str = "roster",
+        site: str = "center",
     ) -> None:
         super().__init__(runner, parent)
         self.setObjectName("RosterPanel")
@@ -98,22 +167,62 @@ class RosterPanel(DataPanel):
         self._now = now
         self.card = OnDutyCard(self)
         self.model = DtoTableModel(self._shift_columns(), self)
-        self.view, _proxy = make_table(self.model, self)
-        self.view.setObjectName("shifts_table")
         self.on_duty: ShiftDTO | None = None
+        self.checks: RosterChecks | None = None
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("roster_tabs")
+        # No taller minimum than the single table it replaced: the dock may be short.
+        self.tabs.setMinimumHeight(80)
+        self.calendar = RosterCalendar(
+            runner, service, now, actor=actor, site=site or "center", parent=self.tabs
+        )
+        self.calendar.changed.connect(self.refresh)
+        upcoming = QWidget(self.tabs)
+        self.view, _proxy = make_table(self.model, upcoming)
+        self.view.setObjectName("shifts_table")
+        self.view.setMinimumHeight(20)
+        up_layout = QVBoxLayout(upcoming)
+        up_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel(self.tr("Shifts, yesterday to 7 days ahead"), upcoming)
+        up_layout.addWidget(heading)
+        up_layout.addWidget(self.view, 1)
+        self.problems = QListWidget(self.tabs)
+        self.problems.setObjectName("roster_checks")
+        self.problems.setWordWrap(True)
+        self.problems.setAlternatingRowColors(True)
+        self.tabs.addTab(self.calendar, self.tr("Roster"))
+        self.tabs.addTab(upcoming, self.tr("Coming shifts"))
+        self.tabs.addTab(self.problems, self.tr("Checks"))
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.card)
-        heading = QLabel(self.tr("Shifts, yesterday to 7 days ahead"), self)
-        layout.addWidget(heading)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.tabs, 1)
 
     def refresh(self) -> None:
         now = self._now()
         svc = self._service
+        self.calendar.set_today_from_clock()
         self._fetch(lambda: svc.on_duty(now), self._apply_on_duty)
         start = now - timedelta(days=1)
         self._fetch(lambda: svc.shifts_between(start, now + timedelta(days=7)), self.model.set_rows)
+        self._fetch(self.calendar.period_query(), self.calendar.apply_period)
+        self._fetch(lambda: svc.staff(), self.calendar.set_staff)
+        self._fetch(lambda: svc.checks(now), self._apply_checks)
+
+    def _apply_checks(self, checks: RosterChecks) -> None:
+        self.checks = checks
+        self.problems.clear()
+        shown = visible_problems(checks)
+        for problem in shown:
+            item = QListWidgetItem(problem_text(problem, checks.shifts), self.problems)
+            item.setData(Qt.ItemDataRole.UserRole, problem.code)
+        if not shown:
+            QListWidgetItem(self.tr("No problems in the next 7 days."), self.problems)
+        n = len(shown)
+        title = self.tr("Checks (%1)").replace("%1", str(n)) if n else self.tr("Checks")
+        self.tabs.setTabText(2, title)
 
     def _apply_on_duty(self, shift: ShiftDTO | None) -> None:
         self.on_duty = shift
