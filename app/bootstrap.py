@@ -232,6 +232,7 @@ class _CommandCenter:
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
+        from app.services.office import OfficeSettings
         from app.services.overview import OverviewService
         from app.services.places import PlaceService
         from app.services.resources import ShelterEditor
@@ -252,6 +253,7 @@ class _CommandCenter:
             search=IncidentSearch(db),
             handover=HandoverService(db),
             duty_report=DutyReportService(db),
+            office=OfficeSettings(db),
         )
         session = SessionInfo(
             database=db.info.display,

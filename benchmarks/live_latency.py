@@ -143,6 +143,7 @@ class Viewer:
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
+        from app.services.office import OfficeSettings
         from app.services.overview import OverviewService
         from app.services.roster import RosterService
         from app.ui.live import LiveUpdates
@@ -165,6 +166,7 @@ class Viewer:
                 IncidentSearch,
                 HandoverService,
                 DutyReportService,
+                OfficeSettings,
             ),
             self.runner,
             settings,

@@ -130,6 +130,7 @@ class Session:
         from app.services.incident_search import IncidentSearch
         from app.services.incident_workflow import IncidentWorkflow
         from app.services.incidents import IncidentService
+        from app.services.office import OfficeSettings
         from app.services.overview import OverviewService
         from app.services.resources import ShelterEditor
         from app.services.roster import RosterService
@@ -149,6 +150,7 @@ class Session:
             IncidentSearch(db),
             HandoverService(db),
             DutyReportService(db),
+            OfficeSettings(db),
         )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)

@@ -454,6 +454,17 @@ class IncidentStatistics(IdMixin, Base):
     )
 
 
+class OfficeSetting(IdMixin, VersionedMixin, Base):
+    """Rules the office sets for every seat (e.g. the roster policy), as JSON."""
+
+    __tablename__ = "office_setting"
+    __change_entity__ = "office_setting"
+
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
 class User(IdMixin, VersionedMixin, Base):
     __tablename__ = "app_user"
     __change_entity__ = "user"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from app.domain.enums import IncidentStatus, StaffRole
 
@@ -82,3 +82,66 @@ class StaffingRule:
 
 def shift_covers(starts_at: datetime, ends_at: datetime, moment: datetime) -> bool:
     return starts_at <= moment < ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftPattern:
+    """How the office divides the day: one 24-hour shift from the handover time,
+    or a day shift and a night shift (day_hours long from the handover time)."""
+
+    kind: str = "24h"  # "24h" or "day_night"
+    handover: time = time(8, 30)
+    day_hours: int = 12
+
+    def shifts_for_day(self, day: date, tz: tzinfo) -> list[tuple[datetime, datetime, str]]:
+        """(starts, ends, label) of the shifts that start on ``day`` (local time)."""
+        start = datetime.combine(day, self.handover, tzinfo=tz)
+        if self.kind == "day_night":
+            middle = start + timedelta(hours=self.day_hours)
+            return [
+                (start, middle, f"{day.month}月{day.day}日 白班"),
+                (middle, start + timedelta(days=1), f"{day.month}月{day.day}日 夜班"),
+            ]
+        return [(start, start + timedelta(days=1), f"{day.month}月{day.day}日 值班")]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterPolicy:
+    """The office's rules for the watch: shift pattern and minimum staffing."""
+
+    pattern: ShiftPattern = ShiftPattern()
+    staffing: StaffingRule = StaffingRule()
+
+    def check(self) -> None:
+        if self.pattern.kind not in ("24h", "day_night"):
+            raise RuleViolation("roster.pattern", self.pattern.kind)
+        if not 1 <= self.pattern.day_hours <= 23:
+            raise RuleViolation("roster.day_hours", str(self.pattern.day_hours))
+        if self.staffing.leaders < 0 or self.staffing.officers < 0:
+            raise RuleViolation("roster.minimum", "negative")
+        if self.staffing.leaders + self.staffing.officers == 0:
+            raise RuleViolation("roster.minimum", "nobody")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pattern": self.pattern.kind,
+            "handover": self.pattern.handover.strftime("%H:%M"),
+            "day_hours": self.pattern.day_hours,
+            "leaders": self.staffing.leaders,
+            "officers": self.staffing.officers,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> RosterPolicy:
+        hours, minutes = (int(v) for v in str(data.get("handover", "08:30")).split(":", 1))
+        return cls(
+            ShiftPattern(
+                kind=str(data.get("pattern", "24h")),
+                handover=time(hours, minutes),
+                day_hours=int(str(data.get("day_hours", 12))),
+            ),
+            StaffingRule(
+                leaders=int(str(data.get("leaders", 1))),
+                officers=int(str(data.get("officers", 2))),
+            ),
+        )

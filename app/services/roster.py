@@ -34,7 +34,7 @@ from app.data.models import DutyAssignment, DutyShift, DutySwap, Staff, Township
 from app.data.uow import ChangeSet, UnitOfWork
 from app.domain.enums import StaffRole
 from app.domain.roster_checks import DEFAULT_HORIZON, Problem, check_roster
-from app.domain.rules import RuleViolation, StaffingRule
+from app.domain.rules import RosterPolicy, RuleViolation, ShiftPattern, StaffingRule
 from app.services.demo import CHINA_TZ
 from app.services.dto import AssignmentDTO, ShiftDTO, StaffDTO
 
@@ -79,6 +79,34 @@ class RosterService:
     def __init__(self, db: Database, staffing: StaffingRule | None = None) -> None:
         self._db = db
         self._staffing = staffing or StaffingRule()
+        self._pattern = ShiftPattern()
+
+    def set_policy(self, policy: RosterPolicy) -> None:
+        """The office's shift pattern and minimum staffing (from OfficeSettings)."""
+        self._staffing = policy.staffing
+        self._pattern = policy.pattern
+
+    @property
+    def pattern(self) -> ShiftPattern:
+        return self._pattern
+
+    def define_day(self, day: date, *, actor: str, site: str) -> list[uuid.UUID]:
+        """The shifts of ``day`` by the office's pattern (all or nothing)."""
+        ids: list[uuid.UUID] = []
+        with UnitOfWork(self._db, actor=actor, site=site) as uow:
+            for starts, ends, label in self._pattern.shifts_for_day(day, CHINA_TZ):
+                exists = uow.session.scalar(
+                    select(DutyShift.id).where(
+                        DutyShift.starts_at == starts, DutyShift.ends_at == ends
+                    )
+                )
+                if exists is not None:
+                    raise RuleViolation("roster.shift_exists", label)
+                shift = DutyShift(id=uuid.uuid4(), label=label, starts_at=starts, ends_at=ends)
+                uow.session.add(shift)
+                ids.append(shift.id)
+            uow.commit()
+        return ids
 
     @property
     def database(self) -> Database:

@@ -23,12 +23,14 @@ from app.data.errors import classify
 from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
 from app.domain.deadlines import Deadline, ReportingRules
+from app.domain.rules import RosterPolicy
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.duty_report import DutyReportService
 from app.services.handover import HandoverService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
+from app.services.office import OfficeSettings, VersionedPolicy
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
@@ -51,6 +53,7 @@ from app.ui.resources.shelter_dialog import ShelterDialog
 from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
+from app.ui.roster.settings_dialog import RosterSettingsDialog
 from app.ui.tasks import TaskRunner
 
 # Bursts of changes are gathered for this long before the lists reload.
@@ -60,7 +63,7 @@ OVERDUE_REFRESH_MS = 60_000
 
 # Which panels a change to an entity type concerns.
 PANEL_ENTITIES: dict[str, frozenset[str]] = {
-    "roster": frozenset({"staff", "duty_shift", "duty_assignment", "duty_swap"}),
+    "roster": frozenset({"staff", "duty_shift", "duty_assignment", "duty_swap", "office_setting"}),
     "incidents": frozenset({"incident", "incident_log_entry", "township"}),
     # The resource lists hold the map's rows and follow the map's diffs.
 }
@@ -76,6 +79,7 @@ class Services:
     search: IncidentSearch
     handover: HandoverService
     duty_report: DutyReportService
+    office: OfficeSettings
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class MainWindow(QMainWindow):
         self._live = live
         self._connected: bool | None = None
         self._announced_loaded = False
+        self._roster_policy = RosterPolicy()
         self._townships: tuple[TownshipDTO, ...] = ()
         # Map updates run one at a time, in order: a full reload or a diff.
         self._map_busy = False
@@ -309,6 +314,10 @@ class MainWindow(QMainWindow):
         report = QAction(self.tr("Daily duty report…"), self)
         report.triggered.connect(lambda: self.open_duty_report())
         duty_menu.addAction(report)
+        duty_menu.addSeparator()
+        rules = QAction(self.tr("Duty settings…"), self)
+        rules.triggered.connect(lambda: self.open_roster_settings())
+        duty_menu.addAction(rules)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for dock in self._docks.values():
@@ -437,6 +446,7 @@ class MainWindow(QMainWindow):
 
     def _on_refresh_status_read(self, status: StatusDTO) -> None:
         self._apply_status(status)
+        self._load_roster_policy()
         if not self._live.running:
             self._live.start(status.last_seq)
         for panel in self._data_panels():
@@ -450,6 +460,8 @@ class MainWindow(QMainWindow):
     # -- live changes ---------------------------------------------------------
     def _on_live_changes_arrived(self, records: list[ChangeRecord]) -> None:
         types = {r.entity_type for r in records}
+        if "office_setting" in types:
+            self._load_roster_policy()
         for key, entities in PANEL_ENTITIES.items():
             if types & entities:
                 self._dirty_panels.add(key)
@@ -657,6 +669,35 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def open_roster_settings(self) -> RosterSettingsDialog:
+        session, office = self._session, self._services.office
+        dialog = RosterSettingsDialog(
+            self._runner,
+            office.roster_policy,
+            lambda policy, version: office.set_roster_policy(
+                policy, version, actor=session.user, site=session.site
+            ),
+            session.database,
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _load_roster_policy(self) -> None:
+        """The office's roster rules apply to this seat's checks before the roster shows."""
+        self._runner.submit(
+            self._services.office.roster_policy,
+            on_done=self._on_roster_policy_read,
+            on_error=self._on_load_failed,
+        )
+
+    def _on_roster_policy_read(self, current: VersionedPolicy) -> None:
+        if current.policy != self._roster_policy:
+            self._roster_policy = current.policy
+            self._services.roster.set_policy(current.policy)
+            self.roster_panel.refresh()
 
     def open_duty_report(self) -> DutyReportDialog:
         dialog = DutyReportDialog(

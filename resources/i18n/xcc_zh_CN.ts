@@ -1511,6 +1511,10 @@
         <translation>值班日报…</translation>
     </message>
     <message>
+        <source>Duty settings…</source>
+        <translation>值班设置…</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -2109,8 +2113,12 @@
         <translation>已复制 %1 个班次到 %2 起的一周。</translation>
     </message>
     <message>
-        <source>Shift %1 created.</source>
-        <translation>已新建班次 %1。</translation>
+        <source>%1 shift(s) created for %2.</source>
+        <translation>已为 %2 新建 %1 个班次。</translation>
+    </message>
+    <message>
+        <source>New shifts by the office's pattern</source>
+        <translation>按值班模式新建班次</translation>
     </message>
     <message>
         <source>%1 shift(s) imported.</source>
@@ -2147,10 +2155,6 @@
     <message>
         <source>Take %1 off the shift</source>
         <translation>将 %1 移出本班次</translation>
-    </message>
-    <message>
-        <source>New 24-hour shift from 08:30</source>
-        <translation>新建值班班次(08:30 起 24 小时)</translation>
     </message>
 </context>
 <context>
@@ -2234,6 +2238,65 @@
     <message>
         <source>Complete</source>
         <translation>齐全</translation>
+    </message>
+</context>
+<context>
+    <name>RosterSettingsDialog</name>
+    <message>
+        <source>Duty settings</source>
+        <translation>值班设置</translation>
+    </message>
+    <message>
+        <source>One 24-hour shift</source>
+        <translation>24 小时一班</translation>
+    </message>
+    <message>
+        <source>Day shift and night shift</source>
+        <translation>白班和夜班</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> 小时</translation>
+    </message>
+    <message>
+        <source>Shift pattern</source>
+        <translation>班次模式</translation>
+    </message>
+    <message>
+        <source>Handover time</source>
+        <translation>交接班时间</translation>
+    </message>
+    <message>
+        <source>Day shift length</source>
+        <translation>白班时长</translation>
+    </message>
+    <message>
+        <source>Leaders on duty, at least</source>
+        <translation>带班领导至少</translation>
+    </message>
+    <message>
+        <source>Duty officers, at least</source>
+        <translation>值班员至少</translation>
+    </message>
+    <message>
+        <source>These rules apply to every seat of the command center.</source>
+        <translation>这些规则对指挥中心所有席位生效。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Another seat changed the duty settings meanwhile. Their values are shown now; change them again if needed and save.</source>
+        <translation>其他席位刚刚修改了值班设置,现已显示其设置;如需调整请修改后再保存。</translation>
+    </message>
+    <message>
+        <source>Not saved: a shift needs at least one person on duty.</source>
+        <translation>未保存:每个班次至少需要一人值班。</translation>
     </message>
 </context>
 <context>

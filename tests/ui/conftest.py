@@ -20,6 +20,7 @@ from app.services.handover import HandoverService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
+from app.services.office import OfficeSettings
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
@@ -108,6 +109,7 @@ def make_window(
         search=IncidentSearch(db),
         handover=HandoverService(db),
         duty_report=DutyReportService(db),
+        office=OfficeSettings(db),
     )
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url

@@ -66,7 +66,7 @@ from PySide6.QtWidgets import (
 from app.data.errors import ConflictError, DatabaseProblem
 from app.domain.enums import StaffRole
 from app.domain.rules import RuleViolation
-from app.services.demo import CHINA_TZ, SHIFT_HANDOVER
+from app.services.demo import CHINA_TZ
 from app.services.dto import AssignmentDTO, ShiftDTO, StaffDTO
 from app.services.roster import ROSTER_ROLES, RosterPeriod, RosterService, monday_of
 from app.services.roster_import import (
@@ -1074,15 +1074,15 @@ class RosterCalendar(QWidget):
         )
 
     def define_day_shift(self, day: date) -> None:
-        """A 24-hour shift from the handover time (08:30) on ``day``."""
-        starts = datetime.combine(day, SHIFT_HANDOVER, tzinfo=CHINA_TZ)
-        label = f"{day.month}月{day.day}日 值班"
+        """The shifts of ``day`` by the office's pattern (值班设置)."""
         svc, actor, site = self._service, self._actor, self._site
         self._write(
-            lambda: svc.define_shift(
-                starts, starts + timedelta(days=1), label, actor=actor, site=site
+            lambda: svc.define_day(day, actor=actor, site=site),
+            lambda ids: (
+                self.tr("%1 shift(s) created for %2.")
+                .replace("%1", str(len(ids)))
+                .replace("%2", day_text(day))
             ),
-            lambda _r: self.tr("Shift %1 created.").replace("%1", label),
         )
 
     def open_import(self, path: Path | str) -> None:
@@ -1208,7 +1208,7 @@ class RosterCalendar(QWidget):
                 actions.append(rm)
             menu.addSeparator()
         if not shifts and day is not None and self.model.in_period(day):
-            new = menu.addAction(self.tr("New 24-hour shift from 08:30"))
+            new = menu.addAction(self.tr("New shifts by the office's pattern"))
             new.triggered.connect(lambda _=False, d=day: self.define_day_shift(d))
             actions.append(new)
         return actions
