@@ -237,6 +237,7 @@ class _CommandCenter:
         from app.services.places import PlaceService
         from app.services.resources import ShelterEditor
         from app.services.roster import RosterService
+        from app.services.staff import StaffService
         from app.services.startup import OpenedDatabase
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
@@ -254,6 +255,7 @@ class _CommandCenter:
             handover=HandoverService(db),
             duty_report=DutyReportService(db),
             office=OfficeSettings(db),
+            staff=StaffService(db),
         )
         session = SessionInfo(
             database=db.info.display,

@@ -146,6 +146,7 @@ class Viewer:
         from app.services.office import OfficeSettings
         from app.services.overview import OverviewService
         from app.services.roster import RosterService
+        from app.services.staff import StaffService
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
         from app.ui.tasks import TaskRunner
@@ -167,6 +168,7 @@ class Viewer:
                 HandoverService,
                 DutyReportService,
                 OfficeSettings,
+                StaffService,
             ),
             self.runner,
             settings,

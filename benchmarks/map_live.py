@@ -134,6 +134,7 @@ class Session:
         from app.services.overview import OverviewService
         from app.services.resources import ShelterEditor
         from app.services.roster import RosterService
+        from app.services.staff import StaffService
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
         from app.ui.tasks import TaskRunner
@@ -151,6 +152,7 @@ class Session:
             HandoverService(db),
             DutyReportService(db),
             OfficeSettings(db),
+            StaffService(db),
         )
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)

@@ -79,6 +79,8 @@ def team_status(code: str) -> str:
 
 
 def staff_role(code: str) -> str:
+    if code.startswith("custom:"):
+        return code.removeprefix("custom:")  # a role the office named itself
     return _t(
         {
             "leader": QT_TRANSLATE_NOOP("Labels", "Leader on duty"),

@@ -34,6 +34,7 @@ from app.services.office import OfficeSettings, VersionedPolicy
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
+from app.services.staff import StaffService
 from app.services.startup import probe_database
 from app.ui import labels
 from app.ui.connection import ConnectionDialog
@@ -54,6 +55,7 @@ from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
 from app.ui.roster.settings_dialog import RosterSettingsDialog
+from app.ui.roster.staff_dialog import StaffDialog
 from app.ui.tasks import TaskRunner
 
 # Bursts of changes are gathered for this long before the lists reload.
@@ -80,6 +82,7 @@ class Services:
     handover: HandoverService
     duty_report: DutyReportService
     office: OfficeSettings
+    staff: StaffService
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,9 @@ class MainWindow(QMainWindow):
         report.triggered.connect(lambda: self.open_duty_report())
         duty_menu.addAction(report)
         duty_menu.addSeparator()
+        people = QAction(self.tr("Staff and A/B posts…"), self)
+        people.triggered.connect(lambda: self.open_staff())
+        duty_menu.addAction(people)
         rules = QAction(self.tr("Duty settings…"), self)
         rules.triggered.connect(lambda: self.open_roster_settings())
         duty_menu.addAction(rules)
@@ -665,6 +671,20 @@ class MainWindow(QMainWindow):
             where=session.database,
             acknowledge=acknowledge,
             parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_staff(self) -> StaffDialog:
+        session = self._session
+        dialog = StaffDialog(
+            self._runner,
+            self._services.staff,
+            session.user,
+            session.site,
+            session.database,
+            self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -1511,6 +1511,10 @@
         <translation>值班日报…</translation>
     </message>
     <message>
+        <source>Staff and A/B posts…</source>
+        <translation>人员与AB岗…</translation>
+    </message>
+    <message>
         <source>Duty settings…</source>
         <translation>值班设置…</translation>
     </message>
@@ -2392,6 +2396,273 @@
     <message>
         <source>closed</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>StaffDialog</name>
+    <message>
+        <source>People and AB posts</source>
+        <translation>人员与AB岗</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>AB posts</source>
+        <translation>AB岗</translation>
+    </message>
+    <message>
+        <source>Filter by name, unit, phone, role or place</source>
+        <translation>按姓名、单位、电话、角色或地点筛选</translation>
+    </message>
+    <message>
+        <source>Show people who left</source>
+        <translation>显示已停用人员</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Township / village</source>
+        <translation>乡镇 / 村</translation>
+    </message>
+    <message>
+        <source>Post</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Name of the new role</source>
+        <translation>新角色名称</translation>
+    </message>
+    <message>
+        <source>Post %1</source>
+        <translation>%1岗</translation>
+    </message>
+    <message>
+        <source>Active (still with the office)</source>
+        <translation>在岗（未停用）</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Village / community</source>
+        <translation>村 / 社区</translation>
+    </message>
+    <message>
+        <source>AB post</source>
+        <translation>AB岗</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Post A</source>
+        <translation>A岗</translation>
+    </message>
+    <message>
+        <source>Post B</source>
+        <translation>B岗</translation>
+    </message>
+    <message>
+        <source>Double-click a post to choose its holder.</source>
+        <translation>双击岗位可选择在岗人员。</translation>
+    </message>
+    <message>
+        <source>Could not load the people: %1</source>
+        <translation>无法加载人员：%1</translation>
+    </message>
+    <message>
+        <source>Other (custom)…</source>
+        <translation>其他(自定义)…</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>在岗</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>(vacant)</source>
+        <translation>(空缺)</translation>
+    </message>
+    <message>
+        <source>Post missing</source>
+        <translation>缺岗</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>齐全</translation>
+    </message>
+    <message>
+        <source>%1 villages and communities, %2 with a post missing.</source>
+        <translation>共 %1 个村（社区），其中 %2 个缺岗。</translation>
+    </message>
+    <message>
+        <source>New person</source>
+        <translation>新增人员</translation>
+    </message>
+    <message>
+        <source>Editing: %1</source>
+        <translation>编辑：%1</translation>
+    </message>
+    <message>
+        <source>Not saved: check the marked fields.</source>
+        <translation>未保存：请检查标红的项目。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Enter the name.</source>
+        <translation>请填写姓名。</translation>
+    </message>
+    <message>
+        <source>At most %1 characters.</source>
+        <translation>最多 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>Only digits, dashes and spaces.</source>
+        <translation>只能填写数字、短横线和空格。</translation>
+    </message>
+    <message>
+        <source>Choose a role, or type the name of a new one.</source>
+        <translation>请选择角色，或填写新角色名称。</translation>
+    </message>
+    <message>
+        <source>A new role's name has at most %1 characters.</source>
+        <translation>新角色名称最多 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>An information officer needs a village.</source>
+        <translation>灾害信息员须指定所在村（社区）。</translation>
+    </message>
+    <message>
+        <source>This village no longer exists.</source>
+        <translation>该村（社区）已不存在。</translation>
+    </message>
+    <message>
+        <source>The village is not in the chosen township.</source>
+        <translation>该村（社区）不属于所选乡镇。</translation>
+    </message>
+    <message>
+        <source>This township no longer exists.</source>
+        <translation>该乡镇已不存在。</translation>
+    </message>
+    <message>
+        <source>An information officer needs post A or B.</source>
+        <translation>灾害信息员须选择A岗或B岗。</translation>
+    </message>
+    <message>
+        <source>This post is already held by %1.</source>
+        <translation>该岗位已由%1担任。</translation>
+    </message>
+    <message>
+        <source>Not saved: this person was removed by someone else.</source>
+        <translation>未保存：此人员已被他人删除。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 changed this person at %2 (%3).</source>
+        <translation>未保存：%1 于 %2 修改了此人员（%3）。</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>他人</translation>
+    </message>
+    <message>
+        <source>no visible field</source>
+        <translation>无可见字段变化</translation>
+    </message>
+    <message>
+        <source>Check the values below and save again to apply yours.</source>
+        <translation>请核对下方内容，再次保存将以您的内容为准。</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>post</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>在岗</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Choose the holder</source>
+        <translation>选择在岗人员</translation>
+    </message>
+    <message>
+        <source>%1 %2, post %3:</source>
+        <translation>%1 %2，%3岗：</translation>
+    </message>
+    <message>
+        <source>%1 is not an information officer.</source>
+        <translation>%1 不是灾害信息员。</translation>
+    </message>
+    <message>
+        <source>%1 belongs to another township.</source>
+        <translation>%1 属于其他乡镇。</translation>
+    </message>
+    <message>
+        <source>%1 has left.</source>
+        <translation>%1 已停用。</translation>
     </message>
 </context>
 <context>

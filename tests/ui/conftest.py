@@ -24,6 +24,7 @@ from app.services.office import OfficeSettings
 from app.services.overview import OverviewService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
+from app.services.staff import StaffService
 from app.ui.i18n import install_translator
 from app.ui.live import LiveUpdates
 from app.ui.main_window import MainWindow, Services, SessionInfo
@@ -110,6 +111,7 @@ def make_window(
         handover=HandoverService(db),
         duty_report=DutyReportService(db),
         office=OfficeSettings(db),
+        staff=StaffService(db),
     )
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url

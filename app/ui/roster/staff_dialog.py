@@ -1,0 +1,708 @@
+"""人员与AB岗: the staff list with its form, and the villages' A/B information-officer posts.
+
+Every read and write runs on the task runner. A refused save shows each rule
+next to its field and keeps everything typed; a save based on a stale copy
+says who changed what, and the next save applies the form over it knowingly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.data.errors import classify
+from app.domain.enums import StaffRole
+from app.services.staff import (
+    CUSTOM_ROLE_MAX,
+    POSTS,
+    PlaceRef,
+    PostRow,
+    StaffDraft,
+    StaffRejected,
+    StaffRow,
+    StaffService,
+    StaleStaff,
+    custom_role,
+    custom_role_name,
+)
+from app.ui import labels
+from app.ui.messages import problem_text, unexpected_text
+from app.ui.models.table import format_time
+from app.ui.tasks import TaskRunner
+
+NEW_ROLE = "__new__"  # the role combo's "Other (custom)…" entry
+MISSING_TINT = QColor("#f8d0d0")
+
+# Columns of the staff table and of the AB table.
+S_NAME, S_UNIT, S_PHONE, S_ROLE, S_PLACE, S_POST, S_ACTIVE = range(7)
+P_TOWNSHIP, P_VILLAGE, P_A, P_B, P_STATE = range(5)
+
+# What a holder chooser returns: (accepted, staff id or None for "vacant").
+HolderChoice = tuple[bool, uuid.UUID | None]
+HolderPicker = Callable[[PostRow, str, list[StaffRow]], HolderChoice]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    staff: list[StaffRow]
+    places: list[PlaceRef]
+    posts: list[PostRow]
+
+
+def role_text(code: str) -> str:
+    """A role for people: the translated standard role or the office's own name."""
+    custom = custom_role_name(code)
+    return custom if custom is not None else labels.staff_role(code)
+
+
+def _cell(text: str, data: object = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    item.setToolTip(text)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    return item
+
+
+class StaffDialog(QDialog):
+    """People (带班领导, 值班员, 信息员 and the office's own roles) and the AB posts."""
+
+    loaded = Signal()
+    saved = Signal(uuid.UUID)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        service: StaffService,
+        actor: str,
+        site: str,
+        where: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("StaffDialog")
+        self.setWindowTitle(self.tr("People and AB posts"))
+        self.resize(1100, 640)
+        self._runner = runner
+        self._service = service
+        self._actor = actor
+        self._site = site
+        self._where = where
+        self._busy = False
+        self.base: StaffRow | None = None  # the copy being edited; None for a new person
+        self.staff: list[StaffRow] = []
+        self.places: list[PlaceRef] = []
+        self.posts: list[PostRow] = []
+        self.pick_holder: HolderPicker = self._ask_holder
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._staff_tab(), self.tr("People"))
+        self.tabs.addTab(self._posts_tab(), self.tr("AB posts"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        self.new_person()
+        self.reload()
+
+    # -- building -------------------------------------------------------------------
+    def _staff_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.filter = QLineEdit(page)
+        self.filter.setPlaceholderText(self.tr("Filter by name, unit, phone, role or place"))
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.show_inactive = QCheckBox(self.tr("Show people who left"), page)
+        self.show_inactive.toggled.connect(lambda _on: self._fill_staff())
+        self.table = QTableWidget(0, 7, page)
+        self.table.setObjectName("staff_table")
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Name"),
+                self.tr("Unit"),
+                self.tr("Phone"),
+                self.tr("Role"),
+                self.tr("Township / village"),
+                self.tr("Post"),
+                self.tr("State"),
+            ]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(S_UNIT, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_selected)
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.show_inactive)
+        left = QWidget(page)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.table)
+
+        right = QWidget(page)
+        self.banner = QLabel(right)
+        self.banner.setObjectName("staff_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
+        self.banner.hide()
+        self.heading = QLabel(right)
+        self.heading.setStyleSheet("font-weight: bold;")
+        self.name = QLineEdit(right)
+        self.unit = QLineEdit(right)
+        self.phone = QLineEdit(right)
+        self.role = QComboBox(right)
+        self.role.currentIndexChanged.connect(self._on_role_changed)
+        self.custom_role = QLineEdit(right)
+        self.custom_role.setMaxLength(CUSTOM_ROLE_MAX)
+        self.custom_role.setPlaceholderText(self.tr("Name of the new role"))
+        self.township = QComboBox(right)
+        self.township.currentIndexChanged.connect(self._on_township_changed)
+        self.village = QComboBox(right)
+        self.post = QComboBox(right)
+        self.post.addItem("—", None)
+        for post in POSTS:
+            self.post.addItem(self.tr("Post %1").replace("%1", post), post)
+        self.active = QCheckBox(self.tr("Active (still with the office)"), right)
+        self.errors: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.addRow(self.tr("Name"), self._with_error(self.name, "name"))
+        form.addRow(self.tr("Unit"), self._with_error(self.unit, "unit"))
+        form.addRow(self.tr("Phone"), self._with_error(self.phone, "phone"))
+        role_box = QWidget(right)
+        role_layout = QVBoxLayout(role_box)
+        role_layout.setContentsMargins(0, 0, 0, 0)
+        role_layout.addWidget(self.role)
+        role_layout.addWidget(self.custom_role)
+        form.addRow(self.tr("Role"), self._with_error(role_box, "role"))
+        form.addRow(self.tr("Township"), self._with_error(self.township, "township"))
+        form.addRow(self.tr("Village / community"), self._with_error(self.village, "village"))
+        form.addRow(self.tr("AB post"), self._with_error(self.post, "post"))
+        form.addRow("", self.active)
+        self.new_button = QPushButton(self.tr("New"), right)
+        self.save_button = QPushButton(self.tr("Save"), right)
+        self.deactivate_button = QPushButton(self.tr("Deactivate"), right)
+        self.new_button.clicked.connect(self.new_person)
+        self.save_button.clicked.connect(self.save)
+        self.deactivate_button.clicked.connect(self.deactivate)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.deactivate_button)
+        buttons.addWidget(self.save_button)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.heading)
+        right_layout.addLayout(form)
+        right_layout.addStretch(1)
+        right_layout.addLayout(buttons)
+
+        splitter = QSplitter(page)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(page)
+        layout.addWidget(splitter)
+        return page
+
+    def _posts_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.posts_summary = QLabel(page)
+        self.posts_table = QTableWidget(0, 5, page)
+        self.posts_table.setObjectName("posts_table")
+        self.posts_table.setHorizontalHeaderLabels(
+            [
+                self.tr("Township"),
+                self.tr("Village / community"),
+                self.tr("Post A"),
+                self.tr("Post B"),
+                self.tr("State"),
+            ]
+        )
+        self.posts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.posts_table.verticalHeader().setVisible(False)
+        self.posts_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.posts_table.cellDoubleClicked.connect(self._on_post_double_clicked)
+        hint = QLabel(self.tr("Double-click a post to choose its holder."), page)
+        hint.setStyleSheet("color: #555;")
+        self.posts_banner = QLabel(page)
+        self.posts_banner.setObjectName("posts_banner")
+        self.posts_banner.setWordWrap(True)
+        self.posts_banner.setStyleSheet("color: #b30000; font-weight: bold;")
+        self.posts_banner.hide()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.posts_banner)
+        layout.addWidget(self.posts_summary)
+        layout.addWidget(self.posts_table)
+        layout.addWidget(hint)
+        return page
+
+    def _with_error(self, widget: QWidget, field: str) -> QWidget:
+        box = QWidget(widget.parentWidget())
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(widget)
+        error = QLabel(box)
+        error.setObjectName(f"error_{field}")
+        error.setStyleSheet("color: #b30000;")
+        error.setWordWrap(True)
+        error.hide()
+        layout.addWidget(error)
+        self.errors[field] = error
+        return box
+
+    # -- loading --------------------------------------------------------------------
+    def reload(self, select: uuid.UUID | None = None) -> None:
+        service = self._service
+
+        def load() -> Loaded:
+            return Loaded(service.list(include_inactive=True), service.places(), service.posts())
+
+        self._runner.submit(load, lambda data: self._on_loaded(data, select), self._on_load_failed)
+
+    def _on_loaded(self, data: Loaded, select: uuid.UUID | None) -> None:
+        self.staff, self.places, self.posts = data.staff, data.places, data.posts
+        self._fill_places()
+        self._fill_roles()
+        self._fill_staff()
+        self._fill_posts()
+        if select is not None:
+            self.select_staff(select)
+        self.loaded.emit()
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        problem = classify(exc)
+        text = problem_text(problem, self._where) if problem else unexpected_text(exc)
+        self.banner.setText(self.tr("Could not load the people: %1").replace("%1", text))
+        self.banner.show()
+        self.loaded.emit()
+
+    def _fill_roles(self) -> None:
+        keep = self._role_code()
+        self.role.blockSignals(True)
+        self.role.clear()
+        for role in StaffRole:
+            self.role.addItem(labels.staff_role(role.value), role.value)
+        customs = sorted({s.role for s in self.staff if custom_role_name(s.role) is not None})
+        for code in customs:
+            self.role.addItem(role_text(code), code)
+        self.role.addItem(self.tr("Other (custom)…"), NEW_ROLE)
+        self.role.blockSignals(False)
+        self._set_role(keep or StaffRole.OFFICER.value)
+
+    def _fill_places(self) -> None:
+        keep_t, keep_v = self._combo_id(self.township), self._combo_id(self.village)
+        self.township.blockSignals(True)
+        self.township.clear()
+        self.township.addItem("—", None)
+        for p in self.places:
+            if p.village_id is None:
+                self.township.addItem(p.township, str(p.township_id))
+        self.township.blockSignals(False)
+        self._set_combo(self.township, keep_t)
+        self._fill_villages(keep_v)
+
+    def _fill_villages(self, keep: uuid.UUID | None = None) -> None:
+        township = self._combo_id(self.township)
+        self.village.clear()
+        self.village.addItem("—", None)
+        for p in self.places:
+            if p.village_id is not None and (township is None or p.township_id == township):
+                label = p.village if township is not None else f"{p.township} {p.village}"
+                self.village.addItem(label or "", str(p.village_id))
+        self._set_combo(self.village, keep)
+
+    def visible_staff(self) -> list[StaffRow]:
+        rows = self.staff if self.show_inactive.isChecked() else [s for s in self.staff if s.active]
+        return rows
+
+    def _fill_staff(self) -> None:
+        selected = self.base.id if self.base else None
+        rows = self.visible_staff()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        for r, s in enumerate(rows):
+            place = " ".join(x for x in (s.township, s.village) if x)
+            state = self.tr("Active") if s.active else self.tr("Left")
+            cells = (s.name, s.unit or "", s.phone or "", role_text(s.role), place, s.post or "")
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, _cell(text, s.id if c == S_NAME else None))
+            self.table.setItem(r, S_ACTIVE, _cell(state))
+            if not s.active:
+                for c in range(self.table.columnCount()):
+                    item = self.table.item(r, c)
+                    if item is not None:
+                        item.setForeground(QBrush(QColor("#888888")))
+        self.table.resizeColumnsToContents()
+        self.table.blockSignals(False)
+        self._apply_filter()
+        if selected is not None:
+            self._select_row(selected)
+
+    def _apply_filter(self) -> None:
+        needle = self.filter.text().strip().lower()
+        for r in range(self.table.rowCount()):
+            texts = [self.table.item(r, c) for c in range(self.table.columnCount())]
+            line = " ".join(i.text() for i in texts if i is not None).lower()
+            self.table.setRowHidden(r, bool(needle) and needle not in line)
+
+    def shown_names(self) -> list[str]:
+        """The names of the rows the filter lets through (for tests and checks)."""
+        out = []
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, S_NAME)
+            if item is not None and not self.table.isRowHidden(r):
+                out.append(item.text())
+        return out
+
+    def _fill_posts(self) -> None:
+        self.posts_table.setRowCount(len(self.posts))
+        missing = 0
+        for r, p in enumerate(self.posts):
+            a = f"{p.a.name} {p.a.phone or ''}".strip() if p.a else self.tr("(vacant)")
+            b = f"{p.b.name} {p.b.phone or ''}".strip() if p.b else self.tr("(vacant)")
+            state = self.tr("Post missing") if p.missing else self.tr("Complete")
+            for c, text in enumerate((p.township, p.village, a, b, state)):
+                self.posts_table.setItem(r, c, _cell(text, p.village_id if c == 0 else None))
+            if p.missing:
+                missing += 1
+                for c in range(self.posts_table.columnCount()):
+                    item = self.posts_table.item(r, c)
+                    if item is not None:
+                        item.setBackground(QBrush(MISSING_TINT))
+        self.posts_summary.setText(
+            self.tr("%1 villages and communities, %2 with a post missing.")
+            .replace("%1", str(len(self.posts)))
+            .replace("%2", str(missing))
+        )
+
+    # -- the form -------------------------------------------------------------------
+    def select_staff(self, staff_id: uuid.UUID) -> None:
+        """Show the person in the form (and select the row when it is shown)."""
+        row = next((s for s in self.staff if s.id == staff_id), None)
+        if row is None:
+            return
+        self._select_row(staff_id)
+        self._edit(row)
+
+    def _select_row(self, staff_id: uuid.UUID) -> None:
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, S_NAME)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == staff_id:
+                self.table.selectRow(r)
+                break
+        self.table.blockSignals(False)
+
+    def _on_selected(self) -> None:
+        items = self.table.selectedItems()
+        if not items:
+            return
+        item = self.table.item(items[0].row(), S_NAME)
+        staff_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        row = next((s for s in self.staff if s.id == staff_id), None)
+        if row is not None:
+            self._edit(row)
+
+    def new_person(self) -> None:
+        self.base = None
+        self.table.clearSelection()
+        self.heading.setText(self.tr("New person"))
+        self.name.clear()
+        self.unit.clear()
+        self.phone.clear()
+        self.custom_role.clear()
+        self._set_role(StaffRole.OFFICER.value)
+        self._set_combo(self.township, None)
+        self._fill_villages(None)
+        self._set_combo(self.post, None)
+        self.active.setChecked(True)
+        self.deactivate_button.setEnabled(False)
+        self._clear_messages()
+        self.name.setFocus()
+
+    def _edit(self, row: StaffRow) -> None:
+        self.base = row
+        self.heading.setText(self.tr("Editing: %1").replace("%1", row.name))
+        self._fill_form(row)
+        self.deactivate_button.setEnabled(row.active)
+        self._clear_messages()
+
+    def _fill_form(self, row: StaffRow) -> None:
+        self.name.setText(row.name)
+        self.unit.setText(row.unit or "")
+        self.phone.setText(row.phone or "")
+        self.custom_role.clear()
+        self._set_role(row.role)
+        self._set_combo(self.township, row.township_id)
+        self._fill_villages(row.village_id)
+        self._set_combo(self.post, row.post)
+        self.active.setChecked(row.active)
+
+    def _set_role(self, code: str) -> None:
+        index = self.role.findData(code)
+        if index < 0 and custom_role_name(code) is not None:
+            self.role.insertItem(self.role.count() - 1, role_text(code), code)
+            index = self.role.findData(code)
+        self.role.setCurrentIndex(max(index, 0))
+        self._on_role_changed()
+
+    def _role_code(self) -> str | None:
+        data = self.role.currentData()
+        if data == NEW_ROLE:
+            return custom_role(self.custom_role.text())
+        return data if isinstance(data, str) else None
+
+    def _on_role_changed(self) -> None:
+        self.custom_role.setVisible(self.role.currentData() == NEW_ROLE)
+        info = self.role.currentData() == StaffRole.INFO_OFFICER.value
+        self.village.setEnabled(info)
+        self.post.setEnabled(info)
+
+    def _on_township_changed(self) -> None:
+        self._fill_villages(self._combo_id(self.village))
+
+    @staticmethod
+    def _combo_id(combo: QComboBox) -> uuid.UUID | None:
+        data = combo.currentData()  # ids are kept as text: QVariant compares strings by value
+        return uuid.UUID(data) if isinstance(data, str) and data else None
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, data: object) -> None:
+        if isinstance(data, uuid.UUID):
+            data = str(data)
+        index = combo.findData(data) if data is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+
+    def draft(self) -> StaffDraft:
+        role = self._role_code() or ""
+        info = role == StaffRole.INFO_OFFICER.value
+        post = self.post.currentData()
+        return StaffDraft(
+            name=self.name.text(),
+            role=role,
+            unit=self.unit.text(),
+            phone=self.phone.text(),
+            township_id=self._combo_id(self.township),
+            village_id=self._combo_id(self.village) if info else None,
+            post=post if info and isinstance(post, str) else None,
+            active=self.active.isChecked(),
+        )
+
+    # -- saving ---------------------------------------------------------------------
+    def save(self) -> None:
+        if self._busy:
+            return
+        self._set_busy(True)
+        self._clear_messages()
+        draft, base, service = self.draft(), self.base, self._service
+        actor, site = self._actor, self._site
+
+        def job() -> StaffRow:
+            if base is None:
+                return service.create(draft, actor=actor, site=site)
+            return service.update(base.id, base.version, draft, actor=actor, site=site)
+
+        self._runner.submit(job, self._on_saved, self._on_save_failed)
+
+    def deactivate(self) -> None:
+        base = self.base
+        if self._busy or base is None:
+            return
+        self._set_busy(True)
+        self._clear_messages()
+        service, actor, site = self._service, self._actor, self._site
+        self._runner.submit(
+            lambda: service.deactivate(base.id, base.version, actor=actor, site=site),
+            self._on_saved,
+            self._on_save_failed,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for button in (self.new_button, self.save_button, self.deactivate_button):
+            button.setEnabled(not busy)
+        if not busy:
+            self.deactivate_button.setEnabled(self.base is not None and self.base.active)
+
+    def _on_saved(self, row: StaffRow) -> None:
+        self.base = row
+        self._set_busy(False)
+        self.heading.setText(self.tr("Editing: %1").replace("%1", row.name))
+        self.saved.emit(row.id)
+        self.reload(select=row.id)
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, StaleStaff):
+            self._show_conflict(exc)
+        elif isinstance(exc, StaffRejected):
+            for error in exc.errors:
+                label = self.errors.get(error.field)
+                if label is None:
+                    continue
+                label.setText(self.error_text(error.code, error.detail))
+                label.show()
+            self.banner.setText(self.tr("Not saved: check the marked fields."))
+            self.banner.show()
+        else:
+            problem = classify(exc)
+            text = problem_text(problem, self._where) if problem else unexpected_text(exc)
+            self.banner.setText(self.tr("Not saved: %1").replace("%1", text))
+            self.banner.show()
+
+    def error_text(self, code: str, detail: str = "") -> str:
+        texts = {
+            "staff.name_required": self.tr("Enter the name."),
+            "staff.name_too_long": self.tr("At most %1 characters."),
+            "staff.unit_too_long": self.tr("At most %1 characters."),
+            "staff.phone_invalid": self.tr("Only digits, dashes and spaces."),
+            "staff.phone_too_long": self.tr("At most %1 characters."),
+            "staff.role_invalid": self.tr("Choose a role, or type the name of a new one."),
+            "staff.role_too_long": self.tr("A new role's name has at most %1 characters."),
+            "staff.village_required": self.tr("An information officer needs a village."),
+            "staff.village_unknown": self.tr("This village no longer exists."),
+            "staff.township_mismatch": self.tr("The village is not in the chosen township."),
+            "staff.township_unknown": self.tr("This township no longer exists."),
+            "staff.post_required": self.tr("An information officer needs post A or B."),
+            "staff.post_taken": self.tr("This post is already held by %1."),
+        }
+        return texts.get(code, code).replace("%1", detail)
+
+    def _show_conflict(self, exc: StaleStaff) -> None:
+        current = exc.current
+        if current is None:
+            self.banner.setText(self.tr("Not saved: this person was removed by someone else."))
+            self.banner.show()
+            return
+        who = exc.last_change
+        before = self.base
+        changes = self._differences(before, current) if before else []
+        text = (
+            self.tr("Not saved: %1 changed this person at %2 (%3).")
+            .replace("%1", who.actor if who else self.tr("someone"))
+            .replace("%2", format_time(who.at) if who else "")
+            .replace("%3", "; ".join(changes) or self.tr("no visible field"))
+        )
+        self.banner.setText(
+            text + " " + self.tr("Check the values below and save again to apply yours.")
+        )
+        self.banner.show()
+        self.base = current  # the form keeps the user's values; the next save is based on theirs
+
+    def _differences(self, before: StaffRow, after: StaffRow) -> list[str]:
+        def place(s: StaffRow) -> str:
+            return " ".join(x for x in (s.township, s.village) if x)
+
+        fields = (
+            (self.tr("name"), before.name, after.name),
+            (self.tr("unit"), before.unit or "", after.unit or ""),
+            (self.tr("phone"), before.phone or "", after.phone or ""),
+            (self.tr("role"), role_text(before.role), role_text(after.role)),
+            (self.tr("place"), place(before), place(after)),
+            (self.tr("post"), before.post or "", after.post or ""),
+            (self.tr("state"), self._state(before.active), self._state(after.active)),
+        )
+        return [f"{name} {old or '—'} → {new or '—'}" for name, old, new in fields if old != new]
+
+    def _state(self, active: bool) -> str:
+        return self.tr("active") if active else self.tr("left")
+
+    def _clear_messages(self) -> None:
+        self.banner.hide()
+        for label in self.errors.values():
+            label.clear()
+            label.hide()
+
+    # -- AB posts -------------------------------------------------------------------
+    def _on_post_double_clicked(self, r: int, c: int) -> None:
+        if c not in (P_A, P_B) or not 0 <= r < len(self.posts):
+            return
+        self.choose_holder(self.posts[r], "A" if c == P_A else "B")
+
+    def choose_holder(self, row: PostRow, post: str) -> None:
+        candidates = [
+            s
+            for s in self.staff
+            if s.active
+            and s.role == StaffRole.INFO_OFFICER.value
+            and s.township_id in (None, row.township_id)
+        ]
+        accepted, staff_id = self.pick_holder(row, post, candidates)
+        if not accepted:
+            return
+        service, actor, site = self._service, self._actor, self._site
+        self.posts_banner.hide()
+        self._runner.submit(
+            lambda: service.set_post(row.village_id, post, staff_id, actor=actor, site=site),
+            lambda _row: self.reload(select=self.base.id if self.base else None),
+            self._on_post_failed,
+        )
+
+    def _ask_holder(self, row: PostRow, post: str, candidates: list[StaffRow]) -> HolderChoice:
+        vacant = self.tr("(vacant)")
+        names = [vacant] + [
+            f"{s.name} {s.phone or ''} · {s.village or ''} {s.post or ''}".strip()
+            for s in candidates
+        ]
+        holder = row.a if post == "A" else row.b
+        current = next(
+            (i + 1 for i, s in enumerate(candidates) if holder and s.id == holder.staff_id), 0
+        )
+        text, ok = QInputDialog.getItem(
+            self,
+            self.tr("Choose the holder"),
+            self.tr("%1 %2, post %3:")
+            .replace("%1", row.township)
+            .replace("%2", row.village)
+            .replace("%3", post),
+            names,
+            current,
+            False,
+        )
+        if not ok:
+            return False, None
+        index = names.index(text)
+        return True, (candidates[index - 1].id if index > 0 else None)
+
+    def _on_post_failed(self, exc: BaseException) -> None:
+        code = getattr(exc, "code", "")
+        texts = {
+            "staff.not_info_officer": self.tr("%1 is not an information officer."),
+            "staff.wrong_township": self.tr("%1 belongs to another township."),
+            "staff.inactive": self.tr("%1 has left."),
+        }
+        if code in texts:
+            text = texts[code].replace("%1", getattr(exc, "detail", ""))
+        else:
+            problem = classify(exc)
+            text = problem_text(problem, self._where) if problem else unexpected_text(exc)
+        self.posts_banner.setText(self.tr("Not saved: %1").replace("%1", text))
+        self.posts_banner.show()
