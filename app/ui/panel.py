@@ -91,7 +91,7 @@ def make_table(
     # Size columns from a sample of rows (the vertical header sets how many).
     view.verticalHeader().setResizeContentsPrecision(100)
     header.setResizeContentsPrecision(100)
-    model.modelReset.connect(lambda: _fit_columns_once(view, model))
+    model.modelReset.connect(lambda: fit_columns_once(view, model))
     return view, proxy
 
 
@@ -112,11 +112,11 @@ class _FitWhenShown(QObject):
         if event.type() == QEvent.Type.Show:
             self._view.removeEventFilter(self)
             self.deleteLater()
-            _fit_columns_once(self._view, self._model)
+            fit_columns_once(self._view, self._model)
         return False
 
 
-def _fit_columns_once(view: QTableView, model: Any) -> None:
+def fit_columns_once(view: QTableView, model: Any) -> None:
     """Size columns to their first content (sampling 100 rows), capped; the user's
     widths are kept after that."""
     if view.property("xcc_fitted") or model.rowCount() == 0:

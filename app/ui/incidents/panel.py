@@ -26,7 +26,13 @@ from app.ui.incidents.actions import IncidentActions
 from app.ui.incidents.filters import IncidentFilterBar
 from app.ui.incidents.list_model import LazyIncidentModel
 from app.ui.models.table import Column, DtoTableModel, format_time
-from app.ui.panel import DRILL_BACKGROUND, SEVERITY_COLORS, DataPanel, make_table
+from app.ui.panel import (
+    DRILL_BACKGROUND,
+    SEVERITY_COLORS,
+    DataPanel,
+    fit_columns_once,
+    make_table,
+)
 from app.ui.tasks import TaskRunner
 
 
@@ -135,6 +141,7 @@ class IncidentPanel(DataPanel):
             self.filters.set_townships(townships)
 
     def _on_model_page_loaded(self, _rows: int) -> None:
+        fit_columns_once(self.view, self.model)  # rows arrive by insertion, not reset
         self._reselect_current()
         if self._first_page_pending:
             self._first_page_pending = False

@@ -944,6 +944,18 @@ class RosterCalendar(QWidget):
             return  # an answer for a page the user has left
         self.model.set_period(period, self.mode, self.today())
         self._update_label()
+        self._show_today()
+
+    def _show_today(self) -> None:
+        """In the week view, bring today's row into sight (the watch looks at now)."""
+        if self.mode != WEEK:
+            return
+        today = self.today()
+        for row in range(self.model.rowCount()):
+            index = self.model.index(row, 0)
+            if self.model.day_at(index) == today:
+                self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+                return
 
     def set_staff(self, staff: Sequence[StaffDTO]) -> None:
         self.staff = list(staff)
