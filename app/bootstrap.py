@@ -227,17 +227,6 @@ class _CommandCenter:
         self._fail(problem_text(problem, self._where()), EXIT_DATABASE)
 
     def _on_database_opened(self, opened: object) -> None:
-        from app.services.duty_report import DutyReportService
-        from app.services.handover import HandoverService
-        from app.services.incident_search import IncidentSearch
-        from app.services.incident_workflow import IncidentWorkflow
-        from app.services.incidents import IncidentService
-        from app.services.office import OfficeSettings
-        from app.services.overview import OverviewService
-        from app.services.places import PlaceService
-        from app.services.resources import ShelterEditor
-        from app.services.roster import RosterService
-        from app.services.staff import StaffService
         from app.services.startup import OpenedDatabase
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
@@ -245,18 +234,7 @@ class _CommandCenter:
 
         assert isinstance(opened, OpenedDatabase)
         db = opened.db
-        services = Services(
-            overview=OverviewService(db),
-            incidents=IncidentService(db, PlaceService(db)),
-            roster=RosterService(db),
-            shelters=ShelterEditor(db),
-            workflow=IncidentWorkflow(db),
-            search=IncidentSearch(db),
-            handover=HandoverService(db),
-            duty_report=DutyReportService(db),
-            office=OfficeSettings(db),
-            staff=StaffService(db),
-        )
+        services = Services.on(db)
         session = SessionInfo(
             database=db.info.display,
             backend=db.backend,

@@ -44,7 +44,6 @@ arrives. The last line is ``RESULT p50_ms=<n> p95_ms=<n> lost=<n> duplicated=<n>
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import os
 import shutil
@@ -138,15 +137,6 @@ class Viewer:
     def __init__(self, db: Database, kind: str) -> None:
         from PySide6.QtCore import QSettings
 
-        from app.services.duty_report import DutyReportService
-        from app.services.handover import HandoverService
-        from app.services.incident_search import IncidentSearch
-        from app.services.incident_workflow import IncidentWorkflow
-        from app.services.incidents import IncidentService
-        from app.services.office import OfficeSettings
-        from app.services.overview import OverviewService
-        from app.services.roster import RosterService
-        from app.services.staff import StaffService
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
         from app.ui.tasks import TaskRunner
@@ -157,19 +147,7 @@ class Viewer:
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
         self.live = LiveUpdates(db)
         self.window = MainWindow(
-            self._services(
-                db,
-                Services,
-                OverviewService,
-                IncidentService,
-                RosterService,
-                IncidentWorkflow,
-                IncidentSearch,
-                HandoverService,
-                DutyReportService,
-                OfficeSettings,
-                StaffService,
-            ),
+            Services.on(db),
             self.runner,
             settings,
             SessionInfo(db.info.display, db.backend, "bench-viewer", "bench-b"),
@@ -185,21 +163,6 @@ class Viewer:
         self.seq_count: Counter[int] = Counter()
         self.seq_arrived: dict[int, float] = {}
         self.batches = 0
-
-    @staticmethod
-    def _services(db: Database, services: Any, *known: Any) -> Any:
-        """The window's Services, whatever fields it has grown (each made as ``Type(db)``)."""
-        from app.services import resources
-
-        classes = {cls.__name__: cls for cls in known}
-        kwargs = {}
-        for field in dataclasses.fields(services):
-            type_name = str(getattr(field.type, "__name__", field.type)).split(".")[-1]
-            cls = classes.get(type_name) or getattr(resources, type_name, None)
-            if cls is None:
-                raise SystemExit(f"the window needs a {type_name} that this benchmark cannot make")
-            kwargs[field.name] = cls(db)
-        return services(**kwargs)
 
     def _value(self, row: Any) -> Any:
         return row.monitoring_status if self.kind == "hazard" else row.occupancy

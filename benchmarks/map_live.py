@@ -125,16 +125,6 @@ class Session:
     def __init__(self, db: Database) -> None:
         from PySide6.QtCore import QSettings
 
-        from app.services.duty_report import DutyReportService
-        from app.services.handover import HandoverService
-        from app.services.incident_search import IncidentSearch
-        from app.services.incident_workflow import IncidentWorkflow
-        from app.services.incidents import IncidentService
-        from app.services.office import OfficeSettings
-        from app.services.overview import OverviewService
-        from app.services.resources import ShelterEditor
-        from app.services.roster import RosterService
-        from app.services.staff import StaffService
         from app.ui.live import LiveUpdates
         from app.ui.main_window import MainWindow, Services, SessionInfo
         from app.ui.tasks import TaskRunner
@@ -142,18 +132,7 @@ class Session:
         self.runner = TaskRunner()
         self.settings_dir = Path(tempfile.mkdtemp(prefix="xcc-bench-settings-"))
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
-        services = Services(
-            OverviewService(db),
-            IncidentService(db),
-            RosterService(db),
-            ShelterEditor(db),
-            IncidentWorkflow(db),
-            IncidentSearch(db),
-            HandoverService(db),
-            DutyReportService(db),
-            OfficeSettings(db),
-            StaffService(db),
-        )
+        services = Services.on(db)
         info = SessionInfo(db.info.display, db.backend, "bench", "bench")
         self.live = LiveUpdates(db)
         self.window = MainWindow(

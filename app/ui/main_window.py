@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.engine import URL, make_url
 
+from app.data.engine import Database
 from app.data.errors import classify
 from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
@@ -32,6 +33,7 @@ from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.office import OfficeSettings, VersionedPolicy
 from app.services.overview import OverviewService
+from app.services.places import PlaceService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
 from app.services.staff import StaffService
@@ -83,6 +85,22 @@ class Services:
     duty_report: DutyReportService
     office: OfficeSettings
     staff: StaffService
+
+    @classmethod
+    def on(cls, db: Database) -> Services:
+        """Every service the window uses, on one database."""
+        return cls(
+            overview=OverviewService(db),
+            incidents=IncidentService(db, PlaceService(db)),
+            roster=RosterService(db),
+            shelters=ShelterEditor(db),
+            workflow=IncidentWorkflow(db),
+            search=IncidentSearch(db),
+            handover=HandoverService(db),
+            duty_report=DutyReportService(db),
+            office=OfficeSettings(db),
+            staff=StaffService(db),
+        )
 
 
 @dataclass(frozen=True)

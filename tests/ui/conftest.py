@@ -15,16 +15,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
-from app.services.duty_report import DutyReportService
-from app.services.handover import HandoverService
-from app.services.incident_search import IncidentSearch
-from app.services.incident_workflow import IncidentWorkflow
-from app.services.incidents import IncidentService
-from app.services.office import OfficeSettings
-from app.services.overview import OverviewService
-from app.services.resources import ShelterEditor
-from app.services.roster import RosterService
-from app.services.staff import StaffService
 from app.ui.i18n import install_translator
 from app.ui.live import LiveUpdates
 from app.ui.main_window import MainWindow, Services, SessionInfo
@@ -101,18 +91,7 @@ def make_window(
     user: str = "值班员甲",
     clock: Callable[[], datetime] | None = None,
 ) -> MainWindow:
-    services = Services(
-        overview=OverviewService(db),
-        incidents=IncidentService(db),
-        roster=RosterService(db),
-        shelters=ShelterEditor(db),
-        workflow=IncidentWorkflow(db),
-        search=IncidentSearch(db),
-        handover=HandoverService(db),
-        duty_report=DutyReportService(db),
-        office=OfficeSettings(db),
-        staff=StaffService(db),
-    )
+    services = Services.on(db)
     session = SessionInfo(
         database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url
     )
