@@ -28,6 +28,7 @@ from app.domain.rules import RosterPolicy
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.duty_report import DutyReportService
 from app.services.handover import HandoverService
+from app.services.incident_report import IncidentReportService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
@@ -43,10 +44,11 @@ from app.ui.connection import ConnectionDialog
 from app.ui.details import DetailsPanel
 from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.panel import IncidentPanel
+from app.ui.incidents.report_dialog import IncidentReportDialog
 from app.ui.live import LiveUpdates
 from app.ui.map.payload import PreparedMap
-from app.ui.map.payload import prepare as prepare_map
 from app.ui.map.tiles import TileSource, error_text
+from app.ui.map.updates import MapUpdates
 from app.ui.map.view import MapPanel
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import LOCAL_TZ, format_time
@@ -85,6 +87,7 @@ class Services:
     duty_report: DutyReportService
     office: OfficeSettings
     staff: StaffService
+    reports: IncidentReportService
 
     @classmethod
     def on(cls, db: Database) -> Services:
@@ -100,6 +103,7 @@ class Services:
             duty_report=DutyReportService(db),
             office=OfficeSettings(db),
             staff=StaffService(db),
+            reports=IncidentReportService(db),
         )
 
 
@@ -143,15 +147,14 @@ class MainWindow(QMainWindow):
         self._announced_loaded = False
         self._roster_policy = RosterPolicy()
         self._townships: tuple[TownshipDTO, ...] = ()
-        # Map updates run one at a time, in order: a full reload or a diff.
-        self._map_busy = False
-        self._map_reload = False
-        self._map_pending: list[ChangeRecord] = []
-        self.map_seq = 0  # the change_log sequence the map shows
         self._dirty_panels: set[str] = set()
 
         self._tile_source = tile_source
         self.map_panel = MapPanel(self, tile_source=tile_source)
+        self._map_updates = MapUpdates(runner, services.overview, self._today, self)
+        self._map_updates.data_read.connect(self._on_map_data_read)
+        self._map_updates.changes_read.connect(self._on_map_changes_read)
+        self._map_updates.failed.connect(self._on_load_failed)
         self.roster_panel = RosterPanel(
             runner, services.roster, clock, self, actor=session.user, site=session.site
         )
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
         self.map_panel.incident_requested.connect(self._on_map_incident_requested)
         self.resource_panel.selected.connect(self._on_resource_selected)
         self.incident_panel.selected.connect(self._on_incident_selected)
+        self.incident_panel.report_requested.connect(self.open_incident_report)
         live.changes_arrived.connect(self._on_live_changes_arrived)
         live.connection_changed.connect(self._on_live_connection_changed)
 
@@ -475,7 +479,7 @@ class MainWindow(QMainWindow):
             self._live.start(status.last_seq)
         for panel in self._data_panels():
             panel.refresh()
-        self._queue_map(reload=True)
+        self._map_updates.reload()
 
     def _apply_status(self, status: StatusDTO) -> None:
         self._set_connected(True)
@@ -491,7 +495,7 @@ class MainWindow(QMainWindow):
                 self._dirty_panels.add(key)
         self._dirty_panels.add("status")
         self._panel_timer.start()
-        self._queue_map(records)
+        self._map_updates.add(records)
 
     def _on_panel_timer_timeout(self) -> None:
         dirty, self._dirty_panels = self._dirty_panels, set()
@@ -513,63 +517,17 @@ class MainWindow(QMainWindow):
             # The feed catches up by itself; reload what failed while we were away.
             self.refresh_all()
 
-    # -- the map ----------------------------------------------------------------
-    def _queue_map(self, records: list[ChangeRecord] | None = None, reload: bool = False) -> None:
-        if reload:
-            self._map_reload = True
-            self._map_pending.clear()
-        elif records:
-            self._map_pending.extend(records)
-        self._pump_map()
-
-    def _pump_map(self) -> None:
-        if self._map_busy:
-            return
-        today = self._today()
-        overview = self._services.overview
-        if self._map_reload:
-            self._map_reload = False
-            self._map_busy = True
-            self._runner.submit(
-                lambda: (overview.last_seq(), prepare_map(overview.map_data(today))),
-                on_done=self._on_map_data_read,
-                on_error=self._on_map_read_failed,
-            )
-        elif self._map_pending:
-            records, self._map_pending = self._map_pending, []
-            self._map_busy = True
-            self._runner.submit(
-                lambda: overview.map_changes(records, today),
-                on_done=self._on_map_changes_read,
-                on_error=self._on_map_read_failed,
-            )
-
-    def _on_map_data_read(self, result: tuple[int, PreparedMap]) -> None:
-        seq, prepared = result
-        self._map_busy = False
-        self.map_seq = seq
+    # -- the map and the resource lists ------------------------------------------
+    def _on_map_data_read(self, prepared: PreparedMap) -> None:
         self._townships = prepared.data.townships
         self.incident_panel.set_townships([(t.id, t.name) for t in prepared.data.townships])
         self.map_panel.set_data(prepared)
         self.resource_panel.show_data(prepared.data)
-        self._pump_map()
 
-    def _on_map_changes_read(self, changes: MapChanges | None) -> None:
-        self._map_busy = False
-        if changes is None:
-            self._map_reload = True
-        else:
-            if not changes.is_empty():
-                self.map_panel.apply_changes(changes)
-                self.resource_panel.apply_changes(changes)
-                self.details_panel.update_from(changes)
-            self.map_seq = max(self.map_seq, changes.up_to_seq)
-        self._pump_map()
-
-    def _on_map_read_failed(self, exc: BaseException) -> None:
-        self._map_busy = False
-        self._map_reload = True  # read everything again once the database is back
-        self._on_load_failed(exc)
+    def _on_map_changes_read(self, changes: MapChanges) -> None:
+        self.map_panel.apply_changes(changes)
+        self.resource_panel.apply_changes(changes)
+        self.details_panel.update_from(changes)
 
     def _set_connected(self, ok: bool, exc: BaseException | None = None) -> None:
         if ok:
@@ -689,6 +647,23 @@ class MainWindow(QMainWindow):
             where=session.database,
             acknowledge=acknowledge,
             parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_incident_report(self, incident_id: uuid.UUID) -> IncidentReportDialog:
+        session = self._session
+        dialog = IncidentReportDialog(
+            self._runner,
+            self._services.reports,
+            incident_id,
+            self._clock,
+            session.database,
+            self,
+            workflow=self._services.workflow,
+            actor=session.user,
+            site=session.site,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QIdentityProxyModel, QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -38,6 +40,7 @@ from app.ui.tasks import TaskRunner
 
 class IncidentPanel(DataPanel):
     selected = Signal(uuid.UUID)
+    report_requested = Signal(uuid.UUID)  # 报告文本 for the selected incident
     changed = Signal(uuid.UUID)  # this seat changed the incident (status, log, report)
 
     def __init__(
@@ -103,7 +106,17 @@ class IncidentPanel(DataPanel):
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self._timeline_title)
+        self.report_button = QPushButton(self.tr("Report text…"), self)
+        self.report_button.setObjectName("incident_report_button")
+        self.report_button.setToolTip(
+            self.tr("First, follow-up or final report of the selected incident: copy, XLSX, PDF")
+        )
+        self.report_button.setEnabled(False)
+        self.report_button.clicked.connect(self._on_report_button_clicked)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self._timeline_title, 1)
+        title_row.addWidget(self.report_button)
+        lower_layout.addLayout(title_row)
         lower_layout.addWidget(self.timeline)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -135,6 +148,10 @@ class IncidentPanel(DataPanel):
             self._fetch(self._service.recent, self._apply_incidents)
         if self._current is not None:
             self._load_timeline(self._current)
+
+    def _on_report_button_clicked(self) -> None:
+        if self._current is not None:
+            self.report_requested.emit(self._current)
 
     def set_townships(self, townships: list[tuple[uuid.UUID, str]]) -> None:
         if self.filters is not None:
@@ -183,6 +200,7 @@ class IncidentPanel(DataPanel):
         incident = self.model.row_at(self._proxy.mapToSource(indexes[0]).row())
         changed = incident.id != self._current
         self._current = incident.id
+        self.report_button.setEnabled(True)
         self._timeline_title.setText(
             self.tr("Log of: %1").replace("%1", incident.title)
             + ("  " + self.tr("(drill)") if incident.is_drill else "")

@@ -1,0 +1,382 @@
+"""突发事件信息报告: an incident's 初报 / 续报 / 核报 in the county's customary layout.
+
+:meth:`IncidentReportService.build` reads the incident, its log and its latest
+natural-disaster statistics into a frozen :class:`IncidentReport`;
+:func:`render_text` lays it out as the plain text the duty desk sends upward
+(title, 报送单位, 报送时间, then 一、 .. 四、 and the signatures);
+:func:`write_xlsx` writes the same text to a one-sheet spreadsheet.
+
+The document is the county's own Chinese text, so its words are written in
+Chinese whatever the display language is. No Qt here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.data.engine import Database
+from app.data.models import Incident, IncidentLogEntry, IncidentStatistics, Township, Village
+from app.domain.deadlines import ReportKind
+from app.domain.enums import IncidentStatus, LogEntryKind
+from app.domain.rules import RuleViolation
+from app.services.demo import CHINA_TZ
+from app.services.duty_report import CATEGORY_ZH, ORGANISATION, SEVERITY_ZH, STATUS_ZH
+from app.services.incident_workflow import parse_status_body
+
+KIND_ZH = {ReportKind.INITIAL: "初报", ReportKind.FOLLOW_UP: "续报", ReportKind.FINAL: "核报"}
+DRILL_MARK = "【演练】"
+PLACEHOLDER = "________"
+
+TYPE_ZH = {
+    "flood": "洪涝",
+    "rainstorm": "暴雨",
+    "strong_convection": "强对流",
+    "heat": "高温",
+    "frost": "霜冻",
+    "drought": "干旱",
+    "earthquake": "地震",
+    "geological": "地质灾害",
+    "work_safety": "生产安全事故",
+    "fire": "火灾",
+    "road_traffic": "道路交通事故",
+    "hazardous_chemicals": "危险化学品事故",
+    "gas": "燃气事故",
+    "special_equipment": "特种设备事故",
+    "infectious_disease": "传染病疫情",
+    "food_poisoning": "食物中毒",
+    "other_health": "其他公共卫生事件",
+    "mass_gathering": "人员聚集",
+    "public_security": "治安事件",
+    "other_social": "其他社会安全事件",
+}
+LEVEL_ZH = {"1": "一级", "2": "二级", "3": "三级", "4": "四级"}
+NUMERALS = ("一", "二", "三", "四", "五", "六")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLogLine:
+    """One entry of the log as it appears under 三、处置情况."""
+
+    at: datetime
+    kind: str  # LogEntryKind value
+    actor: str
+    text: str  # already in words (a status step is spelt out)
+    corrected: bool = False  # a later entry corrects this one
+
+
+@dataclass(frozen=True, slots=True)
+class DisasterFigures:
+    """The latest 自然灾害情况统计 row."""
+
+    at: datetime
+    affected_population: int
+    deaths: int
+    missing: int
+    relocated: int
+    need_assistance: int
+    houses_collapsed: int
+    houses_severely_damaged: int
+    houses_generally_damaged: int
+    crops_affected_ha: float
+    crops_damaged_ha: float
+    crops_lost_ha: float
+    direct_loss_10k_yuan: float
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentReport:
+    incident_id: uuid.UUID
+    kind: ReportKind
+    generated_at: datetime
+    title: str  # the incident's title, without a drill mark
+    is_drill: bool
+    category: str
+    incident_type: str
+    severity: str
+    status: str
+    received_at: datetime
+    occurred_at: datetime | None
+    closed_at: datetime | None
+    township: str | None
+    village: str | None
+    address: str | None
+    description: str | None
+    deaths: int
+    injuries: int
+    missing: int
+    figures: DisasterFigures | None
+    log: tuple[ReportLogLine, ...]
+    closing_note: str  # the note of the closing status step, if any
+    reporter: str  # 报告人: the latest duty officer writing in the log
+    leader: str  # 值班领导: the latest author of a 领导批示
+
+
+def local_text(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M")
+
+
+def report_title(report: IncidentReport) -> str:
+    mark = DRILL_MARK if report.is_drill else ""
+    return f"{mark}关于{report.title}的{KIND_ZH[report.kind]}"
+
+
+class IncidentReportService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def build(self, incident_id: uuid.UUID, kind: ReportKind, now: datetime) -> IncidentReport:
+        """The report of ``kind`` on the incident as of ``now``.
+
+        Raises RuleViolation ``incident.unknown`` for an id that is not there.
+        """
+        kind = ReportKind(kind)
+        with self._db.read_session() as s:
+            row = s.execute(
+                select(Incident, Township.name, Village.name)
+                .outerjoin(Township, Township.id == Incident.township_id)
+                .outerjoin(Village, Village.id == Incident.village_id)
+                .where(Incident.id == incident_id)
+            ).first()
+            if row is None:
+                raise RuleViolation("incident.unknown", str(incident_id))
+            incident, township, village = row
+            entries = list(
+                s.scalars(
+                    select(IncidentLogEntry)
+                    .where(IncidentLogEntry.incident_id == incident_id)
+                    .order_by(IncidentLogEntry.at, IncidentLogEntry.created_at)
+                )
+            )
+            stats = s.scalars(
+                select(IncidentStatistics)
+                .where(IncidentStatistics.incident_id == incident_id)
+                .order_by(IncidentStatistics.at.desc(), IncidentStatistics.id)
+                .limit(1)
+            ).first()
+            figures = _figures(stats) if stats is not None else None
+            corrected = {e.corrects_id for e in entries if e.corrects_id is not None}
+            lines: list[ReportLogLine] = []
+            closing_note = ""
+            reporter = ""
+            leader = ""
+            for e in entries:
+                if e.kind == LogEntryKind.REPORT.value:
+                    continue  # earlier reports are not part of the handling
+                text, note = _entry_text(e.kind, e.body)
+                if e.kind == LogEntryKind.STATUS.value and note is not None:
+                    closing_note = note
+                if e.kind == LogEntryKind.INSTRUCTION.value:
+                    leader = e.actor
+                else:
+                    reporter = e.actor
+                lines.append(ReportLogLine(e.at, e.kind, e.actor, text, e.id in corrected))
+            title = incident.title.strip()
+            if title.startswith(DRILL_MARK):
+                title = title[len(DRILL_MARK) :].strip()
+            return IncidentReport(
+                incident_id=incident.id,
+                kind=kind,
+                generated_at=now,
+                title=title,
+                is_drill=incident.is_drill,
+                category=incident.category,
+                incident_type=incident.incident_type,
+                severity=incident.severity,
+                status=incident.status,
+                received_at=incident.received_at,
+                occurred_at=incident.occurred_at,
+                closed_at=incident.closed_at,
+                township=township,
+                village=village,
+                address=incident.address,
+                description=incident.description,
+                deaths=incident.deaths,
+                injuries=incident.injuries,
+                missing=incident.missing,
+                figures=figures,
+                log=tuple(lines),
+                closing_note=closing_note,
+                reporter=reporter,
+                leader=leader,
+            )
+
+
+def _figures(r: IncidentStatistics) -> DisasterFigures:
+    return DisasterFigures(
+        at=r.at,
+        affected_population=r.affected_population,
+        deaths=r.deaths,
+        missing=r.missing,
+        relocated=r.relocated,
+        need_assistance=r.need_assistance,
+        houses_collapsed=r.houses_collapsed,
+        houses_severely_damaged=r.houses_severely_damaged,
+        houses_generally_damaged=r.houses_generally_damaged,
+        crops_affected_ha=float(r.crops_affected_ha or 0),
+        crops_damaged_ha=float(r.crops_damaged_ha or 0),
+        crops_lost_ha=float(r.crops_lost_ha or 0),
+        direct_loss_10k_yuan=float(r.direct_loss_10k_yuan or 0),
+    )
+
+
+def _entry_text(kind: str, body: str) -> tuple[str, str | None]:
+    """The entry in words; for a closing status step also its note (else None)."""
+    if kind == LogEntryKind.STATUS.value:
+        try:
+            st = parse_status_body(body)
+        except (ValueError, KeyError, TypeError):
+            return body.strip(), None  # free text (older or imported entries)
+        text = f"事件状态转为「{STATUS_ZH.get(st.status.value, st.status.value)}」"
+        if st.response_level:
+            level = LEVEL_ZH.get(st.response_level, st.response_level)
+            text += f"，启动{level}应急响应"
+        if st.plan:
+            text += f"（{st.plan}）"
+        if st.note:
+            text += f"：{st.note}"
+        return text, (st.note if st.status is IncidentStatus.CLOSED else None)
+    prefix = {
+        LogEntryKind.INSTRUCTION.value: "领导批示：",
+        LogEntryKind.DISPATCH.value: "调度：",
+        LogEntryKind.STATISTICS.value: "统计：",
+        LogEntryKind.ATTACHMENT.value: "附件：",
+    }.get(kind, "")
+    return prefix + body.strip(), None
+
+
+def _clause(text: str) -> str:
+    """A sentence without its closing punctuation, to join with ；."""
+    return text.rstrip("。；;.，, ")
+
+
+def _int(n: float) -> str:
+    return f"{n:g}"
+
+
+def render_text(report: IncidentReport) -> str:
+    """The report as plain text in the customary layout."""
+    r = report
+    out: list[str] = [report_title(r), ""]
+    out.append(f"报送单位：{ORGANISATION}")
+    out.append(f"报送时间：{local_text(r.generated_at)}")
+    out.append("")
+    section = 0
+
+    def heading(text: str) -> None:
+        nonlocal section
+        out.append(f"{NUMERALS[section]}、{text}")
+        section += 1
+
+    # 一、基本情况
+    heading("基本情况")
+    place = "".join(p for p in (r.township, r.village) if p) or "（乡镇未填）"
+    if r.address:
+        place += f"（{r.address}）"
+    occurred = r.occurred_at or r.received_at
+    category = CATEGORY_ZH.get(r.category, r.category)
+    kind = TYPE_ZH.get(r.incident_type, r.incident_type)
+    severity = SEVERITY_ZH.get(r.severity, r.severity)
+    basic = (
+        f"{local_text(occurred)}，萧县{place}发生{r.title}。"
+        f"{local_text(r.received_at)}，县应急管理局值班室接报。"
+        f"事件类别：{category}（{kind}）；事件等级：{severity}；"
+        f"当前状态：{STATUS_ZH.get(r.status, r.status)}。"
+    )
+    out.append(basic)
+    if r.description:
+        out.append(r.description.strip())
+    if r.is_drill:
+        out.append("（本事件为演练，非真实突发事件。）")
+    out.append("")
+
+    # 二、人员伤亡及损失
+    heading("人员伤亡及损失")
+    if r.deaths or r.injuries or r.missing:
+        out.append(f"截至目前，事件造成死亡{r.deaths}人、受伤{r.injuries}人、失踪{r.missing}人。")
+    else:
+        out.append("截至目前，未收到人员伤亡报告（死亡0人、受伤0人、失踪0人）。")
+    f = r.figures
+    if f is not None:
+        out.append(
+            f"据灾情统计（{local_text(f.at)}）：受灾人口{f.affected_population}人，"
+            f"因灾死亡{f.deaths}人、失踪{f.missing}人，紧急转移安置{f.relocated}人，"
+            f"需紧急生活救助{f.need_assistance}人；农作物受灾面积{_int(f.crops_affected_ha)}公顷、"
+            f"成灾{_int(f.crops_damaged_ha)}公顷、绝收{_int(f.crops_lost_ha)}公顷；"
+            f"倒塌房屋{f.houses_collapsed}间，严重损坏{f.houses_severely_damaged}间、"
+            f"一般损坏{f.houses_generally_damaged}间；"
+            f"直接经济损失{_int(f.direct_loss_10k_yuan)}万元。"
+        )
+    out.append("")
+
+    # 三、处置情况
+    heading("处置情况")
+    if r.log:
+        for n, line in enumerate(r.log, start=1):
+            when = line.at.astimezone(CHINA_TZ).strftime("%m月%d日%H:%M")
+            mark = "（已更正）" if line.corrected else ""
+            out.append(f"{n}. {when}，{line.text}{mark}（{line.actor}）")
+    else:
+        out.append("暂无处置记录。")
+    out.append("")
+
+    # 四、下一步工作
+    heading("下一步工作")
+    if r.kind is ReportKind.INITIAL:
+        out.append("县应急管理局将密切关注事态发展，督促属地和相关部门做好处置工作，及时续报。")
+    elif r.kind is ReportKind.FOLLOW_UP:
+        latest = [line for line in r.log if not line.corrected][-3:]
+        if latest:
+            out.append("最新进展：" + "；".join(_clause(line.text) for line in latest) + "。")
+        out.append("县应急管理局将继续跟踪事态发展，有新情况及时续报。")
+    else:
+        if r.closed_at is not None:
+            out.append(f"事件已于{local_text(r.closed_at)}处置结束。")
+        else:
+            out.append("事件尚未处置结束。")
+        if r.closing_note:
+            out.append(f"处置小结：{r.closing_note}")
+        latest = [line for line in r.log if not line.corrected][-1:]
+        if latest and not r.closing_note:
+            out.append(f"处置小结：{latest[0].text}")
+        out.append("县应急管理局将督促做好善后工作，组织总结评估。")
+    out.append("")
+
+    out.append(f"报告人：{r.reporter or PLACEHOLDER}        值班领导：{r.leader or PLACEHOLDER}")
+    return "\n".join(out)
+
+
+def write_xlsx(report: IncidentReport | str, path: Path | str) -> None:
+    """Write a report (or its text as rendered and maybe edited) to a one-sheet XLSX.
+
+    The first line is the title (bold, centred); numbered headings are bold;
+    every line is one wrapped cell of a wide merged row.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws: Any = wb.active
+    ws.title = "突发事件信息报告"
+    ws.column_dimensions["A"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+    text = report if isinstance(report, str) else render_text(report)
+    lines = text.split("\n")
+    for row, line in enumerate(lines, start=1):
+        cell = ws.cell(row=row, column=1, value=line)
+        if row == 1:
+            cell.font = Font(bold=True, size=16)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            ws.row_dimensions[row].height = 30
+            continue
+        cell.alignment = wrap
+        if line[:2] in {f"{n}、" for n in NUMERALS}:
+            cell.font = Font(bold=True, size=13)
+        # Roughly 50 CJK characters per line at this width.
+        ws.row_dimensions[row].height = 16 * max(1, -(-len(line) // 50))
+    wb.save(str(path))

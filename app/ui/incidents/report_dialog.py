@@ -1,0 +1,313 @@
+"""突发事件信息报告: an incident's 初报 / 续报 / 核报, previewed, edited, exported.
+
+The report is built in the background and shown as plain text the officer may
+edit; the clipboard, XLSX and PDF take the text as it stands in the preview.
+XLSX is written and 记录为已上报 recorded in the background; the PDF is painted
+on the GUI thread (rendering only, no database). Every piece of text goes into
+the PDF's HTML escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.data.errors import classify
+from app.domain.deadlines import ReportKind
+from app.domain.rules import RuleViolation
+from app.services.incident_report import (
+    NUMERALS,
+    IncidentReport,
+    IncidentReportService,
+    render_text,
+    write_xlsx,
+)
+from app.services.incident_workflow import IncidentWorkflow
+from app.ui import labels
+from app.ui.incidents.actions import rule_text
+from app.ui.messages import problem_text, unexpected_text
+from app.ui.roster.duty_report_dialog import CJK_FAMILIES
+from app.ui.tasks import TaskRunner
+
+_HEADINGS = tuple(f"{n}、" for n in NUMERALS)
+
+
+def text_html(text: str) -> str:
+    """The report text as HTML: the first line a centred title, 一、.. headings bold."""
+    e = html.escape
+    lines = text.split("\n")
+    out = ["<html><body>"]
+    if lines:
+        out.append(f"<h2 align='center'>{e(lines[0])}</h2>")
+    for line in lines[1:]:
+        if not line.strip():
+            out.append("<p style='margin:0'>&nbsp;</p>")
+        elif line.startswith(_HEADINGS):
+            out.append(f"<p style='margin:4px 0'><b>{e(line)}</b></p>")
+        else:
+            out.append(f"<p style='margin:2px 0'>{e(line)}</p>")
+    out.append("</body></html>")
+    return "".join(out)
+
+
+class IncidentReportDialog(QDialog):
+    loaded = Signal()
+    exported = Signal(str)  # the path written
+    copied = Signal()
+    recorded = Signal()  # the report was recorded as made (记录为已上报)
+    failed = Signal(str)  # what went wrong, as shown
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        service: IncidentReportService,
+        incident_id: uuid.UUID,
+        now: Callable[[], datetime],
+        where: str,
+        parent: QWidget | None = None,
+        *,
+        kind: ReportKind = ReportKind.INITIAL,
+        workflow: IncidentWorkflow | None = None,
+        actor: str = "",
+        site: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("IncidentReportDialog")
+        self.setWindowTitle(self.tr("Incident report"))
+        self._runner = runner
+        self._service = service
+        self._incident_id = incident_id
+        self._now = now
+        self._where = where
+        self._workflow = workflow
+        self._actor = actor
+        self._site = site
+        self.report: IncidentReport | None = None
+
+        self.kind = QComboBox(self)
+        for k in ReportKind:
+            self.kind.addItem(labels.report_kind(k.value), k.value)
+        self.kind.setCurrentIndex(self.kind.findData(ReportKind(kind).value))
+        self.kind.currentIndexChanged.connect(self.reload)
+        self.regenerate_button = QPushButton(self.tr("Regenerate"), self)
+        self.regenerate_button.setToolTip(
+            self.tr("Build the text again from the incident and its log (edits are lost)")
+        )
+        self.regenerate_button.clicked.connect(self.reload)
+        self.preview = QPlainTextEdit(self)
+        self.preview.setObjectName("report_text")
+        font = QFont()
+        font.setFamilies(CJK_FAMILIES)
+        font.setPointSizeF(11)
+        self.preview.setFont(font)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.copy_button = QPushButton(self.tr("Copy"), self)
+        self.xlsx_button = QPushButton(self.tr("Export XLSX"), self)
+        self.pdf_button = QPushButton(self.tr("Export PDF"), self)
+        self.record_button = QPushButton(self.tr("Record as reported"), self)
+        self.record_button.setToolTip(
+            self.tr("Record in the incident's log that this report was made upward now")
+        )
+        self.record_button.setVisible(workflow is not None)
+        close = QPushButton(self.tr("Close"), self)
+        self.copy_button.clicked.connect(self.copy_text)
+        self.xlsx_button.clicked.connect(self._ask_xlsx)
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.record_button.clicked.connect(self.record_reported)
+        close.clicked.connect(self.reject)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Report"), self))
+        top.addWidget(self.kind)
+        top.addWidget(self.regenerate_button)
+        top.addStretch(1)
+        top.addWidget(QLabel(self.tr("The text may be edited before it is exported."), self))
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        for b in (
+            self.copy_button,
+            self.xlsx_button,
+            self.pdf_button,
+            self.record_button,
+            close,
+        ):
+            bottom.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(bottom)
+        self._set_ready(False)
+        self.resize(900, 720)
+        self.reload()
+
+    # -- loading ----------------------------------------------------------------
+    def selected_kind(self) -> ReportKind:
+        return ReportKind(self.kind.currentData())
+
+    def reload(self) -> None:
+        kind = self.selected_kind()
+        now = self._now()
+        incident_id = self._incident_id
+        self._set_ready(False)
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Loading…"))
+        service = self._service  # the task must not hold the dialog (freed on a worker)
+        self._runner.submit(
+            lambda: service.build(incident_id, kind, now), self._on_report, self._fail
+        )
+
+    def _on_report(self, report: IncidentReport) -> None:
+        if report.kind is not self.selected_kind():
+            return  # an older request; the newer one is on its way
+        self.report = report
+        self.preview.setPlainText(render_text(report))
+        self.status.setText("")
+        self._set_ready(True)
+        self.loaded.emit()
+
+    def _set_ready(self, ready: bool) -> None:
+        for b in (self.copy_button, self.xlsx_button, self.pdf_button, self.record_button):
+            b.setEnabled(ready)
+
+    # -- the text ---------------------------------------------------------------
+    def text(self) -> str:
+        """The report as it stands in the preview (with the officer's edits)."""
+        return self.preview.toPlainText()
+
+    def document(self) -> QTextDocument:
+        doc = QTextDocument(self)
+        font = QFont()
+        font.setFamilies(CJK_FAMILIES)
+        font.setPointSizeF(11)
+        doc.setDefaultFont(font)
+        doc.setHtml(text_html(self.text()))
+        return doc
+
+    def _default_name(self, suffix: str) -> str:
+        title = self.text().split("\n", 1)[0].strip() or "report"
+        safe = "".join(c for c in title if c not in '\\/:*?"<>|')[:60]
+        return safe + suffix
+
+    # -- output -----------------------------------------------------------------
+    def copy_text(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Copied to the clipboard."))
+        self.copied.emit()
+
+    def _ask_xlsx(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export XLSX"), self._default_name(".xlsx"), "Excel (*.xlsx)"
+        )
+        if path:
+            self.export_xlsx(path)
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export PDF"), self._default_name(".pdf"), "PDF (*.pdf)"
+        )
+        if path:
+            self.export_pdf(path)
+
+    def export_xlsx(self, path: str | Path) -> None:
+        """Write the XLSX in the background; ``exported`` or ``failed`` follows."""
+        text = self.text()
+        target = str(path)
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Writing %1…").replace("%1", target))
+        self._runner.submit(
+            lambda: write_xlsx(text, target), lambda _: self._done(target), self._fail
+        )
+
+    def export_pdf(self, path: str | Path) -> None:
+        """Paint the text into an A4 PDF (GUI thread: rendering only)."""
+        target = str(path)
+        try:
+            writer = QPdfWriter(target)
+            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+            writer.setPageMargins(QMarginsF(25, 25, 25, 25), QPageLayout.Unit.Millimeter)
+            writer.setResolution(300)
+            writer.setTitle(self.text().split("\n", 1)[0])
+            writer.setCreator("XiaoCountyCommand")
+            self.document().print_(writer)
+            del writer  # finishes the file
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self._fail(exc)
+            return
+        if not Path(target).is_file() or Path(target).stat().st_size == 0:
+            self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
+            return
+        self._done(target)
+
+    def record_reported(self) -> None:
+        """Record the (edited) text as the report made upward now (记录为已上报)."""
+        workflow = self._workflow
+        if workflow is None or self.report is None:
+            return
+        text = self.text()
+        kind = self.selected_kind()
+        incident_id = self._incident_id
+        actor, site, at = self._actor, self._site, self._now()
+        self.record_button.setEnabled(False)
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Recording…"))
+        self._runner.submit(
+            lambda: workflow.record_report(
+                incident_id, kind, at, actor=actor, site=site, body=text, now=at
+            ),
+            self._on_recorded,
+            self._fail_record,
+        )
+
+    def _on_recorded(self, _entry: object) -> None:
+        self.record_button.setEnabled(True)
+        self.status.setText(
+            self.tr("Recorded in the log: %1 made.").replace(
+                "%1", labels.report_kind(self.selected_kind().value)
+            )
+        )
+        self.recorded.emit()
+
+    def _fail_record(self, exc: BaseException) -> None:
+        self.record_button.setEnabled(True)
+        self._fail(exc)
+
+    def _done(self, path: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Saved: %1").replace("%1", path))
+        self.exported.emit(path)
+
+    def _fail(self, exc: BaseException) -> None:
+        problem = classify(exc)
+        if problem is not None:
+            text = problem_text(problem, self._where)
+        elif isinstance(exc, RuleViolation):
+            text = rule_text(exc)
+        elif isinstance(exc, OSError):
+            text = self.tr("The file could not be written: %1").replace(
+                "%1", exc.strerror or str(exc)
+            )
+        else:
+            text = unexpected_text(exc)
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b30000;")
+        self.failed.emit(text)
