@@ -25,6 +25,7 @@ from app.data.mbtiles import MBTiles, MBTilesError
 from app.data.uow import ChangeRecord
 from app.domain.deadlines import Deadline, ReportingRules
 from app.domain.rules import RosterPolicy
+from app.services.disaster_stats import DisasterStats
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.duty_report import DutyReportService
 from app.services.handover import HandoverService
@@ -45,6 +46,7 @@ from app.ui.details import DetailsPanel
 from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.panel import IncidentPanel
 from app.ui.incidents.report_dialog import IncidentReportDialog
+from app.ui.incidents.stats_dialog import StatsDialog
 from app.ui.live import LiveUpdates
 from app.ui.map.payload import PreparedMap
 from app.ui.map.tiles import TileSource, error_text
@@ -88,6 +90,7 @@ class Services:
     office: OfficeSettings
     staff: StaffService
     reports: IncidentReportService
+    stats: DisasterStats
 
     @classmethod
     def on(cls, db: Database) -> Services:
@@ -104,6 +107,7 @@ class Services:
             office=OfficeSettings(db),
             staff=StaffService(db),
             reports=IncidentReportService(db),
+            stats=DisasterStats(db),
         )
 
 
@@ -163,6 +167,7 @@ class MainWindow(QMainWindow):
             services.incidents,
             self,
             search=services.search,
+            stats=services.stats,
             workflow=services.workflow,
             actor=session.user,
             site=session.site,
@@ -320,6 +325,9 @@ class MainWindow(QMainWindow):
         intake.setShortcut("Ctrl+N")
         intake.triggered.connect(lambda: self.open_intake())
         file_menu.addAction(intake)
+        statistics = QAction(self.tr("Disaster statistics…"), self)
+        statistics.triggered.connect(lambda: self.open_statistics())
+        file_menu.addAction(statistics)
         refresh = QAction(self.tr("&Refresh"), self)
         refresh.setShortcut("F5")
         refresh.triggered.connect(self.refresh_all)
@@ -605,6 +613,7 @@ class MainWindow(QMainWindow):
     ) -> IncidentIntakeDialog:
         """The report form (接报登记), with the place filled in when picked on the map."""
         session, incidents, clock = self._session, self._services.incidents, self._clock
+        stats = self._services.stats
         dialog = IncidentIntakeDialog(
             self._runner,
             lambda draft: incidents.record(
@@ -614,6 +623,9 @@ class MainWindow(QMainWindow):
             clock,
             session.database,
             self,
+            stats_record=lambda incident_id, figures, at: stats.record(
+                incident_id, figures, actor=session.user, site=session.site, at=at
+            ),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if lon is not None and lat is not None:
@@ -665,6 +677,13 @@ class MainWindow(QMainWindow):
             actor=session.user,
             site=session.site,
         )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_statistics(self) -> StatsDialog:
+        """自然灾害统计: totals by day, type or township, and the 10-hour assistance target."""
+        dialog = StatsDialog(self._runner, self._services.stats, self._clock, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

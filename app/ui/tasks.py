@@ -6,7 +6,12 @@ Every database query of the UI goes through :class:`TaskRunner`::
 
 The callable runs on a QThreadPool worker. Its result (or the exception) is
 delivered by a queued signal, so ``on_done`` / ``on_error`` run on the GUI
-thread."""
+thread.
+
+Workers hold no reference of their own to the callable or the callbacks: those
+often capture widgets, and the last reference to a widget (or any QObject
+wrapper) must be dropped on the GUI thread. The runner keeps them in a table
+that only the GUI thread empties; a worker reaches its callable by key."""
 
 from __future__ import annotations
 
@@ -22,64 +27,28 @@ Callback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 
 
-class _Delivery(QObject):
-    """Lives on the GUI thread; its queued slot runs the callbacks there.
+class _Relay(QObject):
+    """Long-lived sender for every task's result; queued to the GUI thread."""
 
-    It also holds the task's callable: closures often capture widgets, and the
-    last reference to a widget must be dropped on the GUI thread, never on a
-    worker (where the runnable is freed). ``_deliver`` lets go of all of them.
-    """
-
-    finished = Signal(object, object)  # result, exception
-
-    def __init__(
-        self,
-        runner: TaskRunner,
-        fn: Callable[[], Any],
-        on_done: Callback | None,
-        on_error: ErrorCallback | None,
-    ):
-        super().__init__(runner)
-        self._runner = runner
-        self.fn: Callable[[], Any] | None = fn
-        self._on_done = on_done
-        self._on_error = on_error
-        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-
-    def call(self) -> Any:
-        assert self.fn is not None
-        return self.fn()
-
-    @Slot(object, object)
-    def _deliver(self, result: Any, exc: BaseException | None) -> None:
-        try:
-            if exc is not None:
-                if self._on_error is not None:
-                    self._on_error(exc)
-                else:
-                    log.error("background task failed", exc_info=exc)
-                    self._runner.failed.emit(exc)
-            elif self._on_done is not None:
-                self._on_done(result)
-        finally:
-            self.fn = self._on_done = self._on_error = None
-            self._runner._finish(self)
+    finished = Signal(int, object, object)  # key, result, exception
 
 
 class _Task(QRunnable):
-    def __init__(self, delivery: _Delivery) -> None:
+    def __init__(self, relay: _Relay, calls: dict[int, Callable[[], Any]], key: int) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._delivery = delivery
+        self._relay = relay  # lives as long as the runner
+        self._calls = calls  # the runner's table; the GUI thread removes the entry
+        self._key = key
 
     def run(self) -> None:
         try:
-            # No local reference to the callable: it stays with the delivery.
-            result = self._delivery.call()
+            # The callable is only borrowed for the call; the table keeps it.
+            result = self._calls[self._key]()
         except BaseException as exc:  # noqa: BLE001 - delivered to the caller
-            self._delivery.finished.emit(None, exc)
+            self._relay.finished.emit(self._key, None, exc)
         else:
-            self._delivery.finished.emit(result, None)
+            self._relay.finished.emit(self._key, result, None)
 
 
 class TaskRunner(QObject):
@@ -93,11 +62,15 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
-        self._pending: set[_Delivery] = set()
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._calls: dict[int, Callable[[], Any]] = {}
+        self._callbacks: dict[int, tuple[Callback | None, ErrorCallback | None]] = {}
+        self._next_key = 0
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return len(self._callbacks)
 
     def submit(
         self,
@@ -105,19 +78,32 @@ class TaskRunner(QObject):
         on_done: Callback | None = None,
         on_error: ErrorCallback | None = None,
     ) -> None:
-        delivery = _Delivery(self, fn, on_done, on_error)
-        was_idle = not self._pending
-        self._pending.add(delivery)
+        self._next_key += 1
+        key = self._next_key
+        was_idle = not self._callbacks
+        self._calls[key] = fn
+        self._callbacks[key] = (on_done, on_error)
         if was_idle:
             self.busy_changed.emit(True)
-        self._pool.start(_Task(delivery))
+        self._pool.start(_Task(self._relay, self._calls, key))
 
-    def _finish(self, delivery: _Delivery) -> None:
-        self._pending.discard(delivery)
-        delivery.deleteLater()
-        if not self._pending:
-            self.busy_changed.emit(False)
-            self.idle.emit()
+    @Slot(int, object, object)
+    def _on_finished(self, key: int, result: Any, exc: BaseException | None) -> None:
+        self._calls.pop(key, None)
+        on_done, on_error = self._callbacks.pop(key, (None, None))
+        try:
+            if exc is not None:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.error("background task failed", exc_info=exc)
+                    self.failed.emit(exc)
+            elif on_done is not None:
+                on_done(result)
+        finally:
+            if not self._callbacks:
+                self.busy_changed.emit(False)
+                self.idle.emit()
 
     def wait_idle(self, timeout_ms: int = 30000) -> bool:
         """Block until the pool is idle (for shutdown and tests only)."""

@@ -238,6 +238,109 @@
     </message>
 </context>
 <context>
+    <name>DisasterStats</name>
+    <message>
+        <source>People affected</source>
+        <translation>受灾人口</translation>
+    </message>
+    <message>
+        <source>Dead</source>
+        <translation>因灾死亡</translation>
+    </message>
+    <message>
+        <source>Missing</source>
+        <translation>因灾失踪</translation>
+    </message>
+    <message>
+        <source>Emergency relocated</source>
+        <translation>紧急转移安置</translation>
+    </message>
+    <message>
+        <source>Need emergency living assistance</source>
+        <translation>需紧急生活救助</translation>
+    </message>
+    <message>
+        <source>Houses collapsed</source>
+        <translation>倒塌房屋(间)</translation>
+    </message>
+    <message>
+        <source>Houses severely damaged</source>
+        <translation>严重损坏房屋(间)</translation>
+    </message>
+    <message>
+        <source>Houses generally damaged</source>
+        <translation>一般损坏房屋(间)</translation>
+    </message>
+    <message>
+        <source>Crops affected (ha)</source>
+        <translation>农作物受灾面积(公顷)</translation>
+    </message>
+    <message>
+        <source>Crops damaged (ha)</source>
+        <translation>农作物成灾面积(公顷)</translation>
+    </message>
+    <message>
+        <source>Crops lost (ha)</source>
+        <translation>农作物绝收面积(公顷)</translation>
+    </message>
+    <message>
+        <source>Direct economic loss (10,000 yuan)</source>
+        <translation>直接经济损失(万元)</translation>
+    </message>
+    <message>
+        <source>Figures cannot be negative.</source>
+        <translation>统计数不能为负数。</translation>
+    </message>
+    <message>
+        <source>Every figure must be a number.</source>
+        <translation>统计数必须是数字。</translation>
+    </message>
+    <message>
+        <source>The crop area damaged cannot exceed the area affected.</source>
+        <translation>农作物成灾面积不能大于受灾面积。</translation>
+    </message>
+    <message>
+        <source>The crop area lost cannot exceed the area damaged.</source>
+        <translation>农作物绝收面积不能大于成灾面积。</translation>
+    </message>
+    <message>
+        <source>Disaster statistics are kept for natural disasters only.</source>
+        <translation>灾情统计仅适用于自然灾害。</translation>
+    </message>
+    <message>
+        <source>This incident no longer exists.</source>
+        <translation>该事件已不存在。</translation>
+    </message>
+    <message>
+        <source>The time has no time zone.</source>
+        <translation>时间缺少时区。</translation>
+    </message>
+    <message>
+        <source>The time lies in the future.</source>
+        <translation>时间晚于当前时间。</translation>
+    </message>
+    <message>
+        <source>The time lies before the incident was received.</source>
+        <translation>时间早于接报时间。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Not allowed by the rules: %1</source>
+        <translation>规则不允许：%1</translation>
+    </message>
+</context>
+<context>
     <name>DutyReportDialog</name>
     <message>
         <source>Daily duty report</source>
@@ -765,6 +868,14 @@
         <translation>(流程已结束)</translation>
     </message>
     <message>
+        <source>Update statistics…</source>
+        <translation>统计更新…</translation>
+    </message>
+    <message>
+        <source>Figures of the natural-disaster statistics, and basic living assistance</source>
+        <translation>自然灾害情况统计数据及基本生活救助情况</translation>
+    </message>
+    <message>
         <source>Add to the log (Enter)…</source>
         <translation>添加记录(回车)…</translation>
     </message>
@@ -895,6 +1006,10 @@
         <translation>纬度,例如 34.18530</translation>
     </message>
     <message>
+        <source>Disaster statistics</source>
+        <translation>灾情统计</translation>
+    </message>
+    <message>
         <source>Received at</source>
         <translation>接报时间</translation>
     </message>
@@ -1007,6 +1122,10 @@
         <translation>时间缺少时区。</translation>
     </message>
     <message>
+        <source>Report saved, figures not saved: %1</source>
+        <translation>接报已保存，灾情统计未保存：%1</translation>
+    </message>
+    <message>
         <source>Everything typed here is kept; save again when the connection is back.</source>
         <translation>已填写的内容均已保留,连接恢复后请再次保存。</translation>
     </message>
@@ -1024,6 +1143,10 @@
     <message>
         <source>Select an incident to see its log.</source>
         <translation>选择一条突发事件查看处置记录。</translation>
+    </message>
+    <message>
+        <source>Report text…</source>
+        <translation>报告文本…</translation>
     </message>
     <message>
         <source>Log of: %1</source>
@@ -1058,6 +1181,10 @@
         <translation>类别</translation>
     </message>
     <message>
+        <source>First, follow-up or final report of the selected incident: copy, XLSX, PDF</source>
+        <translation>所选事件的初报/续报/核报文本:复制、导出 XLSX、PDF</translation>
+    </message>
+    <message>
         <source>Severity</source>
         <translation>等级</translation>
     </message>
@@ -1076,6 +1203,85 @@
     <message>
         <source>Log entries</source>
         <translation>记录数</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentReportDialog</name>
+    <message>
+        <source>Incident report</source>
+        <translation>突发事件信息报告</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Build the text again from the incident and its log (edits are lost)</source>
+        <translation>根据事件及其处置记录重新生成文本（已做的修改将丢失）</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Export XLSX</source>
+        <translation>导出XLSX</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>导出PDF</translation>
+    </message>
+    <message>
+        <source>Record as reported</source>
+        <translation>记录为已上报</translation>
+    </message>
+    <message>
+        <source>Record in the incident's log that this report was made upward now</source>
+        <translation>在事件处置记录中登记：此报告已于此刻向上级报送</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>报告类型</translation>
+    </message>
+    <message>
+        <source>The text may be edited before it is exported.</source>
+        <translation>导出前可直接修改报告文字。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard.</source>
+        <translation>已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>Writing %1…</source>
+        <translation>正在写入 %1…</translation>
+    </message>
+    <message>
+        <source>The PDF could not be written: %1</source>
+        <translation>无法写入PDF：%1</translation>
+    </message>
+    <message>
+        <source>Recording…</source>
+        <translation>正在登记…</translation>
+    </message>
+    <message>
+        <source>Recorded in the log: %1 made.</source>
+        <translation>已登记到处置记录：%1已报送。</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <source>The file could not be written: %1</source>
+        <translation>无法写入文件：%1</translation>
     </message>
 </context>
 <context>
@@ -1485,6 +1691,10 @@
     <message>
         <source>&amp;New incident report…</source>
         <translation>接报登记(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Disaster statistics…</source>
+        <translation>灾情统计…</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
@@ -2686,6 +2896,124 @@
     <message>
         <source>The panels did not finish loading within %1 seconds.</source>
         <translation>各面板未能在 %1 秒内完成加载。</translation>
+    </message>
+</context>
+<context>
+    <name>StatsDialog</name>
+    <message>
+        <source>Natural disaster statistics</source>
+        <translation>自然灾害情况统计</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Group by</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件数</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>接报时间</translation>
+    </message>
+    <message>
+        <source>Assistance delivered</source>
+        <translation>救助到位时间</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>用时(小时)</translation>
+    </message>
+    <message>
+        <source>Target 10 h</source>
+        <translation>10小时目标</translation>
+    </message>
+    <message>
+        <source>Time from report to basic living assistance (target: 10 hours)</source>
+        <translation>从接报到基本生活救助到位的时间(目标：10小时内)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Statistics unavailable: %1</source>
+        <translation>统计数据不可用：%1</translation>
+    </message>
+    <message>
+        <source>(not known)</source>
+        <translation>(未知)</translation>
+    </message>
+    <message>
+        <source>%1 natural disasters (drills left out)</source>
+        <translation>自然灾害 %1 起(不含演练)</translation>
+    </message>
+    <message>
+        <source>met</source>
+        <translation>达标</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>未达标</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>尚未到位</translation>
+    </message>
+</context>
+<context>
+    <name>StatsUpdateDialog</name>
+    <message>
+        <source>Update disaster statistics</source>
+        <translation>统计更新</translation>
+    </message>
+    <message>
+        <source>Basic living assistance delivered</source>
+        <translation>基本生活救助已到位</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
     </message>
 </context>
 <context>

@@ -9,6 +9,9 @@ everything that was typed; a successful one clears it and emits ``changed``.
 
 The deadlines line shows the next report the incident owes and how long is
 left (or how late it is), read again every 30 seconds off the GUI thread.
+
+For a natural disaster, 统计更新… opens the figures of 自然灾害情况统计 (prefilled
+with the current ones, read off the GUI thread) with 基本生活救助已到位.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from app.data.errors import ConflictError, classify
 from app.domain.deadlines import Deadline, DeadlineState, ReportingRules, ReportKind
-from app.domain.enums import IncidentStatus, LogEntryKind
+from app.domain.enums import IncidentCategory, IncidentStatus, LogEntryKind
 from app.domain.rules import INCIDENT_TRANSITIONS, RuleViolation
+from app.services.disaster_stats import DisasterStats, Figures
 from app.services.dto import IncidentDTO
 from app.services.incident_workflow import MAX_PLAN, IncidentWorkflow
 from app.ui import labels
+from app.ui.incidents.stats_dialog import StatsUpdateDialog, failure_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
 from app.ui.tasks import TaskRunner
@@ -223,9 +228,13 @@ class IncidentActions(QWidget):
         clock: Callable[[], datetime],
         where: str = "",
         parent: QWidget | None = None,
+        *,
+        stats: DisasterStats | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("IncidentActions")
+        self._stats = stats
+        self.stats_dialog: StatsUpdateDialog | None = None
         self._runner = runner
         self._workflow = workflow
         self._actor = actor
@@ -257,6 +266,14 @@ class IncidentActions(QWidget):
         self._no_steps.hide()
         steps.addWidget(self._no_steps)
         steps.addStretch(1)
+        self.stats_button = QPushButton(self.tr("Update statistics…"), self)
+        self.stats_button.setObjectName("update_statistics")
+        self.stats_button.setToolTip(
+            self.tr("Figures of the natural-disaster statistics, and basic living assistance")
+        )
+        self.stats_button.clicked.connect(self.open_stats_dialog)
+        self.stats_button.hide()
+        steps.addWidget(self.stats_button)
         self.deadline_label = QLabel(self)
         self.deadline_label.setObjectName("deadline_label")
         self.deadline_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -370,6 +387,13 @@ class IncidentActions(QWidget):
         ):
             widget.setEnabled(has)
         self.correct_button.setEnabled(has and self.selected_entry is not None)
+        natural = (
+            self.incident is not None
+            and self.incident.category == IncidentCategory.NATURAL.value
+            and self._stats is not None
+        )
+        self.stats_button.setVisible(natural)
+        self.stats_button.setEnabled(has)
 
     def _step_text(self, target: IncidentStatus) -> str:
         if target is IncidentStatus.RESPONDING:
@@ -537,6 +561,54 @@ class IncidentActions(QWidget):
     def _show_error(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
+
+    # -- disaster statistics ------------------------------------------------------
+    def open_stats_dialog(self) -> None:
+        """统计更新…: read the current figures in the background, then ask."""
+        incident, stats = self.incident, self._stats
+        if incident is None or stats is None or self._busy:
+            return
+        self.stats_button.setEnabled(False)
+
+        def load() -> tuple[Figures | None, bool]:
+            return stats.current(incident.id), stats.assistance_delivered(incident.id)
+
+        def done(result: tuple[Figures | None, bool]) -> None:
+            self._update_buttons()
+            if self.incident is not None and self.incident.id == incident.id:
+                self._show_stats_dialog(incident.id, stats, *result)
+
+        def failed(exc: BaseException) -> None:
+            self._update_buttons()
+            self._show_error(failure_text(exc, self._where))
+
+        self._runner.submit(load, done, failed)
+
+    def _show_stats_dialog(
+        self, incident_id: uuid.UUID, stats: DisasterStats, figures: Figures | None, delivered: bool
+    ) -> None:
+        clock, actor, site = self._clock, self._actor, self._site
+
+        def save(new: Figures, assistance: bool) -> uuid.UUID:
+            return stats.record(
+                incident_id,
+                new,
+                actor=actor,
+                site=site,
+                at=clock(),
+                assistance_delivered=assistance,
+            )
+
+        dialog = StatsUpdateDialog(self._runner, save, figures, delivered, self._where, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda: self.changed.emit(incident_id))
+        dialog.finished.connect(lambda _r: self._forget_stats_dialog(dialog))
+        self.stats_dialog = dialog
+        dialog.open()
+
+    def _forget_stats_dialog(self, dialog: StatsUpdateDialog) -> None:
+        if self.stats_dialog is dialog:
+            self.stats_dialog = None
 
     # -- deadlines --------------------------------------------------------------
     def refresh_deadlines(self) -> None:

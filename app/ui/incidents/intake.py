@@ -7,6 +7,10 @@ reason next to each field and keeps everything that was typed.
 The report's id is chosen when the form opens, so saving again after a lost
 connection cannot record it twice: if the first save did commit (only its
 answer was lost), the service finds it and the form closes as saved.
+
+For a natural disaster the collapsible 灾情统计 section takes the figures of
+自然灾害情况统计; they are saved right after the report, in the same background
+task (``stats_record``), its dead and missing taken from the casualties above.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,6 +34,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,12 +43,17 @@ from app.data.errors import ProblemKind, classify
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
 from app.domain.geo import distance_m
 from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft, validate_draft
+from app.domain.rules import RuleViolation
+from app.services.disaster_stats import Figures, validate_figures
 from app.services.dto import TownshipDTO
 from app.ui import labels
+from app.ui.incidents.stats_dialog import FiguresForm, failure_text, stats_rule_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
 RecordFn = Callable[[IncidentDraft], uuid.UUID]
+# Saves the figures of a recorded natural disaster: (incident id, figures, at).
+StatsRecordFn = Callable[[uuid.UUID, Figures, datetime], Any]
 CHINA = QTimeZone(b"Asia/Shanghai")
 
 
@@ -57,9 +68,12 @@ class IncidentIntakeDialog(QDialog):
         now: Callable[[], datetime],
         where: str,
         parent: QWidget | None = None,
+        *,
+        stats_record: StatsRecordFn | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("IncidentIntakeDialog")
+        self._stats_record = stats_record
         self.setWindowTitle(self.tr("Record an incident report"))
         self._runner = runner
         self._record = record
@@ -111,6 +125,24 @@ class IncidentIntakeDialog(QDialog):
         self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
         self.banner.hide()
 
+        # 灾情统计: natural disasters only, and only with somewhere to save it.
+        self.stats_section = QWidget(self)
+        self.stats_section.setObjectName("stats_section")
+        self.stats_toggle = QToolButton(self.stats_section)
+        self.stats_toggle.setObjectName("stats_toggle")
+        self.stats_toggle.setText(self.tr("Disaster statistics"))
+        self.stats_toggle.setCheckable(True)
+        self.stats_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.stats_toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
+        self.stats_form = FiguresForm(self.stats_section, omit=("deaths", "missing"))
+        self.stats_form.hide()
+        self.stats_toggle.toggled.connect(self._on_stats_toggled)
+        self._on_stats_toggled(False)
+        section = QVBoxLayout(self.stats_section)
+        section.setContentsMargins(0, 0, 0, 0)
+        section.addWidget(self.stats_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        section.addWidget(self.stats_form)
+
         self.category.currentIndexChanged.connect(self._on_category_changed)
         self._on_category_changed()
 
@@ -153,6 +185,7 @@ class IncidentIntakeDialog(QDialog):
             row.addWidget(box)
         self._add(form, self.tr("Casualties"), counts, "casualties")
         self._add(form, self.tr("Description"), self.description, "description")
+        self._add(form, "", self.stats_section, "statistics")
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -204,6 +237,25 @@ class IncidentIntakeDialog(QDialog):
         self.incident_type.clear()
         for code in INCIDENT_TYPES[category]:
             self.incident_type.addItem(labels.incident_type(code), code)
+        self.stats_section.setVisible(self._takes_stats())
+
+    def _takes_stats(self) -> bool:
+        natural = self.category.currentData() == IncidentCategory.NATURAL.value
+        return natural and self._stats_record is not None
+
+    def _on_stats_toggled(self, expanded: bool) -> None:
+        self.stats_form.setVisible(expanded)
+        self.stats_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        )
+        self.adjustSize()
+
+    def figures(self) -> Figures | None:
+        """The figures to save with the report; None when there are none to save."""
+        if not self._takes_stats():
+            return None
+        figures = self.stats_form.figures(deaths=self.deaths.value(), missing=self.missing.value())
+        return figures if figures != Figures() else None
 
     # -- filling from the map -----------------------------------------------
     def set_location(self, lon: float, lat: float) -> None:
@@ -242,7 +294,7 @@ class IncidentIntakeDialog(QDialog):
             "outside_county": self.tr("This place is outside Xiao County."),
             "swapped": self.tr("Longitude and latitude seem to be swapped."),
             "no_timezone": self.tr("The time has no time zone."),
-        }.get(code, code)
+        }.get(code) or stats_rule_text(RuleViolation(code))
 
     def _draft(self) -> IncidentDraft | dict[str, str]:
         """The draft, or the errors found without asking the database."""
@@ -290,17 +342,51 @@ class IncidentIntakeDialog(QDialog):
         if self._saving:
             return
         draft = self._draft()
-        if isinstance(draft, dict):
-            self._show_errors(draft)
+        figures = self.figures()
+        figure_error: dict[str, str] = {}
+        if figures is not None:
+            try:
+                validate_figures(figures)
+            except RuleViolation as exc:
+                figure_error = {"statistics": exc.code}
+        if isinstance(draft, dict) or figure_error:
+            if figure_error:
+                self.stats_toggle.setChecked(True)
+            self._show_errors({**(draft if isinstance(draft, dict) else {}), **figure_error})
             return
         self._saving = True
         self.save_button.setEnabled(False)
-        self._runner.submit(lambda: self._record(draft), self._on_saved, self._on_save_failed)
+        record, stats_record, now = self._record, self._stats_record, self._now
 
-    def _on_saved(self, incident_id: uuid.UUID) -> None:
+        def run() -> _Saved:
+            incident_id = record(draft)
+            if figures is None or stats_record is None:
+                return _Saved(incident_id, None)
+            try:
+                # Never before 接报 (a report may be typed a little ahead of the clock).
+                stats_record(incident_id, figures, max(now(), draft.received_at))
+            except Exception as exc:  # noqa: BLE001 - the report itself is saved
+                return _Saved(incident_id, exc)
+            return _Saved(incident_id, None)
+
+        self._runner.submit(run, self._on_saved, self._on_save_failed)
+
+    def _on_saved(self, saved: _Saved) -> None:
         self._saving = False
-        self.recorded.emit(incident_id)
-        self.accept()
+        self.recorded.emit(saved.incident_id)
+        if saved.stats_error is None:
+            self.accept()
+            return
+        # The report is recorded (saving again finds it); only the figures are not.
+        self.save_button.setEnabled(True)
+        self._show_errors({})
+        label = self._errors["statistics"]
+        label.setText(
+            self.tr("Report saved, figures not saved: %1").replace(
+                "%1", failure_text(saved.stats_error, self._where)
+            )
+        )
+        label.show()
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
@@ -317,3 +403,13 @@ class IncidentIntakeDialog(QDialog):
             )
         self.banner.setText(self.tr("Not saved: %1").replace("%1", text))
         self.banner.show()
+
+
+class _Saved:
+    """What a save did: the incident's id, and why its figures were not saved."""
+
+    __slots__ = ("incident_id", "stats_error")
+
+    def __init__(self, incident_id: uuid.UUID, stats_error: BaseException | None) -> None:
+        self.incident_id = incident_id
+        self.stats_error = stats_error

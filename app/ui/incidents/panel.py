@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.disaster_stats import DisasterStats
 from app.services.dto import IncidentDTO, LogEntryDTO
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow, parse_report_body, parse_status_body
@@ -50,6 +51,7 @@ class IncidentPanel(DataPanel):
         parent: QWidget | None = None,
         *,
         search: IncidentSearch | None = None,
+        stats: DisasterStats | None = None,
         workflow: IncidentWorkflow | None = None,
         actor: str = "",
         site: str = "center",
@@ -100,7 +102,14 @@ class IncidentPanel(DataPanel):
         self.actions: IncidentActions | None = None
         if workflow is not None:
             self.actions = IncidentActions(
-                runner, workflow, actor, site, clock or (lambda: datetime.now(UTC)), where, self
+                runner,
+                workflow,
+                actor,
+                site,
+                clock or (lambda: datetime.now(UTC)),
+                where,
+                self,
+                stats=stats,
             )
 
         lower = QWidget(self)
