@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AssignDialog</name>
@@ -694,7 +695,7 @@
         <translation>事项内容不能为空。</translation>
     </message>
     <message>
-        <source>An item's text is too long.</source>
+        <source>An item&apos;s text is too long.</source>
         <translation>事项内容过长。</translation>
     </message>
     <message>
@@ -1236,7 +1237,7 @@
         <translation>记录为已上报</translation>
     </message>
     <message>
-        <source>Record in the incident's log that this report was made upward now</source>
+        <source>Record in the incident&apos;s log that this report was made upward now</source>
         <translation>在事件处置记录中登记：此报告已于此刻向上级报送</translation>
     </message>
     <message>
@@ -1483,7 +1484,7 @@
         <translation>电话记录</translation>
     </message>
     <message>
-        <source>Leader's instruction</source>
+        <source>Leader&apos;s instruction</source>
         <translation>领导批示</translation>
     </message>
     <message>
@@ -1907,7 +1908,7 @@
         <translation>数据库 %1 正被其他程序占用。请关闭该程序或稍候,然后重试。</translation>
     </message>
     <message>
-        <source>The database %1 is read-only. Check the file's permissions or the disk.</source>
+        <source>The database %1 is read-only. Check the file&apos;s permissions or the disk.</source>
         <translation>数据库 %1 为只读。请检查文件权限或磁盘。</translation>
     </message>
     <message>
@@ -1935,7 +1936,7 @@
         <translation>数据库 %1 所在磁盘已满。</translation>
     </message>
     <message>
-        <source>The database %1 was busy with another seat's change. Nothing was saved; try again.</source>
+        <source>The database %1 was busy with another seat&apos;s change. Nothing was saved; try again.</source>
         <translation>数据库 %1 正在处理其他席位的修改,本次未保存,请重试。</translation>
     </message>
     <message>
@@ -2283,7 +2284,7 @@
         <translation>复制上周</translation>
     </message>
     <message>
-        <source>Copy the previous week's shifts into this week</source>
+        <source>Copy the previous week&apos;s shifts into this week</source>
         <translation>把上周的班次和人员复制到本周</translation>
     </message>
     <message>
@@ -2311,7 +2312,7 @@
         <translation>已安排 %1 为%2。</translation>
     </message>
     <message>
-        <source>The shift's people were saved.</source>
+        <source>The shift&apos;s people were saved.</source>
         <translation>本班次人员已保存。</translation>
     </message>
     <message>
@@ -2331,7 +2332,7 @@
         <translation>已为 %2 新建 %1 个班次。</translation>
     </message>
     <message>
-        <source>New shifts by the office's pattern</source>
+        <source>New shifts by the office&apos;s pattern</source>
         <translation>按值班模式新建班次</translation>
     </message>
     <message>
@@ -2771,7 +2772,7 @@
         <translation>请选择角色，或填写新角色名称。</translation>
     </message>
     <message>
-        <source>A new role's name has at most %1 characters.</source>
+        <source>A new role&apos;s name has at most %1 characters.</source>
         <translation>新角色名称最多 %1 个字符。</translation>
     </message>
     <message>
@@ -3054,7 +3055,7 @@
         <translation>底图文件 %1 不存在。</translation>
     </message>
     <message>
-        <source>The map file %1 cannot be opened. Check the file's permissions, or close the program that is writing it.</source>
+        <source>The map file %1 cannot be opened. Check the file&apos;s permissions, or close the program that is writing it.</source>
         <translation>无法打开底图文件 %1。请检查文件权限,或关闭正在写入该文件的程序。</translation>
     </message>
     <message>

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -41,9 +41,9 @@ from app.services.incident_report import (
 )
 from app.services.incident_workflow import IncidentWorkflow
 from app.ui import labels
+from app.ui.documents import CJK_FAMILIES, cjk_font, write_pdf
 from app.ui.incidents.actions import rule_text
 from app.ui.messages import problem_text, unexpected_text
-from app.ui.roster.duty_report_dialog import CJK_FAMILIES
 from app.ui.tasks import TaskRunner
 
 _HEADINGS = tuple(f"{n}、" for n in NUMERALS)
@@ -195,10 +195,7 @@ class IncidentReportDialog(QDialog):
 
     def document(self) -> QTextDocument:
         doc = QTextDocument(self)
-        font = QFont()
-        font.setFamilies(CJK_FAMILIES)
-        font.setPointSizeF(11)
-        doc.setDefaultFont(font)
+        doc.setDefaultFont(cjk_font(11))
         doc.setHtml(text_html(self.text()))
         return doc
 
@@ -242,19 +239,12 @@ class IncidentReportDialog(QDialog):
         """Paint the text into an A4 PDF (GUI thread: rendering only)."""
         target = str(path)
         try:
-            writer = QPdfWriter(target)
-            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            writer.setPageMargins(QMarginsF(25, 25, 25, 25), QPageLayout.Unit.Millimeter)
-            writer.setResolution(300)
-            writer.setTitle(self.text().split("\n", 1)[0])
-            writer.setCreator("XiaoCountyCommand")
-            self.document().print_(writer)
-            del writer  # finishes the file
+            write_pdf(self.document(), target, title=self.text().split("\n", 1)[0], margin_mm=25)
+        except OSError:
+            self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
+            return
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self._fail(exc)
-            return
-        if not Path(target).is_file() or Path(target).stat().st_size == 0:
-            self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
             return
         self._done(target)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QMarginsF, Qt, Signal
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -31,11 +31,9 @@ from app.data.errors import classify
 from app.services.demo import CHINA_TZ
 from app.services.duty_report import DutyReport, DutyReportService, people_text, write_xlsx
 from app.ui import labels
+from app.ui.documents import cjk_font, write_pdf
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
-
-# A family with CJK glyphs (fonts-noto-cjk); Qt falls back when it is missing.
-CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei"]
 
 
 def _time(moment: datetime, day: date | None = None) -> str:
@@ -288,10 +286,7 @@ class DutyReportDialog(QDialog):
         if self.report is None:
             raise RuntimeError("no report loaded")
         doc = QTextDocument(self)
-        font = QFont()
-        font.setFamilies(CJK_FAMILIES)
-        font.setPointSizeF(9.5)
-        doc.setDefaultFont(font)
+        doc.setDefaultFont(cjk_font(9.5))
         doc.setHtml(self.report_html(self.report))
         return doc
 
@@ -335,19 +330,14 @@ class DutyReportDialog(QDialog):
         """Paint the report into an A4 PDF (GUI thread: rendering only)."""
         target = str(path)
         try:
-            writer = QPdfWriter(target)
-            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-            writer.setResolution(300)
-            writer.setTitle(self.title_text(self.selected_day()))
-            writer.setCreator("XiaoCountyCommand")
-            self.document().print_(writer)
-            del writer  # finishes the file
+            write_pdf(
+                self.document(), target, title=self.title_text(self.selected_day()), margin_mm=15
+            )
+        except OSError:
+            self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
+            return
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self._fail(exc)
-            return
-        if not Path(target).is_file() or Path(target).stat().st_size == 0:
-            self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
             return
         self._done(target)
 
