@@ -46,6 +46,11 @@ from app.services.incidents import _incident_dto
 
 PAGE_SIZE = 200
 MIN_TRIGRAM = 3  # shorter terms cannot use a trigram index
+# A term found in this many log entries or more is "common": collecting all its
+# matches before the first page is what makes a search slow, so such searches
+# walk the list newest-first in chunks and stop once the page is full.
+COMMON_AT = 2000
+SCAN_CHUNK = 1000
 MAX_TERMS = 8
 
 _SEPARATORS = re.compile(r"[\s\x00-\x1f\x7f]+")
@@ -128,6 +133,8 @@ class IncidentSearch:
         """One page of the list and the cursor of the next (None at the end)."""
         if limit <= 0:
             raise ValueError("limit must be positive")
+        if query.terms and query.keyset and self._all_common(query.terms):
+            return self._page_scanning(query, after, limit)
         table = Incident.__table__
         where = self._where(query)
         stmt: Select[Any] = select(table, Township.name.label("township_name")).outerjoin(
@@ -165,6 +172,100 @@ class IncidentSearch:
         offset = (after.offset if after is not None else 0) + len(dtos)
         return dtos, PageCursor(offset=offset)
 
+    # -- common terms: newest first, a chunk at a time -------------------------
+
+    def _all_common(self, terms: Sequence[str]) -> bool:
+        """True when every term is common (a rare one narrows the set cheaply instead)."""
+        with self._db.read_session() as s:
+            for n, term in enumerate(terms):
+                sample = self._sample(term, n).subquery()
+                if (s.scalar(select(func.count()).select_from(sample)) or 0) < COMMON_AT:
+                    return False
+        return True
+
+    def _sample(self, term: str, n: int) -> Any:
+        """Up to COMMON_AT log entries holding ``term`` (stops early, never all)."""
+        if self._db.is_sqlite and len(term) >= MIN_TRIGRAM:
+            name = f"sample_{n}"
+            return (
+                text(
+                    "SELECT 1 AS hit FROM xcc_log_fts "
+                    f"WHERE xcc_log_fts MATCH :{name} LIMIT {COMMON_AT}"
+                )
+                .bindparams(bindparam(name, fts_phrase(term)))
+                .columns(column("hit"))
+            )
+        log = IncidentLogEntry.__table__.c
+        pattern = like_pattern(term)
+        matches = (
+            log.body.like(pattern, escape="\\")
+            if self._db.is_sqlite
+            else log.body.ilike(pattern, escape="\\")
+        )
+        return select(log.incident_id).where(matches).limit(COMMON_AT)
+
+    def _page_scanning(
+        self, query: IncidentQuery, after: PageCursor | None, limit: int
+    ) -> tuple[list[IncidentDTO], PageCursor | None]:
+        table = Incident.__table__
+        log = IncidentLogEntry.__table__.c
+        base = self._where(query, with_terms=False)
+        order = (
+            (table.c.received_at.desc(), table.c.id)
+            if query.descending
+            else (table.c.received_at.asc(), table.c.id)
+        )
+        position = (after.received_at, after.id) if after is not None else None
+        found: list[Any] = []
+        folded = [term.casefold() for term in query.terms]
+        with self._db.read_session() as s:
+            while len(found) <= limit:
+                where = list(base)
+                if position is not None and position[0] is not None and position[1] is not None:
+                    where.append(self._after(query, position[0], position[1]))
+                chunk = s.execute(
+                    select(table, Township.name.label("township_name"))
+                    .outerjoin(Township, Township.id == table.c.township_id)
+                    .where(*where)
+                    .order_by(*order)
+                    .limit(SCAN_CHUNK)
+                ).all()
+                if not chunk:
+                    break
+                ids = [row.id for row in chunk]
+                matched = set(ids)
+                for term, low in zip(query.terms, folded, strict=True):
+                    pattern = like_pattern(term)
+                    body = (
+                        log.body.like(pattern, escape="\\")
+                        if self._db.is_sqlite
+                        else log.body.ilike(pattern, escape="\\")
+                    )
+                    in_log = set(
+                        s.scalars(
+                            select(log.incident_id).where(log.incident_id.in_(ids), body).distinct()
+                        )
+                    )
+                    own = {
+                        row.id
+                        for row in chunk
+                        if any(
+                            low in (v or "").casefold()
+                            for v in (row.title, row.description, row.address)
+                        )
+                    }
+                    matched &= in_log | own
+                found.extend(row for row in chunk if row.id in matched)
+                position = (chunk[-1].received_at, chunk[-1].id)
+                if len(chunk) < SCAN_CHUNK:
+                    break
+            rows = found[:limit]
+            counts = _log_counts(s, [row.id for row in rows])
+        dtos = [_incident_dto(row, row.township_name, counts.get(row.id, 0)) for row in rows]
+        if len(found) <= limit or not dtos:
+            return dtos, None
+        return dtos, PageCursor(received_at=dtos[-1].received_at, id=dtos[-1].id)
+
     # -- building the query -------------------------------------------------
 
     @staticmethod
@@ -173,7 +274,7 @@ class IncidentSearch:
         beyond = c.received_at < at if query.descending else c.received_at > at
         return or_(beyond, and_(c.received_at == at, c.id > incident_id))
 
-    def _where(self, query: IncidentQuery) -> list[ColumnElement[bool]]:
+    def _where(self, query: IncidentQuery, with_terms: bool = True) -> list[ColumnElement[bool]]:
         c = Incident.__table__.c
         where: list[ColumnElement[bool]] = []
         if query.statuses:
@@ -190,7 +291,7 @@ class IncidentSearch:
             where.append(c.received_at < query.received_to)
         if query.drill is not None:
             where.append(c.is_drill.is_(query.drill))
-        for n, term in enumerate(query.terms):
+        for n, term in enumerate(query.terms if with_terms else ()):
             where.append(c.id.in_(self._matching_ids(term, n)))
         return where
 

@@ -284,3 +284,40 @@ def test_index_follows_incident_updates(migrated_db: Database) -> None:
 def test_limit_must_be_positive(migrated_db: Database) -> None:
     with pytest.raises(ValueError, match="limit"):
         IncidentSearch(migrated_db).page(IncidentQuery(), None, 0)
+
+
+@pytest.mark.parametrize("text", ["火", "现场", "救援队已到达", "救援 现场", "抢险%", "Fire"])
+def test_common_terms_walk_newest_first_with_the_same_results(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The chunked newest-first path (common terms) finds exactly what the index path finds."""
+    import app.services.incident_search as module
+
+    incidents = [
+        _incident(
+            n,
+            title=f"事件{n:04d}" + (" FIRE 火情" if n % 7 == 0 else ""),
+            is_drill=n % 11 == 0,
+        )
+        for n in range(60)
+    ]
+    bodies = ["救援队已到达现场", "抢险%完成", "群众已转移", "现场火势控制"]
+    logs = [
+        _log(inc["id"], bodies[(i + k) % len(bodies)], i)
+        for i, inc in enumerate(incidents)
+        for k in range(i % 3)
+    ]
+    _insert(migrated_db, incidents, logs)
+    search = IncidentSearch(migrated_db)
+    for query in (
+        IncidentQuery(text=text),
+        IncidentQuery(text=text, drill=False),
+        IncidentQuery(text=text, descending=False),
+    ):
+        monkeypatch.setattr(module, "COMMON_AT", 10**9)  # never common: the index path
+        by_index = _ids(_all(search, query, limit=4))
+        monkeypatch.setattr(module, "COMMON_AT", 0)  # always common: the walk
+        monkeypatch.setattr(module, "SCAN_CHUNK", 5)
+        by_walk = _ids(_all(search, query, limit=4))
+        assert by_walk == by_index
+        assert len(set(by_walk)) == len(by_walk)
