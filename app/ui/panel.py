@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractProxyModel, QEvent, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -65,13 +65,17 @@ class DataPanel(QWidget):
 
 
 def make_table(
-    model: Any, parent: QWidget | None = None
-) -> tuple[QTableView, QSortFilterProxyModel]:
-    proxy = QSortFilterProxyModel(parent)
+    model: Any, parent: QWidget | None = None, proxy: QAbstractProxyModel | None = None
+) -> tuple[QTableView, Any]:
+    """A read-only table on ``model`` through ``proxy`` (by default one that sorts
+    and filters the rows in memory; pass another when the database does that)."""
+    if proxy is None:
+        sorting = QSortFilterProxyModel(parent)
+        sorting.setSortRole(SORT_ROLE)
+        sorting.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        sorting.setFilterKeyColumn(-1)
+        proxy = sorting
     proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    proxy.setFilterKeyColumn(-1)
     view = QTableView(parent)
     view.setModel(proxy)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -69,12 +69,9 @@ class IncidentPanel(DataPanel):
             self.model = LazyIncidentModel(runner, search, self)
             self.filters = IncidentFilterBar(self)
             self._filter = self.filters
-            self.view, _sorting_proxy = make_table(self.model, self)
             # Sorting and filtering happen in the database: the view talks to the
             # model through an identity proxy (which hands sort() to the model).
-            self._proxy = QIdentityProxyModel(self)
-            self._proxy.setSourceModel(self.model)
-            self.view.setModel(self._proxy)
+            self.view, self._proxy = make_table(self.model, self, QIdentityProxyModel(self))
             self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
             self.filters.query_changed.connect(self.model.set_query)
             self.model.page_loaded.connect(self._on_model_page_loaded)
