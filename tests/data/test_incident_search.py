@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, text, update
 
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, Township
@@ -286,11 +286,15 @@ def test_limit_must_be_positive(migrated_db: Database) -> None:
         IncidentSearch(migrated_db).page(IncidentQuery(), None, 0)
 
 
-@pytest.mark.parametrize("text", ["火", "现场", "救援队已到达", "救援 现场", "抢险%", "Fire"])
-def test_common_terms_walk_newest_first_with_the_same_results(
-    migrated_db: Database, monkeypatch: pytest.MonkeyPatch, text: str
+@pytest.mark.parametrize(
+    "terms", ["火", "现场", "救援队已到达", "救援 现场", "抢险%", "Fire", "火 群众"]
+)
+def test_every_plan_returns_the_same_pages(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch, terms: str
 ) -> None:
-    """The chunked newest-first path (common terms) finds exactly what the index path finds."""
+    """Rare terms (collected), common terms walked chunk by chunk, and a walk that
+    hands over to SQL part way (the terms rarely meet, or the walk is slow): each
+    finds exactly the same rows, in order."""
     import app.services.incident_search as module
 
     incidents = [
@@ -309,15 +313,96 @@ def test_common_terms_walk_newest_first_with_the_same_results(
     ]
     _insert(migrated_db, incidents, logs)
     search = IncidentSearch(migrated_db)
+    plans = {
+        "collected": {"COMMON_AT": 10**9},
+        "walked": {"COMMON_AT": 0, "SCAN_CHUNK": 5, "WALK_AHEAD": 10**9},
+        "handed over": {"COMMON_AT": 0, "SCAN_CHUNK": 5, "WALK_AHEAD": 0},
+        "mixed": {"COMMON_AT": 6, "SCAN_CHUNK": 5, "WALK_AHEAD": 1},
+        "out of time": {"COMMON_AT": 0, "SCAN_CHUNK": 5, "WALK_AHEAD": 10**9, "WALK_BUDGET_MS": 0},
+    }
     for query in (
-        IncidentQuery(text=text),
-        IncidentQuery(text=text, drill=False),
-        IncidentQuery(text=text, descending=False),
+        IncidentQuery(text=terms),
+        IncidentQuery(text=terms, drill=False),
+        IncidentQuery(text=terms, descending=False),
     ):
-        monkeypatch.setattr(module, "COMMON_AT", 10**9)  # never common: the index path
-        by_index = _ids(_all(search, query, limit=4))
-        monkeypatch.setattr(module, "COMMON_AT", 0)  # always common: the walk
-        monkeypatch.setattr(module, "SCAN_CHUNK", 5)
-        by_walk = _ids(_all(search, query, limit=4))
-        assert by_walk == by_index
-        assert len(set(by_walk)) == len(by_walk)
+        found: dict[str, list[uuid.UUID]] = {}
+        for name, settings in plans.items():
+            with monkeypatch.context() as m:
+                for key, value in settings.items():
+                    m.setattr(module, key, value)
+                found[name] = _ids(_all(search, query, limit=4))
+                assert search.count(query) == len(found[name])
+        assert found["walked"] == found["collected"] == found["handed over"], query
+        assert found["mixed"] == found["out of time"] == found["collected"], query
+        assert found["collected"], query
+        assert len(set(found["collected"])) == len(found["collected"])
+
+
+def test_short_terms_use_the_bigram_index_exactly(migrated_db: Database) -> None:
+    """One- and two-character terms: only where the characters are adjacent, in
+    any case, in own text and in log entries; punctuation still matched."""
+    rows = [
+        _incident(1, title="官桥村内涝", address="萧县官桥"),
+        _incident(2, title="桥下积水", description="官 桥"),  # not adjacent
+        _incident(3, title="Ab段塌陷"),
+        _incident(4, title="报告：a。b"),
+        _incident(5, title="末字涝"),
+    ]
+    _insert(migrated_db, rows, [_log(rows[3]["id"], "发现管涌，AB路段")])
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, "官桥") == {"官桥村内涝"}
+    assert _titles(search, "桥") == {"官桥村内涝", "桥下积水"}
+    assert _titles(search, "涝") == {"官桥村内涝", "末字涝"}  # also as the last character
+    assert _titles(search, "管涌") == {"报告：a。b"}  # only in a log entry
+    assert _titles(search, "ab") == {"Ab段塌陷", "报告：a。b"}  # case folded, log "AB路段"
+    assert _titles(search, "a。") == {"报告：a。b"}  # punctuation: matched by a scan
+    assert _titles(search, "。") == {"报告：a。b"}
+    assert _titles(search, "桥村 涝") == {"官桥村内涝"}
+    assert _titles(search, "桥 塌") == set()
+    # Updates and deletes keep the bigram index right.
+    with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
+        uow.session.execute(
+            update(Incident)
+            .where(Incident.id == rows[0]["id"])
+            .values(title="郭庄内涝", address=None, version=Incident.version + 1)
+        )
+        uow.session.execute(delete(Incident).where(Incident.id == rows[4]["id"]))
+        uow.commit()
+    assert _titles(search, "官桥") == set()
+    assert _titles(search, "郭庄") == {"郭庄内涝"}
+    assert _titles(search, "涝") == {"郭庄内涝"}
+
+
+def test_short_term_index_is_built_for_existing_rows_on_upgrade(migrated_db: Database) -> None:
+    from alembic import command
+
+    from app.data import migrate
+
+    cfg = migrate.alembic_config()
+    with migrated_db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    migrated_db.schema_revision = "0004"
+    row = _incident(1, title="黄口镇塌陷", address="丁里村")
+    _insert(migrated_db, [row], [_log(row["id"], "发现管涌")])
+    # The downgrade put 0003's search structures back, and they still follow writes.
+    with migrated_db.engine.connect() as conn:
+        if migrated_db.is_sqlite:
+            hits = "SELECT count(*) FROM xcc_incident_fts WHERE xcc_incident_fts MATCH '\"黄口镇\"'"
+            assert conn.execute(text(hits)).scalar() == 1
+        else:
+            names = "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'xcc_incident_%'"
+            assert set(conn.execute(text(names)).scalars()) == {
+                "xcc_incident_received_id",
+                "xcc_incident_title_trgm",
+                "xcc_incident_description_trgm",
+                "xcc_incident_address_trgm",
+                "xcc_incident_log_entry_body_trgm",
+            }
+    migrate.upgrade(migrated_db)
+    search = IncidentSearch(migrated_db)
+    assert _titles(search, "丁里") == {"黄口镇塌陷"}
+    assert _titles(search, "管涌") == {"黄口镇塌陷"}
+    assert _titles(search, "涌") == {"黄口镇塌陷"}
+    _insert(migrated_db, [], [_log(row["id"], "险情已排除", 1)])
+    assert _titles(search, "排除") == {"黄口镇塌陷"}
