@@ -35,9 +35,11 @@ by keyset, so incidents that arrive while the user scrolls never shift a page
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -65,7 +67,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from app.data.engine import Database
-from app.data.models import Incident, IncidentLogEntry, Township
+from app.data.models import ChangeLog, Incident, IncidentLogEntry, Township
 from app.services.dto import IncidentDTO
 from app.services.incidents import _incident_dto
 
@@ -78,6 +80,7 @@ SCAN_CHUNK = 2000
 WALK_AHEAD = 2  # chunks the walk may still expect to need before it hands over to SQL
 WALK_BUDGET_MS = 50  # time the rest of a walk may be expected to take before it hands over
 MAX_TERMS = 8
+REMEMBERED = 16  # terms an IncidentSearch keeps between queries (see IncidentSearch)
 
 _SEPARATORS = re.compile(r"[\s\x00-\x1f\x7f]+")
 
@@ -176,8 +179,22 @@ def bigram_query(term: str) -> str | None:
 
 
 class IncidentSearch:
+    """The list's queries. One instance serves a window: it remembers the last
+    REMEMBERED terms it looked up (rare or common, and the rare ones' incidents)
+    until anything is written (``change_log`` moves on), so that paging, a
+    filter change or a refresh does not look the same terms up again."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._lock = threading.Lock()
+        self._looked_up: OrderedDict[str, _Term] = OrderedDict()
+        self._looked_up_at: int | None = None  # the last change_log seq they saw
+
+    def forget(self) -> None:
+        """Look every term up afresh next time."""
+        with self._lock:
+            self._looked_up.clear()
+            self._looked_up_at = None
 
     def count(self, query: IncidentQuery) -> int:
         with self._db.read_session() as s:
@@ -246,7 +263,7 @@ class IncidentSearch:
         position: Any = None
         walked = matched = 0
         spent = 0.0  # seconds the walk has taken so far
-        size = self._first_chunk(checked, limit)
+        size = self._first_chunk(limit)
         while len(keys) <= limit:
             where = base if position is None else [*base, self._after(query, *position)]
             need = limit + 1 - len(keys)
@@ -256,8 +273,14 @@ class IncidentSearch:
             # rate seen so far the rest would take too long, and the terms whose
             # log entries were collected are bounded by the number of incidents.
             slow = bool(collected) and spent * 1000 * need > WALK_BUDGET_MS * max(matched, 1)
-            if walked and (sparse or slow) and self._at_least(s, where, WALK_AHEAD * SCAN_CHUNK):
-                handed = collected if 0 < len(collected) < len(checked) or not sparse else checked
+            handed = collected if 0 < len(collected) < len(checked) or not sparse else checked
+            # Handing over terms with log entries too many to collect costs all
+            # their matches: worth it only when many incidents are left to walk.
+            if (
+                walked
+                and (sparse or slow)
+                and (handed == collected or self._at_least(s, where, WALK_AHEAD * SCAN_CHUNK))
+            ):
                 holds = [self._holds(term, n) for n, term in handed]
                 base = [*base, *holds]
                 checked = [nt for nt in checked if nt not in handed]
@@ -267,7 +290,7 @@ class IncidentSearch:
                     break
                 walked = matched = 0
                 spent = 0.0
-                size = self._first_chunk(checked, limit)
+                size = self._first_chunk(limit)
                 continue
             started = time.perf_counter()
             chunk = s.execute(
@@ -308,7 +331,7 @@ class IncidentSearch:
         rows = sorted(found.all(), key=lambda row: row.id)  # then stable: ties stay by id
         rows.sort(key=lambda row: row.received_at, reverse=query.descending)
         keys: list[Any] = []
-        size = self._first_chunk([(0, term) for term in terms], limit)
+        size = self._first_chunk(limit)
         for start in range(0, len(rows), size):
             keys.extend(self._holding(s, rows[start : start + size], terms))
             if len(keys) > limit:
@@ -330,11 +353,11 @@ class IncidentSearch:
         return or_(own, self._among(c.id, term.log)) if term.log else own
 
     @staticmethod
-    def _first_chunk(checked: Sequence[tuple[int, _Term]], limit: int) -> int:
-        """Log entries are read per chunk for terms with too many to collect; that is
-        what a chunk costs, so start small then."""
-        reads_log = any(term.log is None for _n, term in checked)
-        return min(SCAN_CHUNK, 2 * (limit + 1)) if reads_log else SCAN_CHUNK
+    def _first_chunk(limit: int) -> int:
+        """A first chunk big enough to tell how often the terms meet, small enough
+        that narrow filters (many rows read per row walked) or log entries to
+        read (per row) cost little before that is known."""
+        return min(SCAN_CHUNK, 2 * (limit + 1))
 
     @staticmethod
     def _at_least(s: Session, where: Sequence[ColumnElement[bool]], n: int) -> bool:
@@ -426,15 +449,39 @@ class IncidentSearch:
     def _plan(self, s: Session, terms: Sequence[str]) -> _TextPlan:
         ids: frozenset[uuid.UUID] | None = None
         common: list[_Term] = []
-        for n, text_ in enumerate(terms):
-            own, log = self._collect(s, self._own_ids(text_, n), self._log_ids(text_, n))
+        for term in self._look_up(s, terms):
+            own, log = term.own, term.log
             if own is None or log is None:
-                common.append(_Term(text_, own, log))
+                common.append(term)
                 continue
             ids = own | log if ids is None else ids & (own | log)
             if not ids:
                 break  # no incident can hold every term
         return _TextPlan(ids, tuple(common))
+
+    def _look_up(self, s: Session, terms: Sequence[str]) -> Iterator[_Term]:
+        """Each term with its collected sources, in order and as asked for; from
+        memory when it was looked up since the last write (change_log)."""
+        if not terms:
+            return
+        seen = int(s.scalar(select(func.max(ChangeLog.seq))) or 0)
+        with self._lock:
+            if self._looked_up_at is None or seen > self._looked_up_at:
+                self._looked_up.clear()
+                self._looked_up_at = seen
+        for n, text_ in enumerate(terms):
+            with self._lock:  # (a reader that began before the last write uses none)
+                term = self._looked_up.get(text_) if self._looked_up_at == seen else None
+            if term is None:
+                own, log = self._collect(s, self._own_ids(text_, n), self._log_ids(text_, n))
+                term = _Term(text_, own, log)
+            with self._lock:
+                if self._looked_up_at == seen:
+                    self._looked_up[text_] = term
+                    self._looked_up.move_to_end(text_)
+                    while len(self._looked_up) > REMEMBERED:
+                        self._looked_up.popitem(last=False)
+            yield term
 
     @staticmethod
     def _collect(s: Session, *sources: Any) -> list[frozenset[uuid.UUID] | None]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import event, text
 
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, Township
@@ -263,11 +263,9 @@ def test_index_follows_incident_updates(migrated_db: Database) -> None:
     search = IncidentSearch(migrated_db)
     assert _titles(search, "冒烟") == {"初报：仓库冒烟"}
     with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
-        uow.session.execute(
-            update(Incident)
-            .where(Incident.id == row["id"])
-            .values(title="核实：仓库起火", address="萧县经济开发区", version=Incident.version + 1)
-        )
+        incident = uow.session.get(Incident, row["id"])
+        assert incident is not None
+        incident.title, incident.address = "核实：仓库起火", "萧县经济开发区"
         uow.commit()
     assert _titles(search, "冒烟") == set()
     assert _titles(search, "仓库起火") == {"核实：仓库起火"}
@@ -330,6 +328,7 @@ def test_every_plan_returns_the_same_pages(
             with monkeypatch.context() as m:
                 for key, value in settings.items():
                     m.setattr(module, key, value)
+                search.forget()  # look the terms up again under these settings
                 found[name] = _ids(_all(search, query, limit=4))
                 assert search.count(query) == len(found[name])
         assert found["walked"] == found["collected"] == found["handed over"], query
@@ -361,16 +360,42 @@ def test_short_terms_use_the_bigram_index_exactly(migrated_db: Database) -> None
     assert _titles(search, "桥 塌") == set()
     # Updates and deletes keep the bigram index right.
     with UnitOfWork(migrated_db, actor=ACTOR, site=SITE) as uow:
-        uow.session.execute(
-            update(Incident)
-            .where(Incident.id == rows[0]["id"])
-            .values(title="郭庄内涝", address=None, version=Incident.version + 1)
+        first, last = (
+            uow.session.get(Incident, rows[0]["id"]),
+            uow.session.get(Incident, rows[4]["id"]),
         )
-        uow.session.execute(delete(Incident).where(Incident.id == rows[4]["id"]))
+        assert first is not None and last is not None
+        first.title, first.address = "郭庄内涝", None
+        uow.session.delete(last)
         uow.commit()
     assert _titles(search, "官桥") == set()
     assert _titles(search, "郭庄") == {"郭庄内涝"}
     assert _titles(search, "涝") == {"郭庄内涝"}
+
+
+def test_terms_are_remembered_until_anything_is_written(migrated_db: Database) -> None:
+    a = _incident(1, title="积水点位一")
+    _insert(migrated_db, [a])
+    search = IncidentSearch(migrated_db)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(migrated_db.engine, "before_cursor_execute", record)
+    try:
+        assert _titles(search, "积水") == {"积水点位一"}
+        looked_up = len(statements)
+        statements.clear()
+        assert _titles(search, "积水") == {"积水点位一"}
+        assert len(statements) < looked_up  # the second time the term comes from memory
+        # A write through the unit of work (here: a log entry elsewhere) and it is
+        # looked up again.
+        b = _incident(2, title="其他")
+        _insert(migrated_db, [b], [_log(b["id"], "发现积水")])
+        assert _titles(search, "积水") == {"积水点位一", "其他"}
+    finally:
+        event.remove(migrated_db.engine, "before_cursor_execute", record)
 
 
 def test_short_term_index_is_built_for_existing_rows_on_upgrade(migrated_db: Database) -> None:
