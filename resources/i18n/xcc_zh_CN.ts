@@ -1150,6 +1150,20 @@
         <translation>报告文本…</translation>
     </message>
     <message>
+        <source>Counting…</source>
+        <translation>正在统计…</translation>
+    </message>
+    <message>
+        <source>No incident matches the search and filters.</source>
+        <translation>没有符合搜索和筛选条件的突发事件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n incident(s) match</source>
+        <translation>
+            <numerusform>%n 起突发事件符合条件</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>Log of: %1</source>
         <translation>处置记录:%1</translation>
     </message>

@@ -73,6 +73,19 @@ def test_incident_list_and_timeline(window: MainWindow, check_db: Database, qtbo
     assert not any("{" in t for t in texts), "structured entries are shown in words"
 
 
+def test_the_list_says_how_many_match_and_when_none_do(qtbot: Any, window: MainWindow) -> None:
+    panel = window.incident_panel
+    assert panel.filters is not None and panel.count_label is not None
+    for text, expected in (
+        ("涝", "1 起突发事件符合"),
+        ("100%' \\", "没有符合搜索和筛选条件的突发事件"),
+    ):
+        with qtbot.waitSignal(panel.model.count_changed, timeout=10000):
+            panel.filters.search.setText(text)
+        qtbot.waitUntil(lambda e=expected: e in panel.count_label.text(), timeout=5000)
+    assert panel.model.rowCount() == 0
+
+
 def test_drill_incidents_are_marked(window: MainWindow) -> None:
     model = window.incident_panel.model
     drills = [r for r in range(model.rowCount()) if model.row_at(r).is_drill]

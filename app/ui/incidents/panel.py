@@ -64,6 +64,7 @@ class IncidentPanel(DataPanel):
         # With a search service the list is the lazily fetched, filtered, searched
         # one (any number of incidents); without one, the newest 500 (tests, tools).
         self.filters: IncidentFilterBar | None = None
+        self.count_label: QLabel | None = None
         self._filter: QWidget
         if search is not None:
             self.model = LazyIncidentModel(runner, search, self)
@@ -76,6 +77,12 @@ class IncidentPanel(DataPanel):
             self.filters.query_changed.connect(self.model.set_query)
             self.model.page_loaded.connect(self._on_model_page_loaded)
             self.model.failed.connect(self.load_failed)
+            # How many match: said in words, so that an empty list after a search
+            # reads as "nothing found" and not as "still loading" or "broken".
+            self.count_label = QLabel(self)
+            self.count_label.setObjectName("incident_count")
+            self.filters.query_changed.connect(self._on_query_changed)
+            self.model.count_changed.connect(self._on_count_changed)
         else:
             self.model = DtoTableModel(self._incident_columns(), self)
             line = QLineEdit(self)
@@ -131,6 +138,8 @@ class IncidentPanel(DataPanel):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self._filter)
         top_layout.addWidget(self.view)
+        if self.count_label is not None:
+            top_layout.addWidget(self.count_label)
         if self.actions is not None:
             top_layout.addWidget(self.actions)
             self.actions.changed.connect(self._on_actions_changed)
@@ -154,6 +163,18 @@ class IncidentPanel(DataPanel):
             self._fetch(self._service.recent, self._apply_incidents)
         if self._current is not None:
             self._load_timeline(self._current)
+
+    def _on_query_changed(self, _query: object) -> None:
+        if self.count_label is not None:
+            self.count_label.setText(self.tr("Counting…"))
+
+    def _on_count_changed(self, total: int) -> None:
+        if self.count_label is None:
+            return
+        if total == 0:
+            self.count_label.setText(self.tr("No incident matches the search and filters."))
+        else:
+            self.count_label.setText(self.tr("%n incident(s) match", "", total))
 
     def _on_report_button_clicked(self) -> None:
         if self._current is not None:
