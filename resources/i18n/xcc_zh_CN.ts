@@ -1172,18 +1172,6 @@
         <translation>(演练)</translation>
     </message>
     <message>
-        <source>Received</source>
-        <translation>接报时间</translation>
-    </message>
-    <message>
-        <source>Title</source>
-        <translation>事件名称</translation>
-    </message>
-    <message>
-        <source>[DRILL] </source>
-        <translation>【演练】</translation>
-    </message>
-    <message>
         <source>response level %1</source>
         <translation>%1级响应</translation>
     </message>
@@ -1192,32 +1180,8 @@
         <translation>(更正)%1</translation>
     </message>
     <message>
-        <source>Category</source>
-        <translation>类别</translation>
-    </message>
-    <message>
         <source>First, follow-up or final report of the selected incident: copy, XLSX, PDF</source>
         <translation>所选事件的初报/续报/核报文本:复制、导出 XLSX、PDF</translation>
-    </message>
-    <message>
-        <source>Severity</source>
-        <translation>等级</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Township</source>
-        <translation>乡镇(街道)</translation>
-    </message>
-    <message>
-        <source>Source</source>
-        <translation>来源</translation>
-    </message>
-    <message>
-        <source>Log entries</source>
-        <translation>记录数</translation>
     </message>
 </context>
 <context>

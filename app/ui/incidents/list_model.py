@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, Signal
 
 from app.services.dto import IncidentDTO
 from app.services.incident_search import (
@@ -51,7 +51,7 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         page_size: int = PAGE_SIZE,
     ) -> None:
         super().__init__([], parent)
-        self._columns = self._make_columns()
+        self._columns = incident_columns()
         self._runner = runner
         self._search = search
         self._page_size = page_size
@@ -172,31 +172,54 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         self._set_loading(False)
         self.failed.emit(exc)
 
-    # -- columns --------------------------------------------------------------
 
-    def _make_columns(self) -> list[Column[IncidentDTO]]:
-        def drill_bg(i: IncidentDTO) -> Any:
-            return DRILL_BACKGROUND if i.is_drill else None
+def incident_columns() -> list[Column[IncidentDTO]]:
+    """The incident list's columns (this model's, and the short list's without search)."""
 
-        return [
-            Column(self.tr("Received"), lambda i: i.received_at, background=drill_bg),
-            Column(self.tr("Title"), lambda i: i.title, display=self._title, background=drill_bg),
-            Column(self.tr("Category"), lambda i: labels.incident_category(i.category)),
-            Column(
-                self.tr("Severity"),
-                lambda i: i.severity,
-                display=lambda i: labels.severity(i.severity),
-                foreground=lambda i: SEVERITY_COLORS.get(i.severity),
-            ),
-            Column(self.tr("Status"), lambda i: labels.incident_status(i.status)),
-            Column(self.tr("Township"), lambda i: i.township),
-            Column(self.tr("Source"), lambda i: labels.incident_source(i.source)),
-            Column(self.tr("Log entries"), lambda i: i.log_count, align_right=True),
-        ]
+    def drill_bg(i: IncidentDTO) -> Any:
+        return DRILL_BACKGROUND if i.is_drill else None
 
-    def _title(self, incident: IncidentDTO) -> str:
+    def title(incident: IncidentDTO) -> str:
         """A drill is marked in every list, whatever its title says."""
-        mark = self.tr("[DRILL] ")
+        mark = QCoreApplication.translate("LazyIncidentModel", "[DRILL] ")
         if incident.is_drill and not incident.title.startswith(mark.strip()):
             return mark + incident.title
         return incident.title
+
+    return [
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Received"),
+            lambda i: i.received_at,
+            background=drill_bg,
+        ),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Title"),
+            lambda i: i.title,
+            display=title,
+            background=drill_bg,
+        ),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Category"),
+            lambda i: labels.incident_category(i.category),
+        ),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Severity"),
+            lambda i: i.severity,
+            display=lambda i: labels.severity(i.severity),
+            foreground=lambda i: SEVERITY_COLORS.get(i.severity),
+        ),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Status"),
+            lambda i: labels.incident_status(i.status),
+        ),
+        Column(QCoreApplication.translate("LazyIncidentModel", "Township"), lambda i: i.township),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Source"),
+            lambda i: labels.incident_source(i.source),
+        ),
+        Column(
+            QCoreApplication.translate("LazyIncidentModel", "Log entries"),
+            lambda i: i.log_count,
+            align_right=True,
+        ),
+    ]

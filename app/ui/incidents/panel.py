@@ -27,11 +27,9 @@ from app.services.incidents import IncidentService
 from app.ui import labels
 from app.ui.incidents.actions import IncidentActions
 from app.ui.incidents.filters import IncidentFilterBar
-from app.ui.incidents.list_model import LazyIncidentModel
-from app.ui.models.table import Column, DtoTableModel, format_time
+from app.ui.incidents.list_model import LazyIncidentModel, incident_columns
+from app.ui.models.table import DtoTableModel, format_time
 from app.ui.panel import (
-    DRILL_BACKGROUND,
-    SEVERITY_COLORS,
     DataPanel,
     fit_columns_once,
     make_table,
@@ -84,7 +82,7 @@ class IncidentPanel(DataPanel):
             self.filters.query_changed.connect(self._on_query_changed)
             self.model.count_changed.connect(self._on_count_changed)
         else:
-            self.model = DtoTableModel(self._incident_columns(), self)
+            self.model = DtoTableModel(incident_columns(), self)
             line = QLineEdit(self)
             line.setPlaceholderText(self.tr("Filter incidents…"))
             line.setClearButtonEnabled(True)
@@ -255,38 +253,6 @@ class IncidentPanel(DataPanel):
                 self.timeline.setCurrentItem(item)
         if self.actions is not None and self.timeline.currentItem() is None:
             self.actions.set_selected_entry(None)
-
-    def _incident_columns(self) -> list[Column[IncidentDTO]]:
-        def drill_bg(i: IncidentDTO) -> object:
-            return DRILL_BACKGROUND if i.is_drill else None
-
-        return [
-            Column(self.tr("Received"), lambda i: i.received_at, background=drill_bg),  # type: ignore[arg-type]
-            Column(
-                self.tr("Title"),
-                lambda i: i.title,
-                display=self._title_text,
-                background=drill_bg,  # type: ignore[arg-type]
-            ),
-            Column(self.tr("Category"), lambda i: labels.incident_category(i.category)),
-            Column(
-                self.tr("Severity"),
-                lambda i: i.severity,
-                display=lambda i: labels.severity(i.severity),
-                foreground=lambda i: SEVERITY_COLORS.get(i.severity),
-            ),
-            Column(self.tr("Status"), lambda i: labels.incident_status(i.status)),
-            Column(self.tr("Township"), lambda i: i.township),
-            Column(self.tr("Source"), lambda i: labels.incident_source(i.source)),
-            Column(self.tr("Log entries"), lambda i: i.log_count, align_right=True),
-        ]
-
-    def _title_text(self, incident: IncidentDTO) -> str:
-        """A drill is marked in every list, whatever its title says."""
-        mark = self.tr("[DRILL] ")
-        if incident.is_drill and not incident.title.startswith(mark.strip()):
-            return mark + incident.title
-        return incident.title
 
     def _body(self, entry: LogEntryDTO) -> str:
         """Status and report entries are stored structured; show them in words."""
