@@ -3053,4 +3053,15 @@
         <translation>底图文件 %1 为矢量瓦片或无法显示的图片格式,请使用栅格 MBTiles 文件(PNG、JPEG 或 WebP)。</translation>
     </message>
 </context>
+<context>
+    <name>documents</name>
+    <message>
+        <source>Export XLSX</source>
+        <translation>导出XLSX</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>导出PDF</translation>
+    </message>
+</context>
 </TS>

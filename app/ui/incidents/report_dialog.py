@@ -20,7 +20,6 @@ from PySide6.QtGui import QFont, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -41,7 +40,7 @@ from app.services.incident_report import (
 )
 from app.services.incident_workflow import IncidentWorkflow
 from app.ui import labels
-from app.ui.documents import CJK_FAMILIES, cjk_font, write_pdf
+from app.ui.documents import CJK_FAMILIES, ask_export, cjk_font, write_pdf
 from app.ui.incidents.actions import rule_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
@@ -212,18 +211,10 @@ class IncidentReportDialog(QDialog):
         self.copied.emit()
 
     def _ask_xlsx(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export XLSX"), self._default_name(".xlsx"), "Excel (*.xlsx)"
-        )
-        if path:
-            self.export_xlsx(path)
+        ask_export(self, ".xlsx", self._default_name(".xlsx"), self.export_xlsx)
 
     def _ask_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export PDF"), self._default_name(".pdf"), "PDF (*.pdf)"
-        )
-        if path:
-            self.export_pdf(path)
+        ask_export(self, ".pdf", self._default_name(".pdf"), self.export_pdf)
 
     def export_xlsx(self, path: str | Path) -> None:
         """Write the XLSX in the background; ``exported`` or ``failed`` follows."""

@@ -18,7 +18,6 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -31,7 +30,7 @@ from app.data.errors import classify
 from app.services.demo import CHINA_TZ
 from app.services.duty_report import DutyReport, DutyReportService, people_text, write_xlsx
 from app.ui import labels
-from app.ui.documents import cjk_font, write_pdf
+from app.ui.documents import ask_export, cjk_font, write_pdf
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
@@ -296,18 +295,10 @@ class DutyReportDialog(QDialog):
         return self.tr("duty-report-%1").replace("%1", d.isoformat()) + suffix
 
     def _ask_xlsx(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export XLSX"), self._default_name(".xlsx"), "Excel (*.xlsx)"
-        )
-        if path:
-            self.export_xlsx(path)
+        ask_export(self, ".xlsx", self._default_name(".xlsx"), self.export_xlsx)
 
     def _ask_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export PDF"), self._default_name(".pdf"), "PDF (*.pdf)"
-        )
-        if path:
-            self.export_pdf(path)
+        ask_export(self, ".pdf", self._default_name(".pdf"), self.export_pdf)
 
     def _ask_print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
