@@ -516,16 +516,18 @@ def test_changes_payload_removes_rows_that_can_no_longer_be_drawn() -> None:
 
 
 def test_payload_of_ten_thousand_features_is_quick() -> None:
-    import time
+    import timeit
 
     hazards = tuple(
         hazard(f"隐患点{i}", "red", 116.6 + (i % 100) / 200, 34.0 + (i // 100) / 250)
         for i in range(10_000)
     )
     data = MapData(COUNTY_SQUARE, (), hazards, (), (), (), ())
-    started = time.perf_counter()
     payload = to_payload(data, 1)
-    elapsed = time.perf_counter() - started
     assert len(payload.message["layers"]["hazards"]["features"]) == 10_000
     assert payload.problems == ()
-    assert elapsed < 0.5, elapsed  # about 20 ms here; generous for slow CI machines
+    # A guard against a quadratic slip, not a measurement (benchmarks/map_live.py
+    # measures): the best of three, so that one pause of a busy machine in the
+    # middle of the suite does not fail it.
+    best = min(timeit.repeat(lambda: to_payload(data, 1), number=1, repeat=3))
+    assert best < 0.5, best  # about 20 ms here
