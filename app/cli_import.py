@@ -19,6 +19,7 @@ from app import config
 from app.data.engine import Database
 from app.data.errors import DatabaseProblem, ProblemKind, classify
 from app.data.migrate import upgrade
+from app.domain.labels import Family, label
 from app.domain.roster_checks import Overlap, ShortRest, Understaffed
 from app.services.roster_import import (
     RosterImportRejected,
@@ -46,6 +47,9 @@ _PROBLEM_TEXT: dict[ProblemKind, str] = {
     ProblemKind.DISK_FULL: "数据库 {where} 所在磁盘已满。",
     ProblemKind.BUSY: "数据库 {where} 正忙于其他席位的修改，未保存任何内容，请重试。",
     ProblemKind.MIGRATION: "数据库 {where} 无法升级，已保持原样。",
+    ProblemKind.CONSTRAINT: "数据库 {where} 拒绝了这次写入（违反数据规则），未写入任何内容。",
+    ProblemKind.PERMISSION: "没有写入数据库 {where} 的权限，请联系管理员。",
+    ProblemKind.IO_ERROR: "无法读写数据库 {where} 所在的磁盘或文件，请检查磁盘。",
 }
 
 
@@ -89,8 +93,7 @@ def _where(db: Database) -> str:
 
 def _warning_text(w: Understaffed | Overlap | ShortRest) -> str:
     if isinstance(w, Understaffed):
-        roles = {"leader": "带班领导", "officer": "值班员"}
-        missing = "、".join(f"{roles.get(r.value, r.value)}{n}人" for r, n in w.missing)
+        missing = "、".join(f"{label(Family.STAFF_ROLE, r, 'zh_CN')}{n}人" for r, n in w.missing)
         return f"第 {w.shift.id} 行 {w.shift.label}: 人员不足，缺{missing}"
     if isinstance(w, Overlap):
         return (

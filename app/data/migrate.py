@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -74,7 +73,7 @@ def _backup_sqlite(db: Database, revision: str) -> Path | None:
     path = Path(db.url.database or "")
     if not path.is_file():
         return None
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    stamp = db.clock().strftime("%Y%m%d%H%M%S")
     target = path.with_name(f"{path.name}.{revision}.{stamp}.bak")
     src = sqlite3.connect(path)
     try:
@@ -119,7 +118,8 @@ def upgrade(db: Database) -> MigrationResult:
         raise
     except Exception as exc:
         problem = classify(exc)
-        if problem is not None:
+        # Existing rows that break a new rule: the upgrade failed, not a user's change.
+        if problem is not None and problem.kind is not ProblemKind.CONSTRAINT:
             raise problem from exc
         raise DatabaseProblem(ProblemKind.MIGRATION, str(exc)) from exc
     db.schema_revision = head

@@ -103,9 +103,7 @@ def is_transient(exc: BaseException) -> bool:
                 return True
             if isinstance(candidate, sqlite3.OperationalError):
                 code = getattr(candidate, "sqlite_errorcode", None)
-                if (isinstance(code, int) and code & 0xFF == _SQLITE_BUSY) or (
-                    "database is locked" in str(candidate).lower()
-                ):
+                if isinstance(code, int) and code & 0xFF == _SQLITE_BUSY:
                     return True
         current = current.__cause__ or current.__context__
     return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.data.errors import DatabaseProblem, ProblemKind
@@ -58,11 +60,47 @@ def problem_text(problem: DatabaseProblem, where: str) -> str:
         ProblemKind.MIGRATION: QT_TRANSLATE_NOOP(
             "Messages", "The database %1 could not be upgraded; it has been left unchanged."
         ),
+        ProblemKind.CONSTRAINT: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database %1 refused the change because it breaks one of its rules "
+            "(a required value is missing, a value that must be unique is already used, "
+            "or a record it refers to is gone). Nothing was saved. "
+            "Reload, check the entries and try again.",
+        ),
+        ProblemKind.PERMISSION: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The database %1 does not allow this login or this program to do that. "
+            "Ask the database administrator for the rights, or check the file's permissions.",
+        ),
+        ProblemKind.IO_ERROR: QT_TRANSLATE_NOOP(
+            "Messages",
+            "The disk or file holding the database %1 could not be read or written. "
+            "Check the disk and its connection (network drive, USB disk), then try again.",
+        ),
     }
-    return _t(texts[problem.kind]).replace("%1", where)
+    return _t(str(texts[problem.kind])).replace("%1", where)
 
 
-def unexpected_text(exc: BaseException) -> str:
-    return QCoreApplication.translate("Messages", "Unexpected error: %1").replace(
-        "%1", f"{type(exc).__name__}: {exc}"
-    )
+def unexpected_text(exc: BaseException, log_path: str | None = None) -> str:
+    """For an error no rule covers: a fault in this program, not the user's doing.
+
+    Says that nothing was saved beyond what the screen shows, so the user knows
+    what to check, and where the details were logged when that is known.
+    """
+    what = f"{type(exc).__name__}: {exc}"
+    if log_path:
+        text = QCoreApplication.translate(
+            "Messages",
+            "A fault in this program (a bug) stopped this action: %1. "
+            "Nothing was saved beyond what the screen shows. "
+            "The details are in the log file %2; please send it to whoever maintains "
+            "the program.",
+        )
+        # One pass, so a "%2" inside the error's own text stays as it is.
+        return re.sub(r"%([12])", lambda m: what if m.group(1) == "1" else log_path, text)
+    return QCoreApplication.translate(
+        "Messages",
+        "A fault in this program (a bug) stopped this action: %1. "
+        "Nothing was saved beyond what the screen shows. "
+        "Please report it to whoever maintains the program.",
+    ).replace("%1", what)

@@ -377,8 +377,10 @@ def test_only_transient_errors_are_retried(migrated_db: Database) -> None:
         raise unique
 
     attempts.clear()
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DatabaseProblem) as refused:
         service._run(broken, actor=ACTOR, site=SITE)
+    assert refused.value.kind is ProblemKind.CONSTRAINT
+    assert isinstance(refused.value.__cause__, IntegrityError)
     assert len(attempts) == 1
 
 

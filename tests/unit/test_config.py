@@ -49,7 +49,9 @@ def test_bad_size_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 def test_driver_errors_are_classified() -> None:
     import sqlite3
 
-    locked = OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    driver = sqlite3.OperationalError("database is locked")
+    driver.sqlite_errorcode = sqlite3.SQLITE_BUSY  # as sqlite3 sets it on a real one
+    locked = OperationalError("BEGIN", {}, driver)
     problem = classify(locked)
     assert problem is not None and problem.kind is ProblemKind.LOCKED
     assert classify(ValueError("a bug")) is None
