@@ -1,7 +1,7 @@
 """Vocabulary of the domain, stored in the database by value.
 
 Values are short ASCII codes so that the database does not depend on the
-display language; labels for people live in the UI layer (translated).
+display language; labels for people live in ``app.domain.labels``.
 """
 
 from __future__ import annotations

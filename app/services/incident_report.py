@@ -22,41 +22,27 @@ from sqlalchemy import select
 
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, IncidentStatistics, Township, Village
+from app.domain.clock import CHINA_TZ
 from app.domain.deadlines import ReportKind
 from app.domain.enums import IncidentStatus, LogEntryKind
+from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
-from app.services.demo import CHINA_TZ
-from app.services.duty_report import CATEGORY_ZH, ORGANISATION, SEVERITY_ZH, STATUS_ZH
+from app.services.duty_report import ORGANISATION
 from app.services.incident_workflow import parse_status_body
 
-KIND_ZH = {ReportKind.INITIAL: "初报", ReportKind.FOLLOW_UP: "续报", ReportKind.FINAL: "核报"}
 DRILL_MARK = "【演练】"
 PLACEHOLDER = "________"
 
-TYPE_ZH = {
-    "flood": "洪涝",
-    "rainstorm": "暴雨",
-    "strong_convection": "强对流",
-    "heat": "高温",
-    "frost": "霜冻",
-    "drought": "干旱",
-    "earthquake": "地震",
-    "geological": "地质灾害",
-    "work_safety": "生产安全事故",
-    "fire": "火灾",
-    "road_traffic": "道路交通事故",
-    "hazardous_chemicals": "危险化学品事故",
-    "gas": "燃气事故",
-    "special_equipment": "特种设备事故",
-    "infectious_disease": "传染病疫情",
-    "food_poisoning": "食物中毒",
-    "other_health": "其他公共卫生事件",
-    "mass_gathering": "人员聚集",
-    "public_security": "治安事件",
-    "other_social": "其他社会安全事件",
-}
-LEVEL_ZH = {"1": "一级", "2": "二级", "3": "三级", "4": "四级"}
 NUMERALS = ("一", "二", "三", "四", "五", "六")
+# Log entries whose kind is named before the text (notes and calls speak for themselves).
+_NAMED_KINDS = frozenset(
+    {
+        LogEntryKind.INSTRUCTION,
+        LogEntryKind.DISPATCH,
+        LogEntryKind.STATISTICS,
+        LogEntryKind.ATTACHMENT,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +103,18 @@ class IncidentReport:
     leader: str  # 值班领导: the latest author of a 领导批示
 
 
+def _zh(family: Family, code: str) -> str:
+    """The report is Chinese whatever the display language is."""
+    return label(family, code, "zh_CN")
+
+
 def local_text(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M")
 
 
 def report_title(report: IncidentReport) -> str:
     mark = DRILL_MARK if report.is_drill else ""
-    return f"{mark}关于{report.title}的{KIND_ZH[report.kind]}"
+    return f"{mark}关于{report.title}的{_zh(Family.REPORT_KIND, report.kind)}"
 
 
 class IncidentReportService:
@@ -232,22 +223,17 @@ def _entry_text(kind: str, body: str) -> tuple[str, str | None]:
             st = parse_status_body(body)
         except (ValueError, KeyError, TypeError):
             return body.strip(), None  # free text (older or imported entries)
-        text = f"事件状态转为「{STATUS_ZH.get(st.status.value, st.status.value)}」"
+        text = f"事件状态转为「{_zh(Family.INCIDENT_STATUS, st.status)}」"
         if st.response_level:
-            level = LEVEL_ZH.get(st.response_level, st.response_level)
-            text += f"，启动{level}应急响应"
+            text += f"，启动{_zh(Family.RESPONSE_LEVEL, st.response_level)}"
         if st.plan:
             text += f"（{st.plan}）"
         if st.note:
             text += f"：{st.note}"
         return text, (st.note if st.status is IncidentStatus.CLOSED else None)
-    prefix = {
-        LogEntryKind.INSTRUCTION.value: "领导批示：",
-        LogEntryKind.DISPATCH.value: "调度：",
-        LogEntryKind.STATISTICS.value: "统计：",
-        LogEntryKind.ATTACHMENT.value: "附件：",
-    }.get(kind, "")
-    return prefix + body.strip(), None
+    if kind in _NAMED_KINDS:
+        return f"{_zh(Family.LOG_KIND, kind)}：{body.strip()}", None
+    return body.strip(), None
 
 
 def _clause(text: str) -> str:
@@ -279,14 +265,14 @@ def render_text(report: IncidentReport) -> str:
     if r.address:
         place += f"（{r.address}）"
     occurred = r.occurred_at or r.received_at
-    category = CATEGORY_ZH.get(r.category, r.category)
-    kind = TYPE_ZH.get(r.incident_type, r.incident_type)
-    severity = SEVERITY_ZH.get(r.severity, r.severity)
+    category = _zh(Family.INCIDENT_CATEGORY, r.category)
+    kind = _zh(Family.INCIDENT_TYPE, r.incident_type)
+    severity = _zh(Family.SEVERITY, r.severity)
     basic = (
         f"{local_text(occurred)}，萧县{place}发生{r.title}。"
         f"{local_text(r.received_at)}，县应急管理局值班室接报。"
         f"事件类别：{category}（{kind}）；事件等级：{severity}；"
-        f"当前状态：{STATUS_ZH.get(r.status, r.status)}。"
+        f"当前状态：{_zh(Family.INCIDENT_STATUS, r.status)}。"
     )
     out.append(basic)
     if r.description:

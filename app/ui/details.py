@@ -115,8 +115,15 @@ class DetailsPanel(DataPanel):
         for row in range(self.form.rowCount()):
             name = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             field = self.form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-            if name and field and name.widget().text() == row_name:  # type: ignore[attr-defined]
-                return str(field.widget().text())  # type: ignore[attr-defined]
+            if name is None or field is None:
+                continue
+            name_label, field_label = name.widget(), field.widget()
+            if (
+                isinstance(name_label, QLabel)
+                and isinstance(field_label, QLabel)
+                and name_label.text() == row_name
+            ):
+                return field_label.text()
         return None
 
     def _heading(self, dto: Any) -> str:
@@ -147,7 +154,10 @@ class DetailsPanel(DataPanel):
         if isinstance(dto, ShelterDTO):
             return [
                 (self.tr("Type"), labels.shelter_type(dto.shelter_type)),
-                (self.tr("State"), self.tr("Open") if dto.is_open else self.tr("Closed")),
+                (
+                    self.tr("State"),
+                    labels.shelter_status(dto.is_open, dto.occupancy, dto.capacity),
+                ),
                 (self.tr("Occupancy"), f"{dto.occupancy} / {dto.capacity}"),
                 (self.tr("Township"), dto.township),
                 (self.tr("Address"), dto.address),

@@ -7,15 +7,27 @@ import logging
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from app.domain.labels import Language
 from app.paths import resources_dir
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "zh_CN"
 
+# The language installed last: labels of stored codes and the map page's texts
+# are looked up in it (they do not go through QTranslator).
+_language: Language = "zh_CN"
+
+
+def current_language() -> Language:
+    """The language the user interface runs in ("zh_CN" or "en")."""
+    return _language
+
 
 def install_translator(app: QApplication, language: str) -> list[QTranslator]:
     """Install the program's and Qt's own translations; return them (keep them alive)."""
+    global _language
+    _language = "en" if language == "en" else "zh_CN"
     installed: list[QTranslator] = []
     if language == "en":
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))

@@ -1,7 +1,9 @@
 /*
  * The emergency map page (应急一张图).
  *
- * Python drives the page (see app/ui/map/payload.py and view.py):
+ * Python drives the page (see app/ui/map/payload.py, texts.py and view.py):
+ *   window.xcc.setTexts({lang, labels, layers, text})    the page's words, in the UI's
+ *                                                         language; (re)builds the controls
  *   window.xcc.setData({generation, county, layers})     replace everything
  *   window.xcc.applyChanges({generation, upsert, remove}) add/replace/remove features by id;
  *                                                         never moves the user's view
@@ -17,8 +19,9 @@
  * featureHighlighted(layer, id), featureClicked(layer, id) and
  * contextMenuRequested(lon, lat) on a right click.
  *
- * Every string that comes with the data is shown as text (textContent and DOM
- * nodes), never parsed as HTML.
+ * The page has no words of its own: labels of codes, layer names, legend and
+ * popup lines come from Python (setTexts). Every string is shown as text
+ * (textContent and DOM nodes), never parsed as HTML.
  */
 (function () {
   'use strict';
@@ -33,15 +36,6 @@
   const LEGEND_MIN_MAP_HEIGHT = 560; // px; below this the legend starts folded
 
   const FEATURE_KINDS = ['hazards', 'shelters', 'depots', 'teams', 'incidents'];
-
-  const LAYER_TITLES = {
-    hazards: '风险隐患点',
-    shelters: '避难场所',
-    depots: '物资储备库',
-    teams: '救援队伍',
-    incidents: '突发事件',
-    townships: '乡镇',
-  };
 
   // Risk levels and incident severities share the national four-colour scale.
   const LEVEL_COLORS = { red: '#d7191c', orange: '#fd8d3c', yellow: '#f2c500', blue: '#2b83ba' };
@@ -60,22 +54,11 @@
   const TEAM_COLORS = { standby: '#2c5aa0', deployed: '#7b3294', resting: '#8e9cc4' };
   const HIGHLIGHT_COLOR = '#00a2c7';
 
-  const LABELS = {
-    risk: { red: '重大风险（红）', orange: '较大风险（橙）', yellow: '一般风险（黄）', blue: '低风险（蓝）' },
-    hazardType: {
-      chemical: '危险化学品企业', mine: '非煤矿山', gas: '燃气', dust: '粉尘涉爆',
-      waterlogging: '易涝点', geological: '地质灾害隐患点', crowded: '人员密集场所',
-    },
-    shelterType: { indoor: '室内', outdoor: '室外' },
-    depotLevel: { county: '县级储备库', township: '乡镇储备点', agreement: '协议储备' },
-    teamType: { fire: '消防救援', volunteer: '社会救援力量', professional: '专业救援队', township: '乡镇应急队' },
-    teamStatus: { standby: '待命', deployed: '出动', resting: '休整' },
-    severity: { I: 'Ⅰ级（特别重大）', II: 'Ⅱ级（重大）', III: 'Ⅲ级（较大）', IV: 'Ⅳ级（一般）' },
-    category: { natural: '自然灾害', accident: '事故灾难', public_health: '公共卫生事件', social_safety: '社会安全事件' },
-    incidentStatus: {
-      received: '接报', verified: '核实', reported: '上报', responding: '响应', handling: '处置', closed: '结束',
-    },
-  };
+  // The page's words, from Python (setTexts): family -> code -> label, layer ->
+  // title, key -> string or %1.. template.
+  let LABELS = {};
+  let LAYER_TITLES = {};
+  let TEXT = {};
 
   // ---- styles: one function per layer, shared by the markers and the legend ----
 
@@ -288,18 +271,35 @@
     return node;
   }
 
-  function label(table, code) {
+  // The label of a code; an unknown code is shown as it is.
+  function label(family, code) {
     if (code === undefined || code === null) {
       return '';
     }
-    return Object.prototype.hasOwnProperty.call(table, code) ? table[code] : String(code);
+    const table = Object.hasOwn(LABELS, family) ? LABELS[family] : {};
+    return Object.hasOwn(table, code) ? String(table[code]) : String(code);
+  }
+
+  // A page string with %1, %2.. filled in, in one pass (an argument is never
+  // read as a template).
+  function text(key, ...args) {
+    const template = Object.hasOwn(TEXT, key) ? String(TEXT[key]) : key;
+    return template.replace(/%(\d)/g, (match, n) => (n >= 1 && n <= args.length ? String(args[n - 1]) : match));
+  }
+
+  function shelterStatus(p) {
+    if (!p.is_open) {
+      return 'closed';
+    }
+    return shelterIsFull(p) ? 'full' : 'open';
   }
 
   function shelterSummary(p) {
+    const status = label('shelter_status', shelterStatus(p));
     if (!p.is_open) {
-      return '关闭　容纳 ' + p.capacity + ' 人';
+      return text('shelterClosed', status, p.capacity);
     }
-    return (shelterIsFull(p) ? '已满' : '开放') + '　已安置 ' + p.occupancy + ' / ' + p.capacity + ' 人';
+    return text('shelterOpen', status, p.occupancy, p.capacity);
   }
 
   // A short second line in the tooltip, where one helps.
@@ -308,9 +308,11 @@
       case 'shelters':
         return shelterSummary(p);
       case 'depots':
-        return p.attention_count > 0 ? '物资需关注 ' + p.attention_count + ' 项' : '';
-      case 'incidents':
-        return label(LABELS.severity, p.severity) + (p.received_local ? '　' + p.received_local : '');
+        return p.attention_count > 0 ? text('depotAttention', p.attention_count) : '';
+      case 'incidents': {
+        const severity = label('severity', p.severity);
+        return p.received_local ? text('pair', severity, p.received_local) : severity;
+      }
       default:
         return '';
     }
@@ -321,10 +323,10 @@
     const node = element('div', null);
     const title = node.appendChild(element('div', 'map-tooltip-title', p.name));
     if (p.is_drill) {
-      title.appendChild(element('span', 'map-tooltip-drill', '（演练）'));
+      title.appendChild(element('span', 'map-tooltip-drill', text('drill')));
     }
     if (layer === newest) {
-      title.appendChild(element('span', 'map-tooltip-newest', '最新'));
+      title.appendChild(element('span', 'map-tooltip-newest', text('newest')));
     }
     const line = tooltipLine(kind, p);
     if (line) {
@@ -336,18 +338,27 @@
   function popupLines(kind, p) {
     switch (kind) {
       case 'hazards':
-        return [label(LABELS.hazardType, p.hazard_type), '风险等级：' + label(LABELS.risk, p.risk_level)];
+        return [label('hazard_type', p.hazard_type), text('riskLine', label('risk_level', p.risk_level))];
       case 'shelters':
-        return [label(LABELS.shelterType, p.shelter_type) + '避难场所', shelterSummary(p)];
+        return [text('shelterKind', label('shelter_type', p.shelter_type)), shelterSummary(p)];
       case 'depots':
-        return [label(LABELS.depotLevel, p.level), '物资 ' + p.item_count + ' 种' + (p.attention_count > 0 ? '，需关注 ' + p.attention_count + ' 项' : '')];
+        return [
+          label('depot_level', p.level),
+          p.attention_count > 0
+            ? text('depotItemsAttention', p.item_count, p.attention_count)
+            : text('depotItems', p.item_count),
+        ];
       case 'teams':
-        return [label(LABELS.teamType, p.team_type) + '　' + p.members + ' 人', '状态：' + label(LABELS.teamStatus, p.status)];
+        return [
+          text('teamMembers', label('team_type', p.team_type), p.members),
+          text('statusLine', label('team_status', p.status)),
+        ];
       case 'incidents':
         return [
-          (p.is_drill ? '【演练】' : '') + label(LABELS.category, p.category) + '　' + label(LABELS.severity, p.severity),
-          '状态：' + label(LABELS.incidentStatus, p.status),
-          p.received_local ? '接报：' + p.received_local : '',
+          (p.is_drill ? text('drillPrefix') : '') +
+            text('pair', label('incident_category', p.category), label('severity', p.severity)),
+          text('statusLine', label('incident_status', p.status)),
+          p.received_local ? text('receivedLine', p.received_local) : '',
         ];
       default:
         return [];
@@ -360,7 +371,7 @@
     node.appendChild(element('div', 'map-popup-title', p.name));
     const lines = popupLines(kind, p);
     if (p.township) {
-      lines.push('乡镇：' + p.township);
+      lines.push(text('townshipLine', p.township));
     }
     for (const line of lines) {
       if (line) {
@@ -766,12 +777,22 @@
 
   // ---- controls ----
 
+  // Leaflet 1.9 writes a layer's name as HTML (_addItem, an internal; the
+  // version is pinned): let it write nothing, then set the name as text.
+  const TextLayers = L.Control.Layers.extend({
+    _addItem: function (obj) {
+      const item = L.Control.Layers.prototype._addItem.call(this, Object.assign({}, obj, { name: '' }));
+      item.firstChild.lastChild.textContent = ' ' + obj.name;
+      return item;
+    },
+  });
+
   function addLayerControl() {
-    const overlays = {};
+    const control = new TextLayers(null, null, { collapsed: false, position: 'topright' });
     for (const kind of FEATURE_KINDS.concat(['townships'])) {
-      overlays[LAYER_TITLES[kind]] = groups[kind];
+      control.addOverlay(groups[kind], Object.hasOwn(LAYER_TITLES, kind) ? String(LAYER_TITLES[kind]) : kind);
     }
-    L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
+    return control.addTo(map);
   }
 
   function swatch(style) {
@@ -806,10 +827,10 @@
     return box;
   }
 
-  function legendItem(symbol, text) {
+  function legendItem(symbol, words) {
     const item = element('span', 'map-legend-item');
     item.appendChild(symbol.nodeType ? symbol : swatch(symbol));
-    item.appendChild(element('span', null, text));
+    item.appendChild(element('span', null, words));
     return item;
   }
 
@@ -817,8 +838,8 @@
     const section = element('div', 'map-legend-section');
     section.appendChild(element('div', 'map-legend-heading', title));
     const row = section.appendChild(element('div', 'map-legend-items'));
-    for (const [symbol, text] of items) {
-      row.appendChild(legendItem(symbol, text));
+    for (const [symbol, words] of items) {
+      row.appendChild(legendItem(symbol, words));
     }
     return section;
   }
@@ -826,48 +847,42 @@
   function buildLegend() {
     const box = element('div', 'map-panel map-legend');
     const header = box.appendChild(element('div', 'map-legend-title'));
-    header.appendChild(element('span', null, '图例'));
-    const toggle = header.appendChild(element('button', 'map-legend-toggle', '收起'));
+    header.appendChild(element('span', null, text('legend')));
+    const toggle = header.appendChild(element('button', 'map-legend-toggle', text('legendHide')));
     toggle.type = 'button';
     const body = box.appendChild(element('div', 'map-legend-body'));
     const setCollapsed = (collapsed) => {
       box.classList.toggle('collapsed', collapsed);
-      toggle.textContent = collapsed ? '展开' : '收起';
+      toggle.textContent = collapsed ? text('legendShow') : text('legendHide');
     };
     toggle.addEventListener('click', () => setCollapsed(!box.classList.contains('collapsed')));
     // On a small map the legend would hide too much of it: start folded.
     setCollapsed(map.getSize().y < LEGEND_MIN_MAP_HEIGHT);
     const typeStyle = (type) => Object.assign(hazardStyle({ hazard_type: type }), { fillColor: TYPE_SWATCH_COLOR });
-    body.appendChild(legendSection('风险隐患点（颜色：风险等级）', [
-      [hazardStyle({ risk_level: 'red' }), '重大'], [hazardStyle({ risk_level: 'orange' }), '较大'],
-      [hazardStyle({ risk_level: 'yellow' }), '一般'], [hazardStyle({ risk_level: 'blue' }), '低'],
+    const layerTitle = (kind) => (Object.hasOwn(LAYER_TITLES, kind) ? String(LAYER_TITLES[kind]) : kind);
+    body.appendChild(legendSection(text('legendHazardColour'),
+      ['red', 'orange', 'yellow', 'blue'].map((level) => [hazardStyle({ risk_level: level }), label('risk_level', level)])));
+    body.appendChild(legendSection(text('legendHazardShape'),
+      Object.keys(HAZARD_SHAPES).map((type) => [typeStyle(type), label('hazard_type', type)])));
+    body.appendChild(legendSection(layerTitle('shelters'), [
+      [shelterStyle({ is_open: true, capacity: 2, occupancy: 1 }), text('legendShelterOpen')],
+      [shelterStyle({ is_open: true, capacity: 1, occupancy: 1 }), label('shelter_status', 'full')],
+      [shelterStyle({ is_open: false }), label('shelter_status', 'closed')],
     ]));
-    body.appendChild(legendSection('风险隐患点（形状：类型）', [
-      [typeStyle('chemical'), '危化品企业'], [typeStyle('mine'), '非煤矿山'], [typeStyle('gas'), '燃气'],
-      [typeStyle('dust'), '粉尘涉爆'], [typeStyle('waterlogging'), '易涝点'],
-      [typeStyle('geological'), '地质灾害'], [typeStyle('crowded'), '人员密集场所'],
+    body.appendChild(legendSection(layerTitle('depots'), [
+      [depotStyle({ attention_count: 0 }), text('legendDepot')],
+      [depotStyle({ attention_count: 1 }), text('legendDepotAttention')],
     ]));
-    body.appendChild(legendSection('避难场所', [
-      [shelterStyle({ is_open: true, capacity: 2, occupancy: 1 }), '开放（深色为已安置比例）'],
-      [shelterStyle({ is_open: true, capacity: 1, occupancy: 1 }), '已满'],
-      [shelterStyle({ is_open: false }), '关闭'],
-    ]));
-    body.appendChild(legendSection('物资储备库', [
-      [depotStyle({ attention_count: 0 }), '储备库（点）'], [depotStyle({ attention_count: 1 }), '红圈：物资短缺或过期'],
-    ]));
-    body.appendChild(legendSection('救援队伍', [
-      [teamStyle({ status: 'standby' }), '待命'], [teamStyle({ status: 'deployed' }), '出动'],
-      [teamStyle({ status: 'resting' }), '休整'],
-    ]));
-    body.appendChild(legendSection('突发事件（颜色：事件等级）', [
-      [incidentStyle({ severity: 'I' }), 'Ⅰ级'], [incidentStyle({ severity: 'II' }), 'Ⅱ级'],
-      [incidentStyle({ severity: 'III' }), 'Ⅲ级'], [incidentStyle({ severity: 'IV' }), 'Ⅳ级'],
-      [incidentStyle({ severity: 'III', is_drill: true }), '演练（虚线、半透明）'], [pulseSwatch(), '最新接报'],
-    ]));
-    body.appendChild(legendSection('其他', [
-      [{ line: true, color: '#34495e', weight: 3 }, '县界'],
-      [{ shape: 'circle', radius: 3, color: '#5d6d7e', weight: 1, fillColor: '#ffffff', fillOpacity: 1 }, '乡镇驻地'],
-      [{ shape: 'circle', radius: 6, color: HIGHLIGHT_COLOR, weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 }, '选中'],
+    body.appendChild(legendSection(layerTitle('teams'),
+      Object.keys(TEAM_COLORS).map((status) => [teamStyle({ status }), label('team_status', status)])));
+    body.appendChild(legendSection(text('legendIncidents'),
+      Object.keys(SEVERITY_COLORS).map((severity) => [incidentStyle({ severity }), label('severity', severity)]).concat([
+        [incidentStyle({ severity: 'III', is_drill: true }), text('legendDrill')], [pulseSwatch(), text('legendNewest')],
+      ])));
+    body.appendChild(legendSection(text('legendOther'), [
+      [{ line: true, color: '#34495e', weight: 3 }, text('legendCounty')],
+      [{ shape: 'circle', radius: 3, color: '#5d6d7e', weight: 1, fillColor: '#ffffff', fillOpacity: 1 }, text('legendTownshipSeat')],
+      [{ shape: 'circle', radius: 6, color: HIGHLIGHT_COLOR, weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 }, text('legendSelected')],
     ]));
     return box;
   }
@@ -882,32 +897,44 @@
         return box;
       },
     });
-    new Legend().addTo(map);
+    return new Legend().addTo(map);
   }
 
   function addCoordinates() {
     const Coordinates = L.Control.extend({
       options: { position: 'bottomright' },
-      onAdd: (target) => {
-        const box = element('div', 'map-panel map-coordinates', '经度 —　纬度 —');
-        target.on('mousemove', (event) => {
+      onAdd: function (target) {
+        const box = element('div', 'map-panel map-coordinates', text('coordinates', '—', '—'));
+        this._move = (event) => {
           const { lng, lat } = event.latlng;
-          box.textContent = '经度 ' + lng.toFixed(5) + '　纬度 ' + lat.toFixed(5);
-        });
-        target.on('mouseout', () => {
-          box.textContent = '经度 —　纬度 —';
-        });
+          box.textContent = text('coordinates', lng.toFixed(5), lat.toFixed(5));
+        };
+        this._out = () => {
+          box.textContent = text('coordinates', '—', '—');
+        };
+        target.on({ mousemove: this._move, mouseout: this._out });
         return box;
       },
+      // setTexts rebuilds the controls: the old box must stop listening.
+      onRemove: function (target) {
+        target.off({ mousemove: this._move, mouseout: this._out });
+      },
     });
-    new Coordinates().addTo(map);
+    return new Coordinates().addTo(map);
   }
 
+  let controls = [];
+
   function addControls() {
-    addLayerControl();
-    L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
-    addCoordinates(); // bottom corners stack upwards: the legend goes above
-    addLegend();
+    for (const control of controls) {
+      control.remove();
+    }
+    controls = [
+      addLayerControl(),
+      L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map),
+      addCoordinates(), // bottom corners stack upwards: the legend goes above
+      addLegend(),
+    ];
     // A right click on a control is not a right click on the map.
     for (const box of map.getContainer().querySelectorAll('.leaflet-control')) {
       L.DomEvent.on(box, 'contextmenu', L.DomEvent.stop);
@@ -933,11 +960,23 @@
     });
   }
 
-  addControls();
+  // The page's words (see texts.py); the controls are built from them.
+  function setTexts(texts) {
+    const t = texts || {};
+    LABELS = t.labels || {};
+    LAYER_TITLES = t.layers || {};
+    TEXT = t.text || {};
+    document.documentElement.lang = String(t.lang || '');
+    document.title = text('title');
+    map.getContainer().setAttribute('aria-label', text('title'));
+    addControls();
+  }
+
   window.xcc = Object.freeze({
     map,
     county,
     layers: groups,
+    setTexts,
     setData,
     applyChanges,
     highlight,

@@ -17,10 +17,13 @@ from app.data.models import Incident, IncidentStatistics
 from app.data.uow import UnitOfWork
 from app.domain.deadlines import ReportKind
 from app.domain.enums import IncidentStatus
+from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.incident_report import IncidentReportService, render_text, write_xlsx
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 
 @pytest.fixture
@@ -54,7 +57,11 @@ def test_initial_report_layout(db: Database) -> None:
     assert lines.index("一、基本情况") < lines.index("二、人员伤亡及损失")
     assert lines.index("三、处置情况") < lines.index("四、下一步工作")
     assert "龙城镇" in text and "县经济开发区纬三路" in text
-    assert "事故灾难（危险化学品事故）" in text and "III级 较大" in text
+    assert "事故灾难（危险化学品事故）" in text
+    # Severity exactly as the label table writes it (Roman numeral Ⅲ, U+2162).
+    severity = label(Family.SEVERITY, report.severity, "zh_CN")
+    assert report.severity == "III" and severity == "Ⅲ级（较大）"
+    assert f"事件等级：{severity}；" in text
     assert "死亡0人、受伤2人、失踪0人" in text
     assert "及时续报" in text
     assert "【演练】" not in text
@@ -107,7 +114,7 @@ def test_status_steps_in_order_with_level_and_plan(db: Database) -> None:
     text = render_text(IncidentReportService(db).build(iid, ReportKind.FOLLOW_UP, _now()))
     first = text.index("事件状态转为「核实」：派出所核实属实")
     second = text.index("事件状态转为「上报」")
-    third = text.index("事件状态转为「响应」，启动四级应急响应（县大型群众性活动安全事件应急预案）")
+    third = text.index("事件状态转为「响应」，启动Ⅳ级响应（县大型群众性活动安全事件应急预案）")
     assert first < second < third < text.index("领导批示：加强现场疏导")
     assert "庄里乡" in text
     assert text.splitlines()[0] == "关于集镇庙会人员聚集的续报"

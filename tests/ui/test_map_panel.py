@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTranslator, QUrl
+from PySide6.QtWidgets import QApplication
 
+from app.domain.labels import Family, label
+from app.domain.labels import labels as table_labels
 from app.services.dto import (
     DepotDTO,
     HazardDTO,
@@ -28,6 +32,8 @@ from app.services.dto import (
     TeamDTO,
     TownshipDTO,
 )
+from app.ui import labels
+from app.ui.i18n import install_translator
 from app.ui.map.payload import to_json, to_payload
 from app.ui.map.scheme import LocalOnlyInterceptor, register_schemes, resolve_map_path
 from app.ui.map.view import MapPanel
@@ -296,6 +302,92 @@ def test_highlight_marks_the_feature(qtbot: Any, panel: MapPanel) -> None:
     with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT_MS):
         panel.set_data(MapData(None, (), (), (), (), (), ()))
     qtbot.waitUntil(lambda: panel.highlighted is None, timeout=JS_TIMEOUT_MS)
+
+
+# The page's words: legend, layer control, <html lang>, what HTML elements they made.
+WORDS_JS = """JSON.stringify({
+    legend: document.querySelector(".map-legend").textContent,
+    layers: document.querySelector(".leaflet-control-layers").textContent,
+    coordinates: document.querySelector(".map-coordinates").textContent,
+    lang: document.documentElement.lang,
+    title: document.title,
+    markup: document.querySelectorAll(".leaflet-control b, .leaflet-control img").length,
+})"""
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_page_shows_the_label_table(qtbot: Any, panel: MapPanel) -> None:
+    """Popups, tooltips and legend write codes exactly as app.domain.labels does."""
+    data = sample_data()
+    load(qtbot, panel, data)
+    texts = page_texts(
+        qtbot,
+        panel,
+        [("hazards", str(data.hazards[0].id)), ("incidents", str(data.incidents[0].id))],
+    )
+    severity = label(Family.SEVERITY, "III", "zh_CN")
+    assert severity == "Ⅲ级（较大）"
+    assert severity in texts["incidents"]["tooltip"]
+    assert f"自然灾害　{severity}" in texts["incidents"]["popup"]
+    assert texts["incidents"]["popup"].startswith(INCIDENT_NAME + "【演练】")
+    risk = label(Family.RISK_LEVEL, "red", "zh_CN")
+    assert f"风险等级：{risk}" in texts["hazards"]["popup"]
+    assert label(Family.HAZARD_TYPE, "chemical", "zh_CN") in texts["hazards"]["popup"]
+
+    words = run_js(qtbot, panel, WORDS_JS)
+    for family in (Family.SEVERITY, Family.RISK_LEVEL, Family.HAZARD_TYPE, Family.TEAM_STATUS):
+        for text in table_labels(family, "zh_CN").values():
+            assert text in words["legend"], (family, text)
+    assert words["legend"].startswith("图例")
+    assert "风险隐患点" in words["layers"] and "乡镇(街道)" in words["layers"]
+    assert words["lang"] == "zh-CN" and words["title"] == "应急一张图"
+    assert words["markup"] == 0
+
+
+def test_page_words_are_never_markup(qtbot: Any, panel: MapPanel) -> None:
+    """Even the words from Python (layer names, legend) are set as text."""
+    wait_ready(qtbot, panel)
+    evil = {"hazards": "<b>风险</b><img src=x onerror=window.__xss=5>"}
+    message = {"lang": "zh-CN", "labels": {}, "layers": evil, "text": {"legend": "<b>图例</b>"}}
+    run_js(qtbot, panel, f"xcc.setTexts({json.dumps(message)}); '1'")
+    words = run_js(qtbot, panel, WORDS_JS)
+    assert evil["hazards"] in words["layers"]
+    assert words["legend"].startswith("<b>图例</b>")
+    assert words["markup"] == 0
+    assert run_js(qtbot, panel, "JSON.stringify(typeof window.__xss)") == "undefined"
+
+
+@pytest.fixture
+def english(qapp: QApplication) -> Iterator[None]:
+    """The UI in English for one test (the session runs in Chinese)."""
+    chinese = qapp.findChildren(QTranslator)
+    for translator in chinese:
+        qapp.removeTranslator(translator)
+    install_translator(qapp, "en")
+    yield
+    install_translator(qapp, "zh_CN")
+
+
+def test_page_follows_the_english_language(qtbot: Any, english: None) -> None:
+    widget = make_panel(qtbot)
+    try:
+        data = sample_data()
+        load(qtbot, widget, data)
+        words = run_js(qtbot, widget, WORDS_JS)
+        assert words["lang"] == "en" and words["title"] == "Emergency map"
+        assert words["legend"].startswith("Legend")
+        for family in (Family.SEVERITY, Family.RISK_LEVEL, Family.HAZARD_TYPE):
+            for text in table_labels(family, "en").values():
+                assert text in words["legend"], (family, text)
+        assert "Hazard" in words["layers"] and "Township" in words["layers"]
+        assert words["coordinates"].startswith("Longitude")
+        for part in ("legend", "layers", "coordinates", "title"):
+            assert not CJK.search(words[part]), (part, words[part])
+        texts = page_texts(qtbot, widget, [("incidents", str(data.incidents[0].id))])
+        assert "Natural disaster · Level III (serious)" in texts["incidents"]["popup"]
+        assert labels.severity("III") == "Level III (serious)"
+    finally:
+        widget.close_view()
 
 
 def test_page_refuses_dialogs(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from PySide6.QtCore import QDate, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -21,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentCategory, IncidentStatus, Severity
 from app.services.incident_search import IncidentQuery
 from app.ui import labels
-from app.ui.models.table import LOCAL_TZ
 
 DEBOUNCE_MS = 300
 _NO_DATE = QDate(2000, 1, 1)  # the minimum of the date boxes: "no limit"
@@ -171,7 +172,8 @@ class IncidentFilterBar(QWidget):
         """Midnight China Standard Time of ``day`` (+ days); the "to" day is included."""
         if day == _NO_DATE:
             return None
-        local = datetime.combine(day.toPython(), time(0), tzinfo=LOCAL_TZ)  # type: ignore[arg-type]
+        # QDate.toPython() returns a date; its stub says object.
+        local = datetime.combine(cast(date, day.toPython()), time(0), tzinfo=CHINA_TZ)
         return local + timedelta(days=plus_days)
 
     def _emit(self) -> None:

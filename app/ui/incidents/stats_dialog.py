@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.errors import classify
+from app.domain.clock import CHINA_TZ
 from app.domain.rules import RuleViolation
 from app.services.disaster_stats import (
     AMOUNT_FIELDS,
@@ -55,30 +56,15 @@ from app.services.disaster_stats import (
 )
 from app.ui import labels
 from app.ui.messages import problem_text, unexpected_text
-from app.ui.models.table import LOCAL_TZ, format_time
+from app.ui.models.table import format_time
 from app.ui.tasks import TaskRunner
 
 CONTEXT = "DisasterStats"
 MISSED_COLOR = "#b30000"
 MET_COLOR = "#1a7f37"
 
-FIGURE_LABELS: dict[str, str] = {
-    "affected_population": QT_TRANSLATE_NOOP("DisasterStats", "People affected"),
-    "deaths": QT_TRANSLATE_NOOP("DisasterStats", "Dead"),
-    "missing": QT_TRANSLATE_NOOP("DisasterStats", "Missing"),
-    "relocated": QT_TRANSLATE_NOOP("DisasterStats", "Emergency relocated"),
-    "need_assistance": QT_TRANSLATE_NOOP("DisasterStats", "Need emergency living assistance"),
-    "houses_collapsed": QT_TRANSLATE_NOOP("DisasterStats", "Houses collapsed"),
-    "houses_severely_damaged": QT_TRANSLATE_NOOP("DisasterStats", "Houses severely damaged"),
-    "houses_generally_damaged": QT_TRANSLATE_NOOP("DisasterStats", "Houses generally damaged"),
-    "crops_affected_ha": QT_TRANSLATE_NOOP("DisasterStats", "Crops affected (ha)"),
-    "crops_damaged_ha": QT_TRANSLATE_NOOP("DisasterStats", "Crops damaged (ha)"),
-    "crops_lost_ha": QT_TRANSLATE_NOOP("DisasterStats", "Crops lost (ha)"),
-    "direct_loss_10k_yuan": QT_TRANSLATE_NOOP(
-        "DisasterStats", "Direct economic loss (10,000 yuan)"
-    ),
-}
-RULE_TEXTS: dict[str, str] = {
+# QT_TRANSLATE_NOOP marks the texts for lupdate (its stub is typed as returning object).
+RULE_TEXTS: dict[str, object] = {
     "stats.negative": QT_TRANSLATE_NOOP("DisasterStats", "Figures cannot be negative."),
     "stats.not_a_number": QT_TRANSLATE_NOOP("DisasterStats", "Every figure must be a number."),
     "stats.crops_damaged_exceeds_affected": QT_TRANSLATE_NOOP(
@@ -97,7 +83,7 @@ RULE_TEXTS: dict[str, str] = {
         "DisasterStats", "The time lies before the incident was received."
     ),
 }
-GROUPS: tuple[tuple[GroupBy, str], ...] = (
+GROUPS: tuple[tuple[GroupBy, object], ...] = (
     ("day", QT_TRANSLATE_NOOP("DisasterStats", "Date")),
     ("type", QT_TRANSLATE_NOOP("DisasterStats", "Type")),
     ("township", QT_TRANSLATE_NOOP("DisasterStats", "Township")),
@@ -109,7 +95,7 @@ def _t(text: str) -> str:
 
 
 def figure_label(name: str) -> str:
-    return _t(FIGURE_LABELS[name])
+    return labels.figure_heading(name)
 
 
 def stats_rule_text(exc: RuleViolation) -> str:
@@ -118,7 +104,7 @@ def stats_rule_text(exc: RuleViolation) -> str:
         return QCoreApplication.translate("DisasterStats", "Not allowed by the rules: %1").replace(
             "%1", exc.code
         )
-    return _t(text)
+    return _t(str(text))
 
 
 def failure_text(exc: BaseException, where: str) -> str:
@@ -269,11 +255,10 @@ class StatsDialog(QDialog):
         self._runner = runner
         self._stats = stats
         self._now = now
-        self._generation = 0
         self.rows: list[AggregateRow] = []
         self.times: list[AssistanceTime] = []
 
-        today = now().astimezone(LOCAL_TZ).date()
+        today = now().astimezone(CHINA_TZ).date()
         first = today - timedelta(days=30)
         self.date_from = QDateEdit(QDate(first.year, first.month, first.day), self)
         self.date_to = QDateEdit(QDate(today.year, today.month, today.day), self)
@@ -286,7 +271,7 @@ class StatsDialog(QDialog):
         self.group = QComboBox(self)
         self.group.setObjectName("stats_group")
         for code, text in GROUPS:
-            self.group.addItem(_t(text), code)
+            self.group.addItem(_t(str(text)), code)
         self.group.currentIndexChanged.connect(self.refresh)
         refresh = QPushButton(self.tr("Refresh"), self)
         refresh.clicked.connect(self.refresh)
@@ -365,24 +350,21 @@ class StatsDialog(QDialog):
         start = china_day_start(_day(self.date_from.date()))
         end = china_day_start(_day(self.date_to.date())) + timedelta(days=1)
         by, stats, now = self.group_by(), self._stats, self._now()
-        self._generation += 1
-        generation = self._generation
         self.status.setText(self.tr("Loading…"))
 
         def load() -> tuple[list[AggregateRow], list[AssistanceTime]]:
             return stats.aggregate(start, end, by), stats.assistance_times(start, end, now=now)
 
         def done(result: tuple[list[AggregateRow], list[AssistanceTime]]) -> None:
-            if generation == self._generation:
-                self._show(by, *result)
+            self._show(by, *result)
 
         def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                self.status.setText(
-                    self.tr("Statistics unavailable: %1").replace("%1", failure_text(exc, ""))
-                )
+            self.status.setText(
+                self.tr("Statistics unavailable: %1").replace("%1", failure_text(exc, ""))
+            )
 
-        self._runner.submit(load, done, failed)
+        # Only the newest choice of dates and grouping is answered.
+        self._runner.submit(load, done, failed, owner=self, latest="statistics")
 
     # -- showing (GUI thread) ------------------------------------------------------
     def group_name(self, by: GroupBy, row: AggregateRow) -> str:

@@ -25,8 +25,9 @@ from datetime import UTC
 from decimal import Decimal
 from enum import StrEnum
 from numbers import Real
-from typing import Any
+from typing import Any, SupportsFloat, TypeGuard
 
+from app.domain.clock import CHINA_TZ
 from app.services.dto import (
     DepotDTO,
     HazardDTO,
@@ -37,7 +38,6 @@ from app.services.dto import (
     TeamDTO,
     TownshipDTO,
 )
-from app.ui.models.table import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def check_point(lon: object, lat: object, bbox: BBox | None) -> Problem | None:
         return Problem.MISSING
     if not (_is_number(lon) and _is_number(lat)):
         return Problem.NOT_A_NUMBER
-    x, y = float(lon), float(lat)  # type: ignore[arg-type]
+    x, y = float(lon), float(lat)
     if not (math.isfinite(x) and math.isfinite(y)):
         return Problem.NOT_A_NUMBER
     if x == 0.0 and y == 0.0:
@@ -130,7 +130,7 @@ def check_point(lon: object, lat: object, bbox: BBox | None) -> Problem | None:
     return None
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[SupportsFloat]:
     kind = type(value)
     if kind is float or kind is int:
         return True
@@ -382,7 +382,7 @@ def _incident_properties(row: IncidentDTO) -> dict[str, Any]:
         "township": row.township,
         # Seconds since the epoch order incidents; the local time is for people.
         "received_ts": received.timestamp(),
-        "received_local": received.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+        "received_local": received.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
     }
 
 

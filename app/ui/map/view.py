@@ -7,7 +7,9 @@ been drawn, which feature it highlights, which one was clicked and where the
 user right-clicked; Python calls ``window.xcc.*`` with ``runJavaScript``.
 
 Above the page sit a small toolbar (search box, "whole county") and a warning
-strip that names the rows the map could not place.
+strip that names the rows the map could not place. The page's own words
+(labels of codes, layer names, legend) come from Python too (``texts``), in
+the language the UI runs in, sent once the page is ready.
 
 How data reaches the page. The panel keeps its own copy of what the map must
 show: ``set_data`` replaces it, ``apply_changes`` edits it. Every call gets
@@ -87,6 +89,7 @@ from app.ui.map.scheme import (
 )
 from app.ui.map.search import NAME_ROLE, ROW_ROLE, PlaceSearchModel, SearchEntry, build_entries
 from app.ui.map.search import find_entry as find_search_entry
+from app.ui.map.texts import page_texts
 from app.ui.map.tiles import SCHEME as TILES_SCHEME
 from app.ui.map.tiles import TileSource
 
@@ -125,15 +128,15 @@ class MapPage(QWebEnginePage):
         log.log(log_level, "js %s:%d: %s", source_id, line_number, message)
 
     # The map never opens dialogs: one would mean that data ran as script.
-    def javaScriptAlert(self, security_origin: QUrl, message: str) -> None:
+    def javaScriptAlert(self, security_origin: QUrl | str, message: str) -> None:
         log.warning("map page called alert(%r); refused", message[:200])
 
-    def javaScriptConfirm(self, security_origin: QUrl, message: str) -> bool:
+    def javaScriptConfirm(self, security_origin: QUrl | str, message: str) -> bool:
         log.warning("map page called confirm(%r); refused", message[:200])
         return False
 
     def javaScriptPrompt(
-        self, security_origin: QUrl, message: str, default_value: str
+        self, security_origin: QUrl | str, message: str, default_value: str
     ) -> tuple[bool, str]:
         log.warning("map page called prompt(%r); refused", message[:200])
         return False, ""
@@ -434,7 +437,10 @@ class MapPanel(QWidget):
         popup = completer.popup()
         if isinstance(popup, QListView):
             popup.setUniformItemSizes(True)  # thousands of rows: no per-row size query
-        completer.activated[QModelIndex].connect(self._on_search_completer_activated)
+        # The stub of SignalInstance has no __getitem__ (choosing an overload of a signal).
+        completer.activated[QModelIndex].connect(  # type: ignore[index]
+            self._on_search_completer_activated
+        )
         self._search_box.setCompleter(completer)
         # Installed after the completer's own filter, so it runs first: the
         # list is brought up to date before a key press is completed.
@@ -643,6 +649,8 @@ class MapPanel(QWidget):
     def _on_bridge_page_ready(self) -> None:
         self._ready = True
         self._page_has_content = False
+        # The page's words come first: it builds its controls from them.
+        self._run("setTexts", page_texts(self._kind_labels()))
         # Diffs sent to a page that is gone are in the copy: the full draw brings them.
         self._diffs_folded = sorted([*self._diffs_folded, *self._diffs_sent])
         self._diffs_sent.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Signal
+from PySide6.QtCore import QAbstractProxyModel, QItemSelection, Signal
 from PySide6.QtWidgets import QLineEdit, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from app.services.dto import DepotDTO, HazardDTO, MapChanges, MapData, ShelterDTO, TeamDTO
@@ -102,8 +102,10 @@ class ResourcePanel(QWidget):
         if not indexes:
             return
         proxy = view.model()
-        source = proxy.mapToSource(indexes[0])  # type: ignore[attr-defined]
-        model = proxy.sourceModel()  # type: ignore[attr-defined]
+        assert isinstance(proxy, QAbstractProxyModel)  # make_table puts one on every view
+        source = proxy.mapToSource(indexes[0])
+        model = proxy.sourceModel()
+        assert isinstance(model, DtoTableModel)
         row = model.row_at(source.row())
         self.selected.emit(layer, row.id)
 
@@ -151,7 +153,7 @@ class ResourcePanel(QWidget):
             Column(
                 self.tr("State"),
                 lambda s: s.is_open,
-                display=lambda s: self.tr("Open") if s.is_open else self.tr("Closed"),
+                display=lambda s: labels.shelter_status(s.is_open, s.occupancy, s.capacity),
             ),
             Column(self.tr("Township"), lambda s: s.township),
             Column(self.tr("Manager"), lambda s: s.manager),
