@@ -1,7 +1,7 @@
 """What services hand to the UI: frozen dataclasses, never ORM objects.
 
 Enum-valued fields hold the stored code (``app.domain.enums``); the UI turns
-them into translated labels.
+them into labels (``app.domain.labels``) in its language.
 """
 
 from __future__ import annotations
@@ -142,6 +142,8 @@ class ShiftDTO:
     assignments: tuple[AssignmentDTO, ...]
     # Roles still missing for minimum staffing, e.g. {"officer": 1}.
     shortfall: dict[str, int] = field(default_factory=dict)
+    # The copy's version: changing the people starts from it (0 was never stored).
+    version: int = 0
 
     @property
     def leaders(self) -> tuple[AssignmentDTO, ...]:

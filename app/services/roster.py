@@ -15,30 +15,91 @@ change_log rows). Refusals are :class:`RuleViolation` with a ``code``:
 - ``roster.week_not_empty``: copy_week's target week already has shifts;
 - ``roster.empty_week``: copy_week's source week has no shifts;
 - ``roster.agreed_by``: a swap needs who agreed to it.
+
+Changing a shift's people (``assign``, ``unassign``, ``set_assignments``,
+``swap``) is optimistic like any record edit: the caller passes the shift's
+``version`` from the copy the user saw, and a shift changed since then is
+refused with :class:`StaleShift` (the shift as it is now and who changed it
+last). The assignment rows are children of the shift, so each such change
+also UPDATEs the shift row, which bumps its version and puts a ``duty_shift``
+row in change_log. The shift row is read ``FOR UPDATE`` first: of two seats
+starting from the same version, the second waits for the first, then finds
+the new version and is refused (SQLite serialises writers with ``BEGIN
+IMMEDIATE``; the UPDATE's own version check stays as a second guard).
+``expected_version=None`` skips the check, for callers that act on no copy
+seen by a person; the change still bumps the version.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.data.engine import Database
-from app.data.models import DutyAssignment, DutyShift, DutySwap, Staff, Township
+from app.data.errors import ConflictError
+from app.data.models import (
+    ChangeLog,
+    DutyAssignment,
+    DutyShift,
+    DutySwap,
+    Staff,
+    Township,
+)
 from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
 from app.domain.roster_checks import DEFAULT_HORIZON, Problem, check_roster
 from app.domain.rules import RosterPolicy, RuleViolation, ShiftPattern, StaffingRule
-from app.services.demo import CHINA_TZ
-from app.services.dto import AssignmentDTO, ShiftDTO, StaffDTO
+from app.services.dto import AssignmentDTO, LastChange, ShiftDTO, StaffDTO
+from app.services.office import OfficeSettings
 
 ROSTER_ROLES = frozenset({StaffRole.LEADER.value, StaffRole.OFFICER.value})
+
+People = Mapping[uuid.UUID, str]  # staff id -> role on the shift
+
+
+class StaleShift(ConflictError):
+    """The shift's people changed after the user's copy was read.
+
+    ``current`` is the shift as it is now (None if it is gone) and
+    ``last_change`` who changed it, so the UI can say so instead of overwriting.
+    """
+
+    def __init__(self, current: ShiftDTO | None, last_change: LastChange | None) -> None:
+        super().__init__(
+            "duty_shift", str(current.id) if current else "", "changed by someone else"
+        )
+        self.current = current
+        self.last_change = last_change
+
+
+def rebase_people(seen: People, chosen: People, current: People) -> dict[uuid.UUID, str]:
+    """The user's edits of a shift's people applied to the shift as it is now.
+
+    ``chosen`` is what the user made of the copy ``seen``: whoever they added,
+    removed or gave another role is taken from ``chosen``; everyone they left
+    alone is as in ``current``. So a change another seat made in between is
+    kept unless the user changed the same person.
+    """
+    out = dict(current)
+    for staff_id in seen.keys() | chosen.keys():
+        mine = chosen.get(staff_id)
+        if mine == seen.get(staff_id):
+            continue  # untouched by the user: theirs stands
+        if mine is None:
+            out.pop(staff_id, None)
+        else:
+            out[staff_id] = mine
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,25 +137,37 @@ def monday_of(day: date) -> date:
 
 
 class RosterService:
-    def __init__(self, db: Database, staffing: StaffingRule | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        staffing: StaffingRule | None = None,
+        pattern: ShiftPattern | None = None,
+    ) -> None:
+        """Roster reads and writes on ``db``.
+
+        The shift pattern and minimum staffing are the office's (值班设置, read
+        from the database at each call, so every seat applies the rules saved
+        last), unless ``staffing`` / ``pattern`` fix them (imports, tools).
+        """
         self._db = db
-        self._staffing = staffing or StaffingRule()
-        self._pattern = ShiftPattern()
+        self._fixed_staffing = staffing
+        self._fixed_pattern = pattern
 
-    def set_policy(self, policy: RosterPolicy) -> None:
-        """The office's shift pattern and minimum staffing (from OfficeSettings)."""
-        self._staffing = policy.staffing
-        self._pattern = policy.pattern
-
-    @property
-    def pattern(self) -> ShiftPattern:
-        return self._pattern
+    def policy(self) -> RosterPolicy:
+        """The rules in force: the fixed ones, else the office's (a database read)."""
+        if self._fixed_staffing is not None and self._fixed_pattern is not None:
+            return RosterPolicy(self._fixed_pattern, self._fixed_staffing)
+        office = OfficeSettings(self._db).roster_policy().policy
+        return RosterPolicy(
+            self._fixed_pattern or office.pattern, self._fixed_staffing or office.staffing
+        )
 
     def define_day(self, day: date, *, actor: str, site: str) -> list[uuid.UUID]:
         """The shifts of ``day`` by the office's pattern (all or nothing)."""
         ids: list[uuid.UUID] = []
         with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            for starts, ends, label in self._pattern.shifts_for_day(day, CHINA_TZ):
+            pattern = self.policy().pattern
+            for starts, ends, label in pattern.shifts_for_day(day, CHINA_TZ):
                 exists = uow.session.scalar(
                     select(DutyShift.id).where(
                         DutyShift.starts_at == starts, DutyShift.ends_at == ends
@@ -112,10 +185,6 @@ class RosterService:
     def database(self) -> Database:
         return self._db
 
-    @property
-    def staffing(self) -> StaffingRule:
-        return self._staffing
-
     # -- reads ----------------------------------------------------------------------
     def shifts_between(self, start: datetime, end: datetime) -> list[ShiftDTO]:
         """Shifts overlapping [start, end), in time order, with their people."""
@@ -125,18 +194,39 @@ class RosterService:
                 .where(DutyShift.starts_at < end, DutyShift.ends_at > start)
                 .order_by(DutyShift.starts_at)
             ).all()
-            ids = [sh.id for sh in shifts]
-            people: dict[uuid.UUID, list[AssignmentDTO]] = {i: [] for i in ids}
-            if ids:
-                stmt = (
-                    select(DutyAssignment.shift_id, DutyAssignment.role, Staff)
-                    .join(Staff, Staff.id == DutyAssignment.staff_id)
-                    .where(DutyAssignment.shift_id.in_(ids))
-                    .order_by(DutyAssignment.role, Staff.name)
-                )
-                for shift_id, role, st in s.execute(stmt):
-                    people[shift_id].append(AssignmentDTO(st.id, st.name, role, st.phone, st.unit))
-            return [self._dto(sh, tuple(people[sh.id])) for sh in shifts]
+            return self._with_people(s, shifts)
+
+    def shift(self, shift_id: uuid.UUID) -> ShiftDTO | None:
+        """One shift with its people (and its version), or None if there is none."""
+        with self._db.read_session() as s:
+            sh = s.get(DutyShift, shift_id)
+            return self._with_people(s, [sh])[0] if sh is not None else None
+
+    def last_change(self, shift_id: uuid.UUID) -> LastChange | None:
+        """Who last changed the shift (its people included), from change_log."""
+        with self._db.read_session() as s:
+            row = s.execute(
+                select(ChangeLog.actor, ChangeLog.at, ChangeLog.origin_site)
+                .where(ChangeLog.entity_type == "duty_shift", ChangeLog.entity_id == shift_id)
+                .order_by(ChangeLog.seq.desc())
+                .limit(1)
+            ).first()
+        return LastChange(row.actor, row.at, row.origin_site) if row else None
+
+    def _with_people(self, s: Session, shifts: Sequence[DutyShift]) -> list[ShiftDTO]:
+        ids = [sh.id for sh in shifts]
+        people: dict[uuid.UUID, list[AssignmentDTO]] = {i: [] for i in ids}
+        if ids:
+            stmt = (
+                select(DutyAssignment.shift_id, DutyAssignment.role, Staff)
+                .join(Staff, Staff.id == DutyAssignment.staff_id)
+                .where(DutyAssignment.shift_id.in_(ids))
+                .order_by(DutyAssignment.role, Staff.name)
+            )
+            for shift_id, role, st in s.execute(stmt):
+                people[shift_id].append(AssignmentDTO(st.id, st.name, role, st.phone, st.unit))
+        staffing = self.policy().staffing
+        return [self._dto(sh, tuple(people[sh.id]), staffing) for sh in shifts]
 
     def on_duty(self, now: datetime) -> ShiftDTO | None:
         """The shift covering ``now`` (the later one if two overlap at handover)."""
@@ -175,7 +265,7 @@ class RosterService:
         """Staffing, double bookings, short rests and gaps of [now, now + horizon)."""
         end = now + horizon
         shifts = self.shifts_between(now, end)
-        problems = check_roster(shifts, now=now, rule=self._staffing, horizon=horizon)
+        problems = check_roster(shifts, now=now, rule=self.policy().staffing, horizon=horizon)
         return RosterChecks(now, end, tuple(shifts), tuple(problems))
 
     # -- writes ---------------------------------------------------------------------
@@ -200,40 +290,63 @@ class RosterService:
             return shift.id
 
     def assign(
-        self, shift_id: uuid.UUID, staff_id: uuid.UUID, role: str, *, actor: str, site: str
+        self,
+        shift_id: uuid.UUID,
+        staff_id: uuid.UUID,
+        role: str,
+        *,
+        actor: str,
+        site: str,
+        expected_version: int | None = None,
     ) -> ChangeSet:
-        with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            shift = self._shift(uow.session, shift_id)
-            self._add(uow.session, shift, staff_id, role)
-            return uow.commit()
+        def change(s: Session, shift: DutyShift) -> bool:
+            self._add(s, shift, staff_id, role)
+            return True
+
+        return self._change_people(shift_id, expected_version, change, actor=actor, site=site)
 
     def unassign(
-        self, shift_id: uuid.UUID, staff_id: uuid.UUID, *, actor: str, site: str
+        self,
+        shift_id: uuid.UUID,
+        staff_id: uuid.UUID,
+        *,
+        actor: str,
+        site: str,
+        expected_version: int | None = None,
     ) -> ChangeSet:
-        with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            self._shift(uow.session, shift_id)
-            row = self._assignment(uow.session, shift_id, staff_id)
-            uow.session.delete(row)
-            return uow.commit()
+        def change(s: Session, _shift: DutyShift) -> bool:
+            s.delete(self._assignment(s, shift_id, staff_id))
+            return True
+
+        return self._change_people(shift_id, expected_version, change, actor=actor, site=site)
 
     def set_assignments(
         self,
         shift_id: uuid.UUID,
-        wanted: Mapping[uuid.UUID, str],
+        wanted: People,
         *,
         actor: str,
         site: str,
+        expected_version: int | None = None,
     ) -> ChangeSet:
-        """Make the shift's people exactly ``wanted`` (staff id -> role), all or nothing."""
-        with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            s = uow.session
-            shift = self._shift(s, shift_id)
+        """Make the shift's people exactly ``wanted`` (staff id -> role), all or nothing.
+
+        This is what the assign dialog shows when the user saves; after a refusal
+        the dialog offers :func:`rebase_people` of the user's edits on the
+        current shift, and saving that (with the current version) sets exactly
+        that list. Nothing is written when ``wanted`` is already the shift's
+        people.
+        """
+
+        def change(s: Session, shift: DutyShift) -> bool:
             current = {
                 a.staff_id: a
                 for a in s.scalars(
                     select(DutyAssignment).where(DutyAssignment.shift_id == shift_id)
                 )
             }
+            if {k: a.role for k, a in current.items()} == dict(wanted):
+                return False
             for staff_id, row in current.items():
                 if staff_id not in wanted:
                     s.delete(row)
@@ -244,7 +357,9 @@ class RosterService:
             for staff_id, role in wanted.items():
                 if staff_id not in current:
                     self._add(s, shift, staff_id, role)
-            return uow.commit()
+            return True
+
+        return self._change_people(shift_id, expected_version, change, actor=actor, site=site)
 
     def swap(
         self,
@@ -256,15 +371,15 @@ class RosterService:
         *,
         actor: str,
         site: str,
+        expected_version: int | None = None,
     ) -> ChangeSet:
         """``to_staff_id`` takes over ``from_staff_id``'s duty on the shift (same role);
         the swap is recorded with who agreed, in the same transaction."""
         agreed_by = agreed_by.strip()
         if not agreed_by:
             raise RuleViolation("roster.agreed_by")
-        with UnitOfWork(self._db, actor=actor, site=site) as uow:
-            s = uow.session
-            shift = self._shift(s, shift_id)
+
+        def change(s: Session, shift: DutyShift) -> bool:
             row = self._assignment(s, shift_id, from_staff_id)
             role = row.role
             s.delete(row)
@@ -281,7 +396,9 @@ class RosterService:
                     recorded_by=actor[:64],
                 )
             )
-            return uow.commit()
+            return True
+
+        return self._change_people(shift_id, expected_version, change, actor=actor, site=site)
 
     def copy_week(self, from_monday: date, to_monday: date, *, actor: str, site: str) -> int:
         """Copy the shifts starting in one week (China time), with their active people,
@@ -365,17 +482,52 @@ class RosterService:
             return len(shift_rows)
 
     # -- helpers --------------------------------------------------------------------
+    def _change_people(
+        self,
+        shift_id: uuid.UUID,
+        expected_version: int | None,
+        change: Callable[[Session, DutyShift], bool],
+        *,
+        actor: str,
+        site: str,
+    ) -> ChangeSet:
+        """Run ``change`` on the locked shift in one unit of work; it returns whether it
+        changed anything. A stale ``expected_version`` becomes :class:`StaleShift`."""
+        try:
+            with UnitOfWork(self._db, actor=actor, site=site) as uow:
+                s = uow.session
+                # Locked first: a second seat waits here, then reads the new version.
+                shift = s.get(DutyShift, shift_id, with_for_update=True)
+                if shift is None:
+                    raise RuleViolation("roster.no_shift", str(shift_id))
+                if expected_version is not None:
+                    uow.get_current(DutyShift, shift_id, expected_version)
+                if change(s, shift):
+                    self._touch(s, shift)
+                return uow.commit()
+        except ConflictError as exc:
+            raise self._stale(shift_id) from exc
+
+    @staticmethod
+    def _touch(s: Session, shift: DutyShift) -> None:
+        """UPDATE the shift row (its people changed): the version goes up, checked
+        against the one read, and change_log gets the shift with this actor."""
+        # Rewriting a column unchanged forces the UPDATE; updated_at comes from its
+        # onupdate default, the new version from version_id_col.
+        flag_modified(shift, "label")
+        shift_id = shift.id  # the object is expired once a flush fails
+        try:
+            s.flush()
+        except StaleDataError as exc:
+            raise ConflictError("duty_shift", str(shift_id), str(exc)) from exc
+
+    def _stale(self, shift_id: uuid.UUID) -> StaleShift:
+        return StaleShift(self.shift(shift_id), self.last_change(shift_id))
+
     @staticmethod
     def _check_role(role: str) -> None:
         if role not in ROSTER_ROLES:
             raise RuleViolation("roster.role", role)
-
-    @staticmethod
-    def _shift(s: Session, shift_id: uuid.UUID) -> DutyShift:
-        shift = s.get(DutyShift, shift_id)
-        if shift is None:
-            raise RuleViolation("roster.no_shift", str(shift_id))
-        return shift
 
     @staticmethod
     def _assignment(s: Session, shift_id: uuid.UUID, staff_id: uuid.UUID) -> DutyAssignment:
@@ -431,10 +583,13 @@ class RosterService:
         s.add(DutyAssignment(id=uuid.uuid4(), shift_id=shift.id, staff_id=staff_id, role=role))
         s.flush()
 
-    def _dto(self, sh: DutyShift, people: tuple[AssignmentDTO, ...]) -> ShiftDTO:
+    @staticmethod
+    def _dto(sh: DutyShift, people: tuple[AssignmentDTO, ...], staffing: StaffingRule) -> ShiftDTO:
         roles = [StaffRole(p.role) for p in people if p.role in StaffRole._value2member_map_]
-        shortfall = {role.value: n for role, n in self._staffing.shortfall(roles).items()}
-        return ShiftDTO(sh.id, sh.label, sh.starts_at, sh.ends_at, people, shortfall)
+        shortfall = {role.value: n for role, n in staffing.shortfall(roles).items()}
+        return ShiftDTO(
+            sh.id, sh.label, sh.starts_at, sh.ends_at, people, shortfall, version=sh.version
+        )
 
 
 def _shift_local(moment: datetime, offset: timedelta) -> datetime:

@@ -8,9 +8,9 @@ import pytest
 
 from app.data.engine import Database
 from app.data.errors import ConflictError
+from app.domain.clock import CHINA_TZ
 from app.domain.rules import RosterPolicy, RuleViolation, ShiftPattern, StaffingRule
 from app.live.feed import latest_seq, read_changes
-from app.services.demo import CHINA_TZ
 from app.services.office import OfficeSettings
 from app.services.roster import RosterService
 
@@ -51,8 +51,9 @@ def test_nobody_on_duty_is_not_a_policy(migrated_db: Database) -> None:
 
 
 def test_day_and_night_pattern_makes_two_shifts(migrated_db: Database) -> None:
+    # The roster follows what the office saved, read from the database.
+    OfficeSettings(migrated_db).set_roster_policy(DAY_NIGHT, 0, actor="主任", site="center")
     roster = RosterService(migrated_db)
-    roster.set_policy(DAY_NIGHT)
     ids = roster.define_day(date(2026, 12, 1), actor="a", site="s")
     assert len(ids) == 2
     shifts = roster.shifts_between(*_day(date(2026, 12, 1)))
@@ -68,3 +69,36 @@ def _day(day: date) -> tuple:  # type: ignore[type-arg]
 
     start = datetime.combine(day, time(0, 0), tzinfo=CHINA_TZ)
     return start, start + timedelta(days=1, hours=12)
+
+
+def test_reporting_deadlines_are_an_office_setting_for_every_seat(migrated_db: Database) -> None:
+    from datetime import timedelta
+
+    from app.domain.deadlines import ReportingRules
+    from app.domain.enums import Severity
+
+    office = OfficeSettings(migrated_db)
+    assert office.reporting_rules().version == 0
+    assert office.reporting_rules().rules == ReportingRules()
+    county = ReportingRules(
+        initial_within={
+            Severity.I: timedelta(minutes=20),
+            Severity.II: timedelta(minutes=30),
+            Severity.III: timedelta(minutes=45),
+            Severity.IV: timedelta(minutes=90),
+        },
+        follow_up_time=time(17, 30),
+        final_within=timedelta(hours=48),
+    )
+    saved = office.set_reporting_rules(county, 0, actor="主任", site="center")
+    other_seat = Database(migrated_db.url)
+    try:
+        read = OfficeSettings(other_seat).rules()
+        assert read.reporting.rules == county
+        assert read.reporting.version == saved.version
+        assert read.roster.version == 0  # the roster policy is its own setting
+    finally:
+        other_seat.dispose()
+    with pytest.raises(ConflictError):
+        office.set_reporting_rules(ReportingRules(), 0, actor="乙", site="seat-2")
+    assert office.reporting_rules().rules == county

@@ -17,6 +17,8 @@ from app.domain.rules import RuleViolation
 from app.services.roster import RosterService, monday_of
 from tests.conftest import ACTOR, SITE
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 CST = ZoneInfo("Asia/Shanghai")
 W = {"actor": ACTOR, "site": SITE}
 MONDAY = date(2030, 3, 4)  # a Monday
@@ -72,7 +74,8 @@ def test_define_assign_unassign(migrated_db: Database) -> None:
     assert _code(exc) == "roster.shift_times"
 
     changes = svc.assign(shift, ids["领导甲"], "leader", **W)
-    assert changes.entity_types() == {"duty_assignment"}
+    # The shift row is rewritten too (its version goes up with its people).
+    assert changes.entity_types() == {"duty_assignment", "duty_shift"}
     svc.assign(shift, ids["值班员甲"], "officer", **W)
     week = svc.week(MONDAY)
     assert len(week.shifts) == 1 and week.days == 7

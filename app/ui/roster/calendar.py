@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -64,11 +64,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.errors import ConflictError, DatabaseProblem
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
-from app.domain.rules import RuleViolation
-from app.services.demo import CHINA_TZ
+from app.domain.rules import RosterPolicy, RuleViolation
 from app.services.dto import AssignmentDTO, ShiftDTO, StaffDTO
-from app.services.roster import ROSTER_ROLES, RosterPeriod, RosterService, monday_of
+from app.services.roster import (
+    ROSTER_ROLES,
+    People,
+    RosterPeriod,
+    RosterService,
+    StaleShift,
+    monday_of,
+    rebase_people,
+)
 from app.services.roster_import import (
     RosterImportRejected,
     RosterPreview,
@@ -76,10 +84,12 @@ from app.services.roster_import import (
     preview_roster,
 )
 from app.ui import labels
+from app.ui.models.table import format_time
 from app.ui.panel import WARNING_BACKGROUND
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
+_R = TypeVar("_R")  # what a write returns
 
 MIME_STAFF = "application/x-xcc-staff"
 TODAY_BACKGROUND = QColor("#dbeafe")
@@ -212,6 +222,37 @@ def error_text(exc: BaseException) -> str:
     )
 
 
+def people_of(shift: ShiftDTO) -> dict[uuid.UUID, str]:
+    return {p.staff_id: p.role for p in shift.assignments}
+
+
+def people_changes(before: ShiftDTO, after: ShiftDTO) -> str:
+    """What changed in a shift's people, e.g. "added 王五; removed 李四"."""
+    old = {p.staff_id: p for p in before.assignments}
+    new = {p.staff_id: p for p in after.assignments}
+    added = [p.name for sid, p in new.items() if sid not in old]
+    removed = [p.name for sid, p in old.items() if sid not in new]
+    moved = [p for sid, p in new.items() if sid in old and old[sid].role != p.role]
+    parts: list[str] = []
+    if added:
+        parts.append(
+            QCoreApplication.translate("RosterCalendar", "added %1").replace("%1", "、".join(added))
+        )
+    if removed:
+        parts.append(
+            QCoreApplication.translate("RosterCalendar", "removed %1").replace(
+                "%1", "、".join(removed)
+            )
+        )
+    parts.extend(
+        QCoreApplication.translate("RosterCalendar", "%1 now %2")
+        .replace("%1", p.name)
+        .replace("%2", labels.staff_role(p.role))
+        for p in moved
+    )
+    return QCoreApplication.translate("RosterCalendar", "; ").join(parts)
+
+
 # -- models -----------------------------------------------------------------------------
 
 
@@ -286,7 +327,7 @@ class StaffListModel(QAbstractListModel):
 class RosterGridModel(QAbstractTableModel):
     """Week: rows are days, columns the day's shifts. Month: a 7-column calendar."""
 
-    # shift id, staff id, role
+    # the shift as the grid shows it (ShiftDTO), staff id, role
     assign_requested = Signal(object, object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -295,7 +336,7 @@ class RosterGridModel(QAbstractTableModel):
         self.period: RosterPeriod | None = None
         self.today: date | None = None
         self._by_day: dict[date, tuple[ShiftDTO, ...]] = {}
-        self._first_cell = date.today()
+        self._first_cell = date(2000, 1, 3)  # a Monday; replaced by the first period
         self._rows = 0
         self._cols = 0
 
@@ -541,7 +582,7 @@ class RosterGridModel(QAbstractTableModel):
         if payload is None or shift is None:
             return False
         self.assign_requested.emit(
-            shift.id, uuid.UUID(payload["id"]), roster_role(payload.get("role", ""))
+            shift, uuid.UUID(payload["id"]), roster_role(payload.get("role", ""))
         )
         return True
 
@@ -549,16 +590,44 @@ class RosterGridModel(QAbstractTableModel):
 # -- dialogs ----------------------------------------------------------------------------
 
 
-class AssignDialog(QDialog):
-    """Who is on a shift: staff by role, with checkboxes."""
+# Runs on a worker: (shift id, the people wanted, the version they were chosen on).
+SavePeople = Callable[[uuid.UUID, People, int], object]
 
-    def __init__(self, shift: ShiftDTO, staff: Sequence[StaffDTO], parent: QWidget | None = None):
+
+class AssignDialog(QDialog):
+    """Who is on a shift: staff by role, with checkboxes.
+
+    OK saves on a worker and closes only once saved. If the shift changed
+    meanwhile, the dialog stays open: a banner says who changed what, the
+    lists show the user's own edits applied to the shift as it is now
+    (:func:`rebase_people`), and OK saves exactly that list on the new version.
+    """
+
+    refused = Signal(object)  # the exception of a save that did not go through
+
+    def __init__(
+        self,
+        shift: ShiftDTO,
+        staff: Sequence[StaffDTO],
+        runner: TaskRunner,
+        save: SavePeople,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("AssignDialog")
         self.setWindowTitle(self.tr("People on duty"))
-        self.shift = shift
-        on_shift = {p.staff_id: p.role for p in shift.assignments}
+        self.shift = shift  # the copy the user is editing
+        self._runner = runner
+        self._save = save
+        self._saving = False
         layout = QVBoxLayout(self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("assign_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
+        self.banner.hide()
+        layout.addWidget(self.banner)
         title = QLabel(f"{shift.label}  {span_text(shift.starts_at, shift.ends_at)}", self)
         font = QFont(title.font())
         font.setBold(True)
@@ -578,26 +647,93 @@ class AssignDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, str(st.id))
                 item.setToolTip("\n".join(x for x in (st.unit, st.phone) if x))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                checked = on_shift.get(st.id) == role
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                item.setCheckState(Qt.CheckState.Unchecked)
             inner.addWidget(lst)
             row.addWidget(box)
             self.lists[role] = lst
         layout.addLayout(row, 1)
         # People on the shift in a role the lists do not show (kept as they are).
-        self._kept = {
-            p.staff_id: p.role
-            for p in shift.assignments
-            if p.role not in ROSTER_ROLES
-            or p.staff_id not in {s.id for s in staff if s.role == p.role and s.active}
-        }
+        self._kept: dict[uuid.UUID, str] = {}
+        self._show_people(people_of(shift))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout.addWidget(buttons)
         self.resize(520, 480)
+
+    def _show_people(self, people: People) -> None:
+        """Tick who is in ``people``; keep those the lists cannot show as they are."""
+        shown: set[tuple[uuid.UUID, str]] = set()
+        for role, lst in self.lists.items():
+            for i in range(lst.count()):
+                item = lst.item(i)
+                staff_id = uuid.UUID(item.data(Qt.ItemDataRole.UserRole))
+                on = people.get(staff_id) == role
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                shown.add((staff_id, role))
+        self._kept = {sid: role for sid, role in people.items() if (sid, role) not in shown}
+
+    def accept(self) -> None:
+        """OK: save off the GUI thread; the dialog closes once the save went through."""
+        if self._saving:
+            return
+        self._saving = True
+        self.ok_button.setEnabled(False)
+        save, shift_id, version, wanted = (
+            self._save,
+            self.shift.id,
+            self.shift.version,
+            self.wanted(),
+        )
+        self._runner.submit(
+            lambda: save(shift_id, wanted, version), self._on_saved, self._on_save_failed
+        )
+
+    def _on_saved(self, _result: object) -> None:
+        self._saving = False
+        self.ok_button.setEnabled(True)
+        self.done(QDialog.DialogCode.Accepted)
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, StaleShift):
+            self._show_conflict(exc)
+        else:
+            self.banner.setText(self.tr("Not saved: %1").replace("%1", error_text(exc)))
+            self.banner.show()
+        self.refused.emit(exc)
+
+    def _show_conflict(self, exc: StaleShift) -> None:
+        """Say who changed the shift and how; the next OK applies the user's edits on
+        top of that change, knowingly."""
+        current = exc.current
+        if current is None:
+            self.banner.setText(self.tr("Not saved: this shift was deleted by someone else."))
+            self.banner.show()
+            self.ok_button.setEnabled(False)
+            return
+        who = exc.last_change
+        text = (
+            self.tr("Not saved: %1 changed this shift at %2 (%3).")
+            .replace("%1", who.actor if who else self.tr("someone"))
+            .replace("%2", format_time(who.at) if who else "")
+            .replace("%3", people_changes(self.shift, current) or self.tr("no visible change"))
+        )
+        self.banner.setText(
+            text
+            + " "
+            + self.tr(
+                "Your changes are kept on top of theirs: check the people below and save again."
+            )
+        )
+        self.banner.show()
+        merged = rebase_people(people_of(self.shift), self.wanted(), people_of(current))
+        self.shift = current
+        self._show_people(merged)
 
     def set_checked(self, staff_id: uuid.UUID, checked: bool) -> None:
         for lst in self.lists.values():
@@ -777,6 +913,7 @@ class RosterCalendar(QWidget):
         *,
         actor: str,
         site: str,
+        policy: Callable[[], RosterPolicy] = RosterPolicy,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -784,6 +921,8 @@ class RosterCalendar(QWidget):
         self._runner = runner
         self._service = service
         self._now = now
+        # The office's rules as this seat knows them (kept by the session; no read here).
+        self._policy = policy
         self._actor = actor
         self._site = site
         self.mode = WEEK
@@ -916,7 +1055,9 @@ class RosterCalendar(QWidget):
 
     # -- navigation -----------------------------------------------------------------
     def today(self) -> date:
-        return local(self._now()).date()
+        """The duty day now: the day whose shift is on duty (before the handover
+        time, still yesterday), so that the shift on duty is on the page."""
+        return self._policy().pattern.duty_day(self._now(), CHINA_TZ)
 
     def monday(self) -> date:
         return monday_of(self.anchor)
@@ -992,6 +1133,12 @@ class RosterCalendar(QWidget):
         self._update_label()
         self.reload()
 
+    def go_to(self, day: date) -> None:
+        """Show the week (or month) that holds ``day`` (China date)."""
+        self.anchor = day
+        self._update_label()
+        self.reload()
+
     def _update_label(self) -> None:
         if self.mode == WEEK:
             first = self.monday()
@@ -1018,60 +1165,106 @@ class RosterCalendar(QWidget):
         self.message.show()
         self.message_shown.emit(text)
 
-    def _failed(self, exc: BaseException) -> None:
-        self.show_message(error_text(exc), error=True)
+    def _failed(self, exc: BaseException, seen: ShiftDTO | None = None) -> None:
+        """Say why a write failed; ``seen`` is the shift as the user saw it."""
+        if isinstance(exc, StaleShift):
+            self.show_message(self._stale_text(exc, seen), error=True)
+        else:
+            self.show_message(error_text(exc), error=True)
         if isinstance(exc, RuleViolation | ConflictError):
             self.changed.emit()
 
-    def _write(self, fn: Callable[[], object], done_text: Callable[[object], str]) -> None:
-        def ok(result: object) -> None:
+    def _stale_text(self, exc: StaleShift, seen: ShiftDTO | None) -> str:
+        """A change refused because the shift changed since the grid showed it."""
+        who = exc.last_change
+        changes = people_changes(seen, exc.current) if seen and exc.current else ""
+        return (
+            self.tr(
+                "Not done: %1 changed this shift at %2 (%3). The shift was reloaded: "
+                "check it and try again."
+            )
+            .replace("%1", who.actor if who else self.tr("someone"))
+            .replace("%2", format_time(who.at) if who else "")
+            .replace("%3", changes or self.tr("no visible change"))
+        )
+
+    def _write(
+        self,
+        fn: Callable[[], _R],
+        done_text: Callable[[_R], str],
+        seen: ShiftDTO | None = None,
+    ) -> None:
+        """Run a write; ``seen`` is the shift as the user saw it (to say what changed)."""
+
+        def ok(result: _R) -> None:
             self.show_message(done_text(result))
             self.changed.emit()
 
-        self._runner.submit(fn, on_done=ok, on_error=self._failed)
+        def failed(exc: BaseException) -> None:
+            self._failed(exc, seen)
+
+        self._runner.submit(fn, on_done=ok, on_error=failed)
 
     # -- writes ---------------------------------------------------------------------
-    def assign_one(self, shift_id: uuid.UUID, staff_id: uuid.UUID, role: str) -> None:
+    def assign_one(self, shift: ShiftDTO, staff_id: uuid.UUID, role: str) -> None:
+        """A name dropped on a shift: refused if the shift changed since it was shown."""
         svc, actor, site = self._service, self._actor, self._site
+        shift_id, version = shift.id, shift.version
         name = next((s.name for s in self.staff if s.id == staff_id), "")
         self._write(
-            lambda: svc.assign(shift_id, staff_id, role, actor=actor, site=site),
+            lambda: svc.assign(
+                shift_id, staff_id, role, actor=actor, site=site, expected_version=version
+            ),
             lambda _r: (
                 self.tr("%1 put on duty as %2.")
                 .replace("%1", name)
                 .replace("%2", labels.staff_role(role))
             ),
+            seen=shift,
         )
 
-    def set_people(self, shift_id: uuid.UUID, wanted: dict[uuid.UUID, str]) -> None:
-        """What the assign dialog does on OK: the shift's people become ``wanted``."""
-        svc, actor, site = self._service, self._actor, self._site
-        self._write(
-            lambda: svc.set_assignments(shift_id, wanted, actor=actor, site=site),
-            lambda _r: self.tr("The shift's people were saved."),
-        )
+    def _people_saved(self) -> None:
+        self.show_message(self.tr("The shift's people were saved."))
+        self.changed.emit()
 
-    def unassign(self, shift_id: uuid.UUID, person: AssignmentDTO) -> None:
+    def _dialog_refused(self, exc: BaseException) -> None:
+        if isinstance(exc, RuleViolation | ConflictError):
+            self.changed.emit()  # the grid behind the dialog shows the shift as it is now
+
+    def unassign(self, shift: ShiftDTO, person: AssignmentDTO) -> None:
         svc, actor, site = self._service, self._actor, self._site
+        shift_id, version = shift.id, shift.version
         self._write(
-            lambda: svc.unassign(shift_id, person.staff_id, actor=actor, site=site),
+            lambda: svc.unassign(
+                shift_id, person.staff_id, actor=actor, site=site, expected_version=version
+            ),
             lambda _r: self.tr("%1 taken off the shift.").replace("%1", person.name),
+            seen=shift,
         )
 
     def swap(
         self,
-        shift_id: uuid.UUID,
+        shift: ShiftDTO,
         from_staff: uuid.UUID,
         to_staff: uuid.UUID,
         agreed_by: str,
         reason: str,
     ) -> None:
         svc, actor, site = self._service, self._actor, self._site
+        shift_id, version = shift.id, shift.version
         self._write(
             lambda: svc.swap(
-                shift_id, from_staff, to_staff, agreed_by, reason or None, actor=actor, site=site
+                shift_id,
+                from_staff,
+                to_staff,
+                agreed_by,
+                reason or None,
+                actor=actor,
+                site=site,
+                expected_version=version,
             ),
             lambda _r: self.tr("Swap recorded (agreed by %1).").replace("%1", agreed_by.strip()),
+            seen=shift,
         )
 
     def copy_week(self, from_monday: date, to_monday: date) -> None:
@@ -1100,7 +1293,7 @@ class RosterCalendar(QWidget):
     def open_import(self, path: Path | str) -> None:
         """Read and check a roster file, then show the preview dialog."""
         db = self._service.database
-        rule = self._service.staffing
+        rule = self._policy().staffing
         self._runner.submit(
             lambda: preview_roster(db, path, rule=rule),
             on_done=self._show_preview,
@@ -1123,7 +1316,7 @@ class RosterCalendar(QWidget):
 
     def export(self, path: Path | str) -> None:
         year, month = self.anchor.year, self.anchor.month
-        db, rule = self._service.database, self._service.staffing
+        db, rule = self._service.database, self._policy().staffing
         self._runner.submit(
             lambda: export_month(db, year, month, path, rule=rule),
             on_done=lambda n: self.show_message(
@@ -1176,8 +1369,17 @@ class RosterCalendar(QWidget):
                 self.set_mode(WEEK)
 
     def open_assign_dialog(self, shift: ShiftDTO) -> AssignDialog:
-        dialog = AssignDialog(shift, self.staff, self)
-        dialog.accepted.connect(lambda: self.set_people(shift.id, dialog.wanted()))
+        svc, actor, site = self._service, self._actor, self._site
+
+        def save(shift_id: uuid.UUID, wanted: People, version: int) -> object:
+            """On a worker: the shift's people become ``wanted`` if still at ``version``."""
+            return svc.set_assignments(
+                shift_id, wanted, actor=actor, site=site, expected_version=version
+            )
+
+        dialog = AssignDialog(shift, self.staff, self._runner, save, self)
+        dialog.accepted.connect(self._people_saved)
+        dialog.refused.connect(self._dialog_refused)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
@@ -1188,9 +1390,7 @@ class RosterCalendar(QWidget):
         def accepted() -> None:
             to = dialog.replacement_id()
             if to is not None:
-                self.swap(
-                    shift.id, person.staff_id, to, dialog.agreed_by.text(), dialog.reason.text()
-                )
+                self.swap(shift, person.staff_id, to, dialog.agreed_by.text(), dialog.reason.text())
 
         dialog.accepted.connect(accepted)
         dialog.finished.connect(dialog.deleteLater)
@@ -1216,7 +1416,7 @@ class RosterCalendar(QWidget):
                 actions.append(swap)
             for p in sh.assignments:
                 rm = menu.addAction(prefix + self.tr("Take %1 off the shift").replace("%1", p.name))
-                rm.triggered.connect(lambda _=False, s=sh, person=p: self.unassign(s.id, person))
+                rm.triggered.connect(lambda _=False, s=sh, person=p: self.unassign(s, person))
                 actions.append(rm)
             menu.addSeparator()
         if not shifts and day is not None and self.model.in_period(day):
