@@ -47,6 +47,7 @@ from sqlalchemy.engine import make_url
 from app.data.engine import Database
 from app.data.migrate import upgrade
 from app.data.models import Incident, IncidentLogEntry, Township
+from app.domain.clock import system_clock
 from app.domain.enums import LogEntryKind
 from app.services.incident_search import IncidentQuery, IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
@@ -258,7 +259,7 @@ def main() -> int:
             target = ids[rng.randrange(len(ids))]
             appends.append(timed(lambda t=target, k=k: workflow.append(  # type: ignore[misc]
                 t, LogEntryKind.NOTE, f"基准测试记录{k}", actor=ACTOR, site=SITE,
-                at=datetime.now(UTC))))  # fmt: skip
+                at=system_clock())))  # fmt: skip
         append_p50 = statistics.median(appends)
         print(
             f"RESULT list_open_ms={list_open:.0f} search_p95_ms={percentile(pages, 0.95):.0f} "

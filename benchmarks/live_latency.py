@@ -56,7 +56,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +69,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.data.engine import Database  # noqa: E402
 from app.data.models import HazardSite, Shelter, ShelterOccupancyMovement  # noqa: E402
+from app.domain.clock import system_clock  # noqa: E402
 
 GRACE_S = 5.0  # how long B waits for the last changes after A has finished
 TOKEN_PREFIX = "bench-"
@@ -137,23 +137,18 @@ class Viewer:
     def __init__(self, db: Database, kind: str) -> None:
         from PySide6.QtCore import QSettings
 
-        from app.ui.live import LiveUpdates
-        from app.ui.main_window import MainWindow, Services, SessionInfo
+        from app.domain.identity import Identity
+        from app.ui.main_window import MainWindow
+        from app.ui.session import AppSession
         from app.ui.tasks import TaskRunner
 
         self.kind = kind
         self.runner = TaskRunner()
         self.settings_dir = Path(tempfile.mkdtemp(prefix="xcc-bench-live-settings-"))
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
-        self.live = LiveUpdates(db)
-        self.window = MainWindow(
-            Services.on(db),
-            self.runner,
-            settings,
-            SessionInfo(db.info.display, db.backend, "bench-viewer", "bench-b"),
-            lambda: datetime.now(UTC),
-            self.live,
-        )
+        self.session = AppSession(db, Identity("bench-viewer", "bench-b"), self.runner)
+        self.live = self.session.live
+        self.window = MainWindow(self.session, settings)
         self.window.resize(1920, 1080)
         panel = self.window.resource_panel
         self.model = panel.hazards if kind == "hazard" else panel.shelters
@@ -303,7 +298,7 @@ def viewer_main(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="xcc-bench-live-"))
     url = args.db or f"sqlite+pysqlite:///{workdir / 'bench.sqlite3'}"
     started = time.perf_counter()
-    opened = open_database(make_url(url), actor="bench", site="bench", now=datetime.now(UTC))
+    opened = open_database(make_url(url), actor="bench", site="bench", now=system_clock())
     db = opened.db
     with db.read_session() as s:
         hazards = int(s.scalar(select(func.count()).select_from(HazardSite)) or 0)

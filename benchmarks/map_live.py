@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,19 +124,17 @@ class Session:
     def __init__(self, db: Database) -> None:
         from PySide6.QtCore import QSettings
 
-        from app.ui.live import LiveUpdates
-        from app.ui.main_window import MainWindow, Services, SessionInfo
+        from app.domain.identity import Identity
+        from app.ui.main_window import MainWindow
+        from app.ui.session import AppSession
         from app.ui.tasks import TaskRunner
 
         self.runner = TaskRunner()
         self.settings_dir = Path(tempfile.mkdtemp(prefix="xcc-bench-settings-"))
         settings = QSettings(str(self.settings_dir / "s.ini"), QSettings.Format.IniFormat)
-        services = Services.on(db)
-        info = SessionInfo(db.info.display, db.backend, "bench", "bench")
-        self.live = LiveUpdates(db)
-        self.window = MainWindow(
-            services, self.runner, settings, info, lambda: datetime.now(UTC), self.live
-        )
+        self.session = AppSession(db, Identity("bench", "bench"), self.runner)
+        self.live = self.session.live
+        self.window = MainWindow(self.session, settings)
         self.window.resize(1920, 1080)
         self.gen_seq: dict[int, int] = {}
         self.painted: list[tuple[float, int]] = []

@@ -28,7 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from app.data.engine import Database, normalise_url
 from app.data.migrate import upgrade
 from app.data.models import DutyAssignment, DutyShift, Staff
 from app.data.uow import UnitOfWork
+from app.domain.clock import system_clock
 from app.domain.enums import StaffRole
 from app.domain.roster_checks import check_roster
 from app.services.demo import CHINA_TZ, SHIFT_HANDOVER
@@ -110,7 +111,7 @@ def main(argv: list[str]) -> int:
         db = Database(url)
         try:
             upgrade(db)
-            now = datetime.now(UTC)
+            now = system_clock()
             started = time.perf_counter()
             n_shifts, n_assignments = build(db, now)
             print(

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 # Before anything imports Qt: no screen, Chromium as root, no user files touched.
@@ -20,10 +20,12 @@ os.environ.pop("XCC_DB_URL", None)
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 from sqlalchemy.engine import URL, make_url  # noqa: E402
 
 from app.data.engine import Database  # noqa: E402
 from app.data.migrate import upgrade  # noqa: E402
+from app.domain.clock import CHINA_TZ, system_clock  # noqa: E402
 from app.ui.map.scheme import register_schemes  # noqa: E402
 from app.ui.map.tiles import register_tiles_scheme  # noqa: E402
 
@@ -35,6 +37,92 @@ PG_ADMIN_URL = os.environ.get(
 )
 ACTOR = "tester"
 SITE = "test-site"
+
+
+# Awkward moments (China time) at which every test marked ``dates`` also runs.
+# The clock ticks on from there (tick=True), so waits and timeouts still work.
+FROZEN_TIMES: dict[str, datetime] = {
+    "sunday-evening": datetime(2026, 11, 29, 19, 40, tzinfo=CHINA_TZ),  # a Sunday
+    "before-shift-change": datetime(2027, 3, 1, 8, 29, tzinfo=CHINA_TZ),  # Monday 08:29
+    "after-shift-change": datetime(2027, 3, 1, 8, 31, tzinfo=CHINA_TZ),  # Monday 08:31
+    "after-midnight": datetime(2027, 3, 1, 0, 30, tzinfo=CHINA_TZ),  # still 28 Feb in UTC
+    "year-end": datetime(2026, 12, 31, 23, 50, tzinfo=CHINA_TZ),
+    "leap-day": datetime(2028, 2, 29, 12, 0, tzinfo=CHINA_TZ),
+}
+# XCC_TEST_AT freezes the whole run at one moment (ISO 8601 with offset, or a name above).
+_RUN_AT = os.environ.get("XCC_TEST_AT", "")
+
+
+def _moment(text: str) -> datetime:
+    if text in FROZEN_TIMES:
+        return FROZEN_TIMES[text]
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dates: depends on the date and time; also runs with the clock frozen at each of "
+        "FROZEN_TIMES (tests/conftest.py)",
+    )
+    config.addinivalue_line(
+        "markers", "real_clock: a dates test that only runs on the real clock (child processes)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if _RUN_AT or definition.get_closest_marker("dates") is None:
+        return
+    if definition.get_closest_marker("real_clock") is not None:
+        return  # e.g. a child process, which a frozen clock does not reach
+    metafunc.parametrize("frozen_at", ["real", *FROZEN_TIMES], indirect=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_at() -> Iterator[None]:
+    """With XCC_TEST_AT set, the whole run sees that moment (and time goes on from it)."""
+    if not _RUN_AT:
+        yield
+        return
+    with time_machine.travel(_moment(_RUN_AT), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def frozen_at(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The moment a ``dates`` test runs at: "real", or a name of FROZEN_TIMES.
+
+    A test module's ``NOW`` constant (read when the module was imported)
+    follows the frozen moment too.
+    """
+    name: str = getattr(request, "param", "real")
+    if name == "real":
+        yield name
+        return
+    moment = FROZEN_TIMES[name]
+    module_now = getattr(request.module, "NOW", None)
+    if isinstance(module_now, datetime):
+        monkeypatch.setattr(request.module, "NOW", moment.astimezone(module_now.tzinfo))
+    with time_machine.travel(moment, tick=True):
+        yield name
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Frozen moments run on SQLite only: the date logic is the program's, not the
+    server's; the real-time run covers both backends."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        values = params.params if params is not None else {}
+        frozen = values.get("frozen_at", "real") != "real"
+        on_postgres = "postgresql" in (values.get("any_url"), values.get("backend"))
+        (dropped if frozen and on_postgres else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -92,19 +180,26 @@ def sqlite_db(sqlite_url: URL) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture(scope="session")
-def demo_template() -> Path:
-    """One migrated SQLite file with the demo data; tests take copies of it."""
+_DEMO_TEMPLATES: dict[str, Path] = {}
+
+
+@pytest.fixture
+def demo_template(frozen_at: str) -> Path:
+    """A migrated SQLite file with the demo data, built around the test's "now"
+    (one per frozen moment, made once); tests take copies of it."""
     from app.services.demo import ensure_reference_data, load_demo
 
-    path = _SCRATCH / "demo-template.sqlite3"
+    if frozen_at in _DEMO_TEMPLATES:
+        return _DEMO_TEMPLATES[frozen_at]
+    path = _SCRATCH / f"demo-template-{frozen_at}.sqlite3"
     db = Database(make_url(f"sqlite+pysqlite:///{path}"))
     upgrade(db)
     ensure_reference_data(db, actor=ACTOR, site=SITE)
-    load_demo(db, actor=ACTOR, site=SITE, now=datetime.now(UTC))
+    load_demo(db, actor=ACTOR, site=SITE, now=system_clock())
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
+    _DEMO_TEMPLATES[frozen_at] = path
     return path
 
 

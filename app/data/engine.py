@@ -12,6 +12,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from app.domain.clock import Clock, system_clock
+
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 # libpq settings that turn a dead server or network into an error instead of a
 # hang: connecting gives up after 5 s; an idle connection is probed after 10 s
@@ -116,15 +118,25 @@ class DatabaseInfo:
 class Database:
     """One database: an engine and the two kinds of sessions made on it."""
 
-    def __init__(self, url: URL | str | Path, *, busy_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self,
+        url: URL | str | Path,
+        *,
+        busy_timeout_ms: int | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
         self.url = url if isinstance(url, URL) else normalise_url(str(url))
+        # Every time this program writes (change_log, created_at, defaults of
+        # services called without ``now``) comes from this clock.
+        self.clock = clock
         self.engine = create_db_engine(self.url, busy_timeout_ms=busy_timeout_ms)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         # The schema version this program migrated to (set by migrate.upgrade);
         # a unit of work refuses to write when the database has moved past it.
         self.schema_revision: str | None = None
         self._write = sessionmaker(
-            bind=self.engine.execution_options(xcc_write=True), expire_on_commit=False
+            bind=self.engine.execution_options(xcc_write=True, xcc_clock=clock),
+            expire_on_commit=False,
         )
 
     @property

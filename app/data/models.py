@@ -38,6 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from app.domain.clock import Clock, system_clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -47,8 +49,15 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def column_now(context: Any) -> datetime:
+    """Default for time columns: the database's clock (``Database.clock``), in UTC.
+
+    Write sessions carry that clock in their execution options; a statement
+    without it (migrations, tools) falls back to the system clock.
+    """
+    options = getattr(context, "execution_options", None) or {}
+    clock: Clock = options.get("xcc_clock", system_clock)
+    return clock()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -96,8 +105,8 @@ class IdMixin:
 
 class VersionedMixin:
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
+    updated_at: Mapped[datetime] = mapped_column(default=column_now, onupdate=column_now)
 
     @declared_attr.directive
     def __mapper_args__(self) -> dict[str, Any]:
@@ -194,7 +203,7 @@ class ShelterOccupancyMovement(IdMixin, Base):
 
     shelter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shelter.id"), index=True)
     delta: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=column_now)
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(256))
 
@@ -237,7 +246,7 @@ class StockMovement(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     delta: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=column_now)
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(256))
 
@@ -297,7 +306,7 @@ class DutyAssignment(IdMixin, Base):
     shift_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("duty_shift.id"), index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
 
     __table_args__ = (UniqueConstraint("shift_id", "staff_id"),)
 
@@ -344,7 +353,7 @@ class IncidentLogEntry(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(64))
     corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident_log_entry.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
 class DutySwap(IdMixin, Base):
@@ -359,7 +368,7 @@ class DutySwap(IdMixin, Base):
     agreed_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(256))
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
 class Handover(IdMixin, Base):
@@ -377,7 +386,7 @@ class Handover(IdMixin, Base):
     handed_over_by: Mapped[str] = mapped_column(String(64))
     handed_over_at: Mapped[datetime] = mapped_column(index=True)
     summary: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
 class HandoverItem(IdMixin, Base):
@@ -390,7 +399,7 @@ class HandoverItem(IdMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
 class HandoverItemClosure(IdMixin, Base):

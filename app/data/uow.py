@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.data.engine import Database
 from app.data.errors import ConflictError, DatabaseProblem, ProblemKind, classify
-from app.data.models import ChangeLog, utcnow
+from app.data.models import ChangeLog
 from app.domain.enums import ChangeOp
 
 M = TypeVar("M")
@@ -196,7 +196,9 @@ class UnitOfWork:
         except Exception as exc:
             session.rollback()
             problem = classify(exc)
-            if problem is not None:
+            # A broken rule (unique, not null) stays the driver's IntegrityError:
+            # the service that wrote may know it as a race it can explain.
+            if problem is not None and problem.kind is not ProblemKind.CONSTRAINT:
                 raise problem from exc
             raise
         self._committed = True
@@ -219,7 +221,7 @@ class UnitOfWork:
         postgres = session.get_bind().dialect.name == "postgresql"
         if postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-        now = utcnow()
+        now = self._db.clock()
         keys = list(pending.items())
         rows = [
             {

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import Severity
 
 
@@ -65,16 +66,9 @@ DEFAULT_INITIAL_WITHIN: Mapping[Severity, timedelta] = MappingProxyType(
 )
 
 
-def _china_zone() -> tzinfo:
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:  # no tz database (e.g. a bare Windows install)
-        return timezone(timedelta(hours=8), "CST")  # China has no DST since 1991
-
-
 def _zone(name: str) -> tzinfo:
     if name == "Asia/Shanghai":
-        return _china_zone()
+        return CHINA_TZ
     return ZoneInfo(name)
 
 
@@ -139,6 +133,19 @@ class ReportingRules:
         if "timezone" in config:
             kwargs["timezone_name"] = str(config["timezone"])
         return cls(**kwargs)
+
+    def to_config(self) -> dict[str, Any]:
+        """The plain settings values :meth:`from_config` reads (minutes and hours as numbers)."""
+        return {
+            "initial_minutes": {
+                s.value: self.initial_within[s].total_seconds() / 60 for s in Severity
+            },
+            "follow_up_time": self.follow_up_time.strftime("%H:%M"),
+            "follow_up_min_gap_hours": self.follow_up_min_gap.total_seconds() / 3600,
+            "final_hours": self.final_within.total_seconds() / 3600,
+            "warn_minutes": self.warn_before.total_seconds() / 60,
+            "timezone": self.timezone_name,
+        }
 
 
 @dataclass(frozen=True, slots=True)

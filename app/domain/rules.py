@@ -104,6 +104,18 @@ class ShiftPattern:
             ]
         return [(start, start + timedelta(days=1), f"{day.month}月{day.day}日 值班")]
 
+    def duty_day(self, moment: datetime, tz: tzinfo) -> date:
+        """The duty day ``moment`` (aware) belongs to, in ``tz``.
+
+        Shifts begin at the handover time, so from midnight until then the
+        watch is still on the previous day's shift: at 00:30 or 08:29 on a
+        Monday the duty day is Sunday; at 08:30 it is Monday.
+        """
+        local = moment.astimezone(tz)
+        if local.time().replace(tzinfo=None) < self.handover:
+            return local.date() - timedelta(days=1)
+        return local.date()
+
 
 @dataclass(frozen=True, slots=True)
 class RosterPolicy:

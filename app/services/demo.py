@@ -26,10 +26,9 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,6 +59,7 @@ from app.data.models import (
     Village,
 )
 from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import (
     DepotLevel,
     HazardType,
@@ -98,16 +98,6 @@ SHIFT_DAYS_AFTER = 4
 UNDERSTAFFED_SHIFT_OFFSET = 2
 
 _PULL_STEPS = 50
-
-
-def _china_tz() -> tzinfo:
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:  # no tz database (e.g. a bare Windows install)
-        return timezone(timedelta(hours=8), "CST")  # China has no DST since 1991
-
-
-CHINA_TZ = _china_tz()
 
 
 class DemoAlreadyLoaded(RuntimeError):

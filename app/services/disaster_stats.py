@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
@@ -34,14 +33,14 @@ from app.data.models import (
     IncidentLogEntry,
     IncidentStatistics,
     Township,
-    utcnow,
 )
 from app.data.uow import UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentCategory, LogEntryKind
 from app.domain.intake import CLOCK_SKEW
+from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
 ASSISTANCE_TARGET = timedelta(hours=10)
 GroupBy = Literal["day", "type", "township"]
 
@@ -74,22 +73,6 @@ FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Figures))
 COUNT_FIELDS: tuple[str, ...] = FIGURE_FIELDS[:8]
 AMOUNT_FIELDS: tuple[str, ...] = FIGURE_FIELDS[8:]
 
-# Chinese names and units for the log summary (the log is the county's record).
-_SUMMARY_NAMES: dict[str, tuple[str, str]] = {
-    "affected_population": ("受灾人口", "人"),
-    "deaths": ("因灾死亡", "人"),
-    "missing": ("因灾失踪", "人"),
-    "relocated": ("紧急转移安置", "人"),
-    "need_assistance": ("需紧急生活救助", "人"),
-    "houses_collapsed": ("倒塌房屋", "间"),
-    "houses_severely_damaged": ("严重损坏房屋", "间"),
-    "houses_generally_damaged": ("一般损坏房屋", "间"),
-    "crops_affected_ha": ("农作物受灾面积", "公顷"),
-    "crops_damaged_ha": ("农作物成灾面积", "公顷"),
-    "crops_lost_ha": ("农作物绝收面积", "公顷"),
-    "direct_loss_10k_yuan": ("直接经济损失", "万元"),
-}
-
 
 def validate_figures(figures: Figures) -> None:
     """Raise RuleViolation when the figures cannot be right.
@@ -115,9 +98,11 @@ def summary(figures: Figures, assistance_delivered: bool) -> str:
     for name in FIGURE_FIELDS:
         value = getattr(figures, name)
         if value:
-            label, unit = _SUMMARY_NAMES[name]
             shown = f"{value:g}" if isinstance(value, float) else str(value)
-            parts.append(f"{label} {shown} {unit}")
+            # The log is the county's record: Chinese whatever the display language is.
+            name_zh = label(Family.FIGURE, name, "zh_CN")
+            unit_zh = label(Family.FIGURE_UNIT, name, "zh_CN")
+            parts.append(f"{name_zh} {shown} {unit_zh}")
     text = "灾情统计:" + ("，".join(parts) if parts else "暂无损失")
     if assistance_delivered:
         text += "；基本生活救助已到位"
@@ -188,7 +173,7 @@ class DisasterStats:
         validate_figures(figures)
         if at.tzinfo is None or at.utcoffset() is None:
             raise RuleViolation("time.naive", "a time without a timezone")
-        if at > utcnow() + CLOCK_SKEW:
+        if at > self._db.clock() + CLOCK_SKEW:
             raise RuleViolation("time.future", at.isoformat())
         row_id = uuid.uuid4()
         try:
@@ -275,7 +260,7 @@ class DisasterStats:
         needing assistance (or a report of it delivered): the hours from 接报
         to the first report of basic living assistance delivered, against 10 h.
         Oldest first."""
-        clock = now if now is not None else utcnow()
+        clock = now if now is not None else self._db.clock()
         with self._db.read_session() as s:
             incidents = _natural_incidents(s, start, end)
             stats = _statistics(s, [i.id for i in incidents])

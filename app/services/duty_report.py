@@ -19,30 +19,15 @@ from sqlalchemy import func, select
 
 from app.data.engine import Database
 from app.data.models import Incident, Township
-from app.domain.enums import IncidentStatus
-from app.services.demo import CHINA_TZ
+from app.domain.clock import CHINA_TZ
+from app.domain.enums import IncidentStatus, StaffRole
+from app.domain.labels import Family, codes, label
 from app.services.dto import ShiftDTO
 from app.services.handover import HandoverDTO, HandoverItemDTO, HandoverService, local_day_bounds
+from app.services.office import OfficeSettings
 from app.services.roster import RosterService
 
 ORGANISATION = "萧县应急管理局"
-
-# Chinese names of stored codes, for the spreadsheet (the UI uses its translated labels).
-STATUS_ZH = {
-    "received": "接报",
-    "verified": "核实",
-    "reported": "上报",
-    "responding": "响应",
-    "handling": "处置",
-    "closed": "结束",
-}
-CATEGORY_ZH = {
-    "natural": "自然灾害",
-    "accident": "事故灾难",
-    "public_health": "公共卫生事件",
-    "social_safety": "社会安全事件",
-}
-SEVERITY_ZH = {"I": "I级 特别重大", "II": "II级 重大", "III": "III级 较大", "IV": "IV级 一般"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +67,11 @@ class DutyReport:
     counts: ReportCounts
 
 
+def _zh(family: Family, code: str) -> str:
+    """The spreadsheet is Chinese whatever the display language is."""
+    return label(family, code, "zh_CN")
+
+
 def report_title(day: date) -> str:
     return f"{ORGANISATION}值班日报 {day.year}年{day.month}月{day.day}日"
 
@@ -99,13 +89,16 @@ class DutyReportService:
         self._db = db
 
     def build(self, day: date, now: datetime | None = None) -> DutyReport:
-        """The report of ``day``. ``now`` (default: the current time) is when it
-        was made; open items are those still open then."""
-        generated = now or datetime.now(CHINA_TZ)
-        start, end = local_day_bounds(day)
+        """The report of the duty day ``day``: from the office's handover time on
+        ``day`` (08:30 unless set otherwise) to the same time the next morning, so
+        the night shift belongs to the day it began. ``now`` (default: the
+        current time) is when it was made; open items are those still open then."""
+        generated = (now or self._db.clock()).astimezone(CHINA_TZ)
+        handover_time = OfficeSettings(self._db).roster_policy().policy.pattern.handover
+        start, end = local_day_bounds(day, handover_time)
         shifts = RosterService(self._db).shifts_between(start, end)
         handover = HandoverService(self._db)
-        handovers = handover.for_day(day)
+        handovers = handover.for_day(day, handover_time)
         open_items = handover.open_items(generated)
         with self._db.read_session() as s:
             rows = s.execute(
@@ -152,7 +145,7 @@ def _counts(
     for i in incidents:
         if not i.is_drill:
             by_category[i.category] = by_category.get(i.category, 0) + 1
-    order = list(CATEGORY_ZH)
+    order = list(codes(Family.INCIDENT_CATEGORY))
     return ReportCounts(
         incidents=len(incidents),
         real_incidents=len(incidents) - drills,
@@ -236,7 +229,9 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
 
     c = report.counts
     merged("一、概况", Font(bold=True, size=13), 20)
-    categories = "，".join(f"{CATEGORY_ZH.get(k, k)} {n} 起" for k, n in c.by_category) or "无"
+    categories = (
+        "，".join(f"{_zh(Family.INCIDENT_CATEGORY, k)} {n} 起" for k, n in c.by_category) or "无"
+    )
     for text in (
         f"当日接报突发事件 {c.incidents} 起（真实事件 {c.real_incidents} 起，演练 {c.drills} 起），"
         f"已结束 {c.closed} 起，未结束 {c.still_open} 起。",
@@ -249,7 +244,12 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
 
     merged("二、值班安排", Font(bold=True, size=13), 20)
     table(
-        ["班次", "时间", "带班领导", "值班员"],
+        [
+            "班次",
+            "时间",
+            _zh(Family.STAFF_ROLE, StaffRole.LEADER),
+            _zh(Family.STAFF_ROLE, StaffRole.OFFICER),
+        ],
         [
             [
                 sh.label,
@@ -269,9 +269,9 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
             [
                 local_text(i.received_at, report.day),
                 i.title,
-                CATEGORY_ZH.get(i.category, i.category),
-                SEVERITY_ZH.get(i.severity, i.severity),
-                STATUS_ZH.get(i.status, i.status),
+                _zh(Family.INCIDENT_CATEGORY, i.category),
+                _zh(Family.SEVERITY, i.severity),
+                _zh(Family.INCIDENT_STATUS, i.status),
                 "演练" if i.is_drill else "",
                 i.township or "",
             ]

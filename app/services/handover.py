@@ -33,9 +33,9 @@ from app.data.models import (
     Incident,
 )
 from app.data.uow import UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentStatus
 from app.domain.rules import RuleViolation
-from app.services.demo import CHINA_TZ
 from app.services.dto import ShiftDTO
 from app.services.roster import RosterService
 
@@ -113,9 +113,10 @@ class HandoverContext:
     open_incidents: tuple[OpenIncidentDTO, ...]
 
 
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar day in China time."""
-    start = datetime.combine(day, time(0), tzinfo=CHINA_TZ)
+def local_day_bounds(day: date, starts: time = time(0)) -> tuple[datetime, datetime]:
+    """[start, end) of a day in China time: the calendar day, or with ``starts``
+    (the handover time) the duty day, e.g. 08:30 to 08:30 the next morning."""
+    start = datetime.combine(day, starts, tzinfo=CHINA_TZ)
     return start, start + timedelta(days=1)
 
 
@@ -319,9 +320,9 @@ class HandoverService:
         latest = self.latest(1)
         return latest[0] if latest and not latest[0].acknowledged else None
 
-    def for_day(self, day: date) -> list[HandoverDTO]:
-        """Handovers made on a calendar day (China time), in time order."""
-        start, end = local_day_bounds(day)
+    def for_day(self, day: date, starts: time = time(0)) -> list[HandoverDTO]:
+        """Handovers made on a day (China time; see :func:`local_day_bounds`), in time order."""
+        start, end = local_day_bounds(day, starts)
         with self._db.read_session() as s:
             ids = s.scalars(
                 select(Handover.id)

@@ -19,9 +19,10 @@ Log entry bodies written here:
 Who and when are the entry's ``actor`` and ``at`` columns. JSON is written
 with ``ensure_ascii=False`` so the Chinese text stays readable in the database.
 
-Response levels follow the customary 一级..四级 response (一级 the highest) and
-are stored as ``"1"``..``"4"``; ``"I"``..``"IV"`` and ``"一级"``..``"四级"`` are
-accepted on input.
+Response levels Ⅰ级..Ⅳ级 (Ⅰ级 the highest; written ``Ⅰ级响应``, see
+``app.domain.labels``) are stored as ``"1"``..``"4"``; ``"I"``..``"IV"``,
+``"Ⅰ"``..``"Ⅳ"``, ``"Ⅰ级"``..``"Ⅳ级"``, ``"Ⅰ级响应"``.. and ``"一级"``..``"四级"``
+are accepted on input.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from app.data.engine import Database
 from app.data.errors import classify
-from app.data.models import Incident, IncidentLogEntry, utcnow
+from app.data.models import Incident, IncidentLogEntry
 from app.data.uow import UnitOfWork
 from app.domain.deadlines import (
     Deadline,
@@ -72,6 +73,11 @@ RESPONSE_LEVELS: dict[str, str] = {
     **{code: code for code in ("1", "2", "3", "4")},
     **{roman: str(n) for n, roman in enumerate(("I", "II", "III", "IV"), start=1)},
     **{name: str(n) for n, name in enumerate(("一级", "二级", "三级", "四级"), start=1)},
+    **{
+        form.format(roman): str(n)
+        for n, roman in enumerate(("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"), start=1)
+        for form in ("{}", "{}级", "{}级响应")
+    },
 }
 MAX_PLAN = 200
 
@@ -128,7 +134,7 @@ def parse_report_body(body: str) -> tuple[ReportKind, str] | None:
 
 
 def normalize_response_level(level: str) -> str:
-    """``"1"``..``"4"`` from ``1``..``4``, ``I``..``IV`` or ``一级``..``四级``."""
+    """``"1"``..``"4"`` from any of the accepted spellings (module docstring)."""
     code = RESPONSE_LEVELS.get(level.strip().upper()) or RESPONSE_LEVELS.get(level.strip())
     if code is None:
         raise RuleViolation("incident.response_level_unknown", level)
@@ -172,7 +178,7 @@ class IncidentWorkflow:
         with self._writing(actor, site) as uow:
             incident = uow.get_current(Incident, incident_id, expected_version)
             check_transition(IncidentStatus(incident.status), target)
-            _check_time(at, incident.received_at, now)
+            _check_time(at, incident.received_at, now or self._db.clock())
             incident.status = target.value
             if target is IncidentStatus.CLOSED:
                 incident.closed_at = at
@@ -317,7 +323,7 @@ class IncidentWorkflow:
             incident = uow.session.get(Incident, incident_id)
             if incident is None:
                 raise RuleViolation("incident.unknown", str(incident_id))
-            _check_time(at, incident.received_at, now)
+            _check_time(at, incident.received_at, now or self._db.clock())
             if corrects_id is not None:
                 original = uow.session.get(IncidentLogEntry, corrects_id)
                 if original is None or original.incident_id != incident_id:
@@ -383,11 +389,10 @@ def _check_response(
     return level, plan_name
 
 
-def _check_time(at: datetime, received_at: datetime, now: datetime | None) -> None:
+def _check_time(at: datetime, received_at: datetime, now: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise RuleViolation("time.naive", "a time without a timezone")
-    clock = now if now is not None else utcnow()
-    if at > clock + CLOCK_SKEW:
+    if at > now + CLOCK_SKEW:
         raise RuleViolation("time.future", at.isoformat())
     if at < received_at:
         raise RuleViolation("time.before_received", at.isoformat())

@@ -41,7 +41,9 @@ from sqlalchemy.orm import Session
 from app.data.engine import Database
 from app.data.models import DutyAssignment, DutyShift, Staff
 from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
+from app.domain.labels import Family, label
 from app.domain.roster_checks import (
     DEFAULT_MIN_REST,
     Overlap,
@@ -53,7 +55,7 @@ from app.domain.roster_checks import (
     understaffed,
 )
 from app.domain.rules import StaffingRule
-from app.services.demo import CHINA_TZ, SHIFT_HANDOVER
+from app.services.demo import SHIFT_HANDOVER
 from app.services.roster import RosterService
 
 # Header spellings (after normalising) -> canonical column.
@@ -570,7 +572,6 @@ def preview_roster(
 # -- export -------------------------------------------------------------------------------
 
 EXPORT_HEADER = ("日期", "班次", "开始", "结束", "带班领导", "值班员", "人员配置")
-_ROLE_NAMES = {StaffRole.LEADER.value: "带班领导", StaffRole.OFFICER.value: "值班员"}
 
 
 def _shift_name(label: str) -> str:
@@ -581,7 +582,9 @@ def _shift_name(label: str) -> str:
 def _staffing_text(shortfall: dict[str, int]) -> str:
     if not shortfall:
         return "满足"
-    missing = "、".join(f"{_ROLE_NAMES.get(r, r)}{n}人" for r, n in sorted(shortfall.items()))
+    missing = "、".join(
+        f"{label(Family.STAFF_ROLE, r, 'zh_CN')}{n}人" for r, n in sorted(shortfall.items())
+    )
     return f"缺{missing}"
 
 

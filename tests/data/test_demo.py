@@ -67,6 +67,8 @@ from app.services.demo import (
     shift_starts,
 )
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 # 11:00 in Xiao County.
 NOW = datetime(2026, 7, 15, 3, 0, tzinfo=UTC)
 LOCATED = (Township, Village, HazardSite, Shelter, SupplyDepot, RescueTeam, Incident)

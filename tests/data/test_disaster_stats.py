@@ -11,11 +11,14 @@ from sqlalchemy import func, select
 from app.data.engine import Database
 from app.data.models import ChangeLog, IncidentLogEntry, IncidentStatistics, Township
 from app.data.uow import UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import LogEntryKind
 from app.domain.intake import IncidentDraft
 from app.domain.rules import RuleViolation
-from app.services.disaster_stats import CHINA_TZ, DisasterStats, Figures
+from app.services.disaster_stats import DisasterStats, Figures
 from app.services.incidents import IncidentService
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACTOR, SITE = "值班员甲", "center"

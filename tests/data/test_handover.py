@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,11 +16,23 @@ from sqlalchemy import select, text
 from app.data.engine import Database
 from app.data.models import ChangeLog, DutyShift, Incident
 from app.data.uow import UnitOfWork
-from app.domain.rules import RuleViolation
+from app.domain.clock import CHINA_TZ
+from app.domain.enums import Severity
+from app.domain.labels import Family, label
+from app.domain.rules import RuleViolation, ShiftPattern
 from app.live.feed import latest_seq
-from app.services.demo import CHINA_TZ, ensure_reference_data, load_demo
-from app.services.duty_report import DutyReportService, report_title, write_xlsx
+from app.services.demo import ensure_reference_data, load_demo
+from app.services.duty_report import (
+    DutyReport,
+    DutyReportService,
+    ReportCounts,
+    ReportIncident,
+    report_title,
+    write_xlsx,
+)
 from app.services.handover import HandoverService
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -251,13 +263,15 @@ def test_duty_report_on_demo_data(migrated_db: Database, tmp_path: Path) -> None
         site="s",
         at=NOW,
     )
-    day: date = NOW.astimezone(CHINA_TZ).date()
+    # The duty day runs from the 08:30 handover to 08:30 the next morning.
+    day: date = ShiftPattern().duty_day(NOW, CHINA_TZ)
     report = DutyReportService(db).build(day, NOW + timedelta(seconds=1))
     assert report.shifts and all(sh.leaders for sh in report.shifts)
     assert report.counts.handovers == 1 and report.counts.open_items == 1
     assert report.counts.incidents == len(report.incidents)
     assert report.counts.incidents == report.counts.real_incidents + report.counts.drills
-    assert all(i.received_at.astimezone(CHINA_TZ).date() == day for i in report.incidents)
+    start = datetime.combine(day, time(8, 30), tzinfo=CHINA_TZ)
+    assert all(start <= i.received_at < start + timedelta(days=1) for i in report.incidents)
     path = tmp_path / "日报.xlsx"
     write_xlsx(report, path)
     ws = load_workbook(path).active
@@ -270,3 +284,30 @@ def test_duty_report_on_demo_data(migrated_db: Database, tmp_path: Path) -> None
     values = {str(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
     assert "跟进 <b>事件</b>" in values
     assert all(i.title in values for i in report.incidents)
+
+
+def test_duty_report_writes_codes_as_the_label_table_does(tmp_path: Path) -> None:
+    day = NOW.astimezone(CHINA_TZ).date()
+    incidents = tuple(
+        ReportIncident(
+            uuid.uuid4(), NOW, f"事件{sev.value}", "accident", sev.value, "responding", False, None
+        )
+        for sev in Severity
+    )
+    counts = ReportCounts(4, 4, 0, 0, 4, (("accident", 4),), 0, 0, 4)
+    report = DutyReport(day, NOW, (), incidents, (), (), counts)
+    path = tmp_path / "日报.xlsx"
+    write_xlsx(report, path)
+    ws = load_workbook(path).active
+    assert ws is not None
+    rows = {
+        row[1]: row[2:5]
+        for row in ws.iter_rows(values_only=True)
+        if isinstance(row[1], str) and row[1].startswith("事件")
+    }
+    for sev in Severity:
+        category, severity, status = rows[f"事件{sev.value}"]
+        assert severity == label(Family.SEVERITY, sev.value, "zh_CN")
+        assert category == label(Family.INCIDENT_CATEGORY, "accident", "zh_CN") == "事故灾难"
+        assert status == label(Family.INCIDENT_STATUS, "responding", "zh_CN") == "响应"
+    assert rows["事件I"][1] == "Ⅰ级（特别重大）"

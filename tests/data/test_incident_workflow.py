@@ -25,6 +25,8 @@ from app.services.incident_workflow import (
 )
 from app.services.incidents import IncidentService
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 RULES = ReportingRules()
 S = IncidentStatus
@@ -203,14 +205,18 @@ def test_level_only_when_entering_response(sqlite_db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    ("at", "code"),
+    ("offset", "naive", "code"),
     [
-        (NOW + timedelta(minutes=6), "time.future"),
-        (NOW - timedelta(hours=4), "time.before_received"),
-        (NOW.replace(tzinfo=None), "time.naive"),
+        (timedelta(minutes=6), False, "time.future"),
+        (-timedelta(hours=4), False, "time.before_received"),
+        (timedelta(0), True, "time.naive"),
     ],
 )
-def test_bad_times_are_refused(migrated_db: Database, at: datetime, code: str) -> None:
+def test_bad_times_are_refused(
+    migrated_db: Database, offset: timedelta, naive: bool, code: str
+) -> None:
+    at = NOW + offset
+    at = at.replace(tzinfo=None) if naive else at
     db = migrated_db
     incident_id = _record(db, hours_ago=3)
     flow = IncidentWorkflow(db)

@@ -32,6 +32,8 @@ from app.services.roster_import import (
 )
 from tests.conftest import ACTOR, SITE
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 ROOT = Path(__file__).resolve().parents[2]
 CST = ZoneInfo("Asia/Shanghai")
 HEADER = ["日期", "班次", "带班领导", "值班员"]
@@ -433,6 +435,7 @@ def run_cli(entry: list[str], *args: str, db: URL) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.real_clock
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 def test_cli_exit_codes(
     entry: list[str],
@@ -468,6 +471,7 @@ def test_cli_exit_codes(
     assert missing.returncode == 1 and "文件不存在" in missing.stdout
 
 
+@pytest.mark.real_clock
 def test_cli_database_problems_exit_2_without_traceback(tmp_path: Path) -> None:
     roster = tmp_path / "r.csv"
     roster.write_text("日期,带班领导,值班员\n2031-12-01,某人,某人\n", encoding="utf-8")
@@ -489,6 +493,7 @@ def test_cli_database_problems_exit_2_without_traceback(tmp_path: Path) -> None:
         assert "数据库" in result.stderr
 
 
+@pytest.mark.real_clock
 def test_cli_usage_errors_are_64() -> None:
     from app.cli_import import main
 

@@ -18,6 +18,8 @@ from app.domain.deadlines import (
 )
 from app.domain.enums import Severity
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 CST = ZoneInfo("Asia/Shanghai")
 RULES = ReportingRules()
 

@@ -24,6 +24,8 @@ from app.domain.roster_checks import (
 )
 from app.domain.rules import StaffingRule
 
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
+
 CST = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 12, 1, 8, 30, tzinfo=CST)
 H = timedelta(hours=1)
