@@ -8,10 +8,20 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from app import config
+from app.domain.clock import system_clock
+from app.domain.identity import Identity
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.main_window import MainWindow
+    from app.ui.session import AppSession
 
 log = logging.getLogger("xcc")
 
@@ -97,8 +107,23 @@ def _prepare_environment(opts: Options) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def _setup_logging() -> Path | None:
+    """Warnings and errors to stderr and to the log file (when it can be written)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    path = config.log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    return path
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    _setup_logging()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["import"]:
         # Headless: `main.py import roster FILE [--db URL] [--dry-run]`.
@@ -112,10 +137,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     _prepare_environment(opts)
 
     return _CommandCenter(opts).exec()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _CommandCenter:
@@ -142,10 +163,19 @@ class _CommandCenter:
         self.runner = TaskRunner(self.qapp)
         saved = str(self.settings.value("db/url", "") or "") or None
         self.url = config.resolve_db_url(opts.db, saved)
-        self.user = config.current_user()
-        self.site = config.site_name()
-        self.window = None
+        self.identity = Identity(
+            user=config.current_user(),
+            site=config.site_name(),
+            workstation=config.workstation_name(),
+        )
+        self.window: MainWindow | None = None
+        self.session: AppSession | None = None
         self.exit_code = EXIT_OK
+        self._fault_box: QMessageBox | None = None
+        # An exception nobody caught (in a slot, a callback, a task) is logged and
+        # shown in words; the program goes on.
+        sys.excepthook = self._on_unhandled_exception
+        self.runner.failed.connect(self._on_unexpected_failure)
 
     def exec(self) -> int:
         from PySide6.QtCore import QTimer
@@ -159,9 +189,11 @@ class _CommandCenter:
     def _open(self) -> None:
         from app.services.startup import open_database
 
-        url, user, site, demo = self.url, self.user, self.site, self.opts.demo
+        url, identity, demo = self.url, self.identity, self.opts.demo
         self.runner.submit(
-            lambda: open_database(url, actor=user, site=site, now=utc_now(), demo=demo),
+            lambda: open_database(
+                url, actor=identity.user, site=identity.site, now=system_clock(), demo=demo
+            ),
             on_done=self._on_database_opened,
             on_error=self._on_database_failed,
         )
@@ -205,8 +237,48 @@ class _CommandCenter:
     def _quit(self) -> None:
         if self.window is not None:
             self.window.close()
+        if self.session is not None:
+            self.session.close()
         self.runner.wait_idle(10000)
         self.qapp.exit(self.exit_code)
+
+    def _on_unhandled_exception(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.error("unexpected error", exc_info=(kind, exc, tb))
+        self._on_unexpected_failure(exc)
+
+    def _on_unexpected_failure(self, exc: BaseException) -> None:
+        """Say in words that something went wrong in the program and where the log is."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        from app.data.errors import classify
+        from app.ui.messages import problem_text, unexpected_text
+
+        problem = classify(exc)
+        text = (
+            problem_text(problem, self._where())
+            if problem is not None
+            else unexpected_text(exc, str(config.log_path()))
+        )
+        print(text, file=sys.stderr)
+        if self.window is not None:
+            self.window.statusBar().showMessage(text, 20000)
+        if self._interactive() and self._fault_box is None:
+            # Not modal: the watch goes on; one box at a time.
+            title = self.qapp.translate("Startup", "Error")
+            box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.finished.connect(self._on_fault_box_finished)
+            self._fault_box = box
+            box.show()
+
+    def _on_fault_box_finished(self, _result: int) -> None:
+        self._fault_box = None
 
     def _on_database_failed(self, exc: BaseException) -> None:
         from app.data.errors import ProblemKind, classify
@@ -228,23 +300,16 @@ class _CommandCenter:
 
     def _on_database_opened(self, opened: object) -> None:
         from app.services.startup import OpenedDatabase
-        from app.ui.live import LiveUpdates
-        from app.ui.main_window import MainWindow, Services, SessionInfo
+        from app.ui.main_window import MainWindow
         from app.ui.map.tiles import TileSource
+        from app.ui.session import AppSession
 
         assert isinstance(opened, OpenedDatabase)
         db = opened.db
-        services = Services.on(db)
-        session = SessionInfo(
-            database=db.info.display,
-            backend=db.backend,
-            user=self.user,
-            site=self.site,
-            url=db.url,
-        )
-        live = LiveUpdates(db, self.qapp)
+        session = AppSession(db, self.identity, self.runner, parent=self.qapp)
+        self.session = session
         tiles = TileSource(self.qapp)
-        window = MainWindow(services, self.runner, self.settings, session, utc_now, live, tiles)
+        window = MainWindow(session, self.settings, tiles)
         self.window = window
         window.basemap_failed.connect(self._on_basemap_failed)
         tiles_file = self.opts.tiles or str(self.settings.value("map/tiles", "") or "")

@@ -34,6 +34,16 @@ def settings_path() -> Path:
     return config_dir() / "settings.ini"
 
 
+def log_path() -> Path:
+    """The log file (warnings and errors, with tracebacks), beside the data."""
+    return data_dir() / "logs" / "xcc.log"
+
+
+def workstation_name() -> str:
+    """This computer's name within its site."""
+    return socket.gethostname() or ""
+
+
 def resolve_db_url(cli_value: str | None, saved: str | None = None) -> URL:
     """``--db`` first, then ``XCC_DB_URL``, then the saved choice (settings), then
     SQLite in the data directory."""

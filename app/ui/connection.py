@@ -68,10 +68,10 @@ class ConnectionDialog(QDialog):
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(self.tr("not stored; empty: PGPASSWORD or ~/.pgpass"))
-        self.result = QLabel(self)
-        self.result.setObjectName("connection_result")
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_label = QLabel(self)
+        self.result_label.setObjectName("connection_result")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
         self.test_button = QPushButton(self.tr("Test connection"), self)
         self.test_button.clicked.connect(self.test)
 
@@ -86,7 +86,7 @@ class ConnectionDialog(QDialog):
         form.addRow(self.tr("Password"), self.password)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
-        row.addWidget(self.result, 1)
+        row.addWidget(self.result_label, 1)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -145,7 +145,7 @@ class ConnectionDialog(QDialog):
             return
         self._testing = True
         self.test_button.setEnabled(False)
-        self.result.setText(self.tr("Connecting…"))
+        self.result_label.setText(self.tr("Connecting…"))
         url = self.url()
         self._runner.submit(lambda: self._probe(url), self._on_tested, self._on_test_failed)
 
@@ -153,16 +153,20 @@ class ConnectionDialog(QDialog):
         self._testing = False
         self.test_button.setEnabled(True)
         if revision is None:
-            self.result.setText(self.tr("Connected. The database is empty and will be set up."))
+            self.result_label.setText(
+                self.tr("Connected. The database is empty and will be set up.")
+            )
         else:
-            self.result.setText(self.tr("Connected. Schema version %1.").replace("%1", revision))
+            self.result_label.setText(
+                self.tr("Connected. Schema version %1.").replace("%1", revision)
+            )
 
     def _on_test_failed(self, exc: BaseException) -> None:
         self._testing = False
         self.test_button.setEnabled(True)
         problem = classify(exc)
         where = self.url().render_as_string(hide_password=True)
-        self.result.setText(problem_text(problem, where) if problem else unexpected_text(exc))
+        self.result_label.setText(problem_text(problem, where) if problem else unexpected_text(exc))
 
     def _on_accepted(self) -> None:
         self.chosen.emit(self.url())

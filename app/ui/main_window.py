@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -17,28 +14,10 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QWidget,
 )
-from sqlalchemy.engine import URL, make_url
 
-from app.data.engine import Database
-from app.data.errors import classify
 from app.data.mbtiles import MBTiles, MBTilesError
-from app.data.uow import ChangeRecord
-from app.domain.deadlines import Deadline, ReportingRules
-from app.domain.rules import RosterPolicy
-from app.services.disaster_stats import DisasterStats
-from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
-from app.services.duty_report import DutyReportService
-from app.services.handover import HandoverService
-from app.services.incident_report import IncidentReportService
-from app.services.incident_search import IncidentSearch
-from app.services.incident_workflow import IncidentWorkflow
-from app.services.incidents import IncidentService
-from app.services.office import OfficeSettings, VersionedPolicy
-from app.services.overview import OverviewService
-from app.services.places import PlaceService
-from app.services.resources import ShelterEditor
-from app.services.roster import RosterService
-from app.services.staff import StaffService
+from app.domain.clock import CHINA_TZ
+from app.services.dto import MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.startup import probe_database
 from app.ui import labels
 from app.ui.connection import ConnectionDialog
@@ -46,14 +25,14 @@ from app.ui.details import DetailsPanel
 from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.panel import IncidentPanel
 from app.ui.incidents.report_dialog import IncidentReportDialog
+from app.ui.incidents.rules_dialog import ReportingRulesDialog
 from app.ui.incidents.stats_dialog import StatsDialog
-from app.ui.live import LiveUpdates
 from app.ui.map.payload import PreparedMap
 from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.updates import MapUpdates
 from app.ui.map.view import MapPanel
-from app.ui.messages import problem_text, unexpected_text
-from app.ui.models.table import LOCAL_TZ, format_time
+from app.ui.messages import unexpected_text
+from app.ui.models.table import format_time
 from app.ui.panel import DataPanel
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
@@ -62,62 +41,7 @@ from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
 from app.ui.roster.settings_dialog import RosterSettingsDialog
 from app.ui.roster.staff_dialog import StaffDialog
-from app.ui.tasks import TaskRunner
-
-# Bursts of changes are gathered for this long before the lists reload.
-PANEL_REFRESH_DELAY_MS = 150
-# How often the overdue-reports indicator is read again (also after incident changes).
-OVERDUE_REFRESH_MS = 60_000
-
-# Which panels a change to an entity type concerns.
-PANEL_ENTITIES: dict[str, frozenset[str]] = {
-    "roster": frozenset({"staff", "duty_shift", "duty_assignment", "duty_swap", "office_setting"}),
-    "incidents": frozenset({"incident", "incident_log_entry", "township"}),
-    # The resource lists hold the map's rows and follow the map's diffs.
-}
-
-
-@dataclass(frozen=True)
-class Services:
-    overview: OverviewService
-    incidents: IncidentService
-    roster: RosterService
-    shelters: ShelterEditor
-    workflow: IncidentWorkflow
-    search: IncidentSearch
-    handover: HandoverService
-    duty_report: DutyReportService
-    office: OfficeSettings
-    staff: StaffService
-    reports: IncidentReportService
-    stats: DisasterStats
-
-    @classmethod
-    def on(cls, db: Database) -> Services:
-        """Every service the window uses, on one database."""
-        return cls(
-            overview=OverviewService(db),
-            incidents=IncidentService(db, PlaceService(db)),
-            roster=RosterService(db),
-            shelters=ShelterEditor(db),
-            workflow=IncidentWorkflow(db),
-            search=IncidentSearch(db),
-            handover=HandoverService(db),
-            duty_report=DutyReportService(db),
-            office=OfficeSettings(db),
-            staff=StaffService(db),
-            reports=IncidentReportService(db),
-            stats=DisasterStats(db),
-        )
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    database: str  # what the status bar names: a file path or host:port/db
-    backend: str
-    user: str
-    site: str = "center"
-    url: URL = field(default_factory=lambda: make_url("sqlite://"))
+from app.ui.session import AppSession, Overdue
 
 
 class MainWindow(QMainWindow):
@@ -125,57 +49,39 @@ class MainWindow(QMainWindow):
 
     all_loaded = Signal()
     basemap_failed = Signal(str)
-    connection_changed = Signal(bool)
 
     def __init__(
         self,
-        services: Services,
-        runner: TaskRunner,
+        session: AppSession,
         settings: QSettings,
-        session: SessionInfo,
-        clock: Callable[[], datetime],
-        live: LiveUpdates,
         tile_source: TileSource | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle(self.tr("Xiao County Emergency Command Center"))
-        self._services = services
-        self._runner = runner
-        self._settings = settings
         self._session = session
-        self._clock = clock
-        self._live = live
-        self._connected: bool | None = None
+        self._services = session.services
+        self._runner = session.runner
+        self._settings = settings
         self._announced_loaded = False
-        self._roster_policy = RosterPolicy()
         self._townships: tuple[TownshipDTO, ...] = ()
-        self._dirty_panels: set[str] = set()
 
         self._tile_source = tile_source
         self.map_panel = MapPanel(self, tile_source=tile_source)
-        self._map_updates = MapUpdates(runner, services.overview, self._today, self)
+        # The map, the resource lists and the details read the map's rows once for all.
+        self._map_updates = MapUpdates(
+            session.runner, session.services.overview, session.today, self
+        )
         self._map_updates.data_read.connect(self._on_map_data_read)
         self._map_updates.changes_read.connect(self._on_map_changes_read)
-        self._map_updates.failed.connect(self._on_load_failed)
-        self.roster_panel = RosterPanel(
-            runner, services.roster, clock, self, actor=session.user, site=session.site
-        )
-        self.incident_panel = IncidentPanel(
-            runner,
-            services.incidents,
-            self,
-            search=services.search,
-            stats=services.stats,
-            workflow=services.workflow,
-            actor=session.user,
-            site=session.site,
-            clock=clock,
-            where=session.database,
-        )
+        self._map_updates.failed.connect(session.report_failure)
+        self.roster_panel = RosterPanel(session, self)
+        self.incident_panel = IncidentPanel(session, self)
         self.resource_panel = ResourcePanel(self)
-        self.details_panel = DetailsPanel(runner, services.overview, self._today, self)
+        self.details_panel = DetailsPanel(
+            session.runner, session.services.overview, session.today, self
+        )
         self._map_loaded = False
         self._docks: dict[str, QDockWidget] = {}
         self.setDockNestingEnabled(True)
@@ -187,9 +93,9 @@ class MainWindow(QMainWindow):
 
         for panel in self._data_panels():
             panel.loaded.connect(self._on_panel_loaded)
-            panel.load_failed.connect(self._on_load_failed)
+            panel.load_failed.connect(session.report_failure)
         self.resource_panel.loaded.connect(self._on_panel_loaded)
-        self.details_panel.load_failed.connect(self._on_load_failed)
+        self.details_panel.load_failed.connect(session.report_failure)
         self.details_panel.edit_requested.connect(self.open_shelter_editor)
         self.map_panel.loaded.connect(self._on_map_loaded)
         self.map_panel.feature_clicked.connect(self._on_map_feature_clicked)
@@ -197,28 +103,22 @@ class MainWindow(QMainWindow):
         self.resource_panel.selected.connect(self._on_resource_selected)
         self.incident_panel.selected.connect(self._on_incident_selected)
         self.incident_panel.report_requested.connect(self.open_incident_report)
-        live.changes_arrived.connect(self._on_live_changes_arrived)
-        live.connection_changed.connect(self._on_live_connection_changed)
+        session.reloaded.connect(self._map_updates.reload)
+        session.changes_arrived.connect(self._map_updates.add)
+        session.status_changed.connect(self._on_session_status_changed)
+        session.connection_changed.connect(self._on_session_connection_changed)
+        session.overdue_changed.connect(self._on_session_overdue_changed)
+        session.problem_reported.connect(self._on_session_problem_reported)
+        self.incident_panel.changed.connect(lambda _id: session.refresh_overdue())
 
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._on_clock_timer_timeout)
         self._clock_timer.start(1000)
-        self._panel_timer = QTimer(self)
-        self._panel_timer.setSingleShot(True)
-        self._panel_timer.setInterval(PANEL_REFRESH_DELAY_MS)
-        self._panel_timer.timeout.connect(self._on_panel_timer_timeout)
         self._on_clock_timer_timeout()
-        self._setup_overdue_indicator()
 
     # -- construction -------------------------------------------------------
     def _data_panels(self) -> list[DataPanel]:
         return [self.roster_panel, self.incident_panel]
-
-    def _panels_by_key(self) -> dict[str, DataPanel]:
-        return {
-            "roster": self.roster_panel,
-            "incidents": self.incident_panel,
-        }
 
     def _build_docks(self) -> None:
         specs = [
@@ -288,12 +188,20 @@ class MainWindow(QMainWindow):
         self.db_label.setObjectName("status_db")
         kind = "SQLite" if self._session.backend == "sqlite" else "PostgreSQL"
         self.db_label.setText(
-            self.tr("Database: %1 %2").replace("%1", kind).replace("%2", self._session.database)
+            self.tr("Database: %1 %2").replace("%1", kind).replace("%2", self._session.where)
         )
-        self.db_label.setToolTip(self._session.database)
+        self.db_label.setToolTip(self._session.where)
         self.connection_label = QLabel(self.tr("Connecting…"), self)
         self.connection_label.setObjectName("status_connection")
         self.user_label = QLabel(self.tr("User: %1").replace("%1", self._session.user), self)
+        self.user_label.setToolTip(
+            self.tr("Site: %1").replace("%1", self._session.site)
+            + (
+                f" · {self._session.identity.workstation}"
+                if self._session.identity.workstation
+                else ""
+            )
+        )
         self.user_label.setObjectName("status_user")
         self.demo_badge = QLabel(self.tr("DEMO DATA"), self)
         self.demo_badge.setObjectName("demo_badge")
@@ -354,6 +262,9 @@ class MainWindow(QMainWindow):
         rules = QAction(self.tr("Duty settings…"), self)
         rules.triggered.connect(lambda: self.open_roster_settings())
         duty_menu.addAction(rules)
+        deadlines = QAction(self.tr("Reporting deadlines…"), self)
+        deadlines.triggered.connect(lambda: self.open_reporting_rules())
+        duty_menu.addAction(deadlines)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for dock in self._docks.values():
@@ -438,11 +349,11 @@ class MainWindow(QMainWindow):
         geometry = self._settings.value("window/geometry")
         state = self._settings.value("window/state")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         else:
             self.resize(1600, 1000)
         if state is not None:
-            self.restoreState(state)  # type: ignore[arg-type]
+            self.restoreState(state)
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
@@ -464,66 +375,27 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     # -- data ---------------------------------------------------------------
-    def _today(self) -> date:
-        return self._clock().astimezone(LOCAL_TZ).date()
-
     def refresh_all(self) -> None:
-        """Reload every panel and the map.
+        """Reload every panel and the map (through the session, for every window)."""
+        self._session.reload()
 
-        The latest change sequence is read first; the live feed then delivers
-        everything after it, so a change that lands while the panels load is
-        applied afterwards, never missed.
-        """
-        self._runner.submit(
-            self._services.overview.status,
-            on_done=self._on_refresh_status_read,
-            on_error=self._on_load_failed,
-        )
-
-    def _on_refresh_status_read(self, status: StatusDTO) -> None:
-        self._apply_status(status)
-        self._load_roster_policy()
-        if not self._live.running:
-            self._live.start(status.last_seq)
-        for panel in self._data_panels():
-            panel.refresh()
-        self._map_updates.reload()
-
-    def _apply_status(self, status: StatusDTO) -> None:
-        self._set_connected(True)
+    def _on_session_status_changed(self, status: StatusDTO) -> None:
         self.demo_badge.setVisible(status.has_demo)
 
-    # -- live changes ---------------------------------------------------------
-    def _on_live_changes_arrived(self, records: list[ChangeRecord]) -> None:
-        types = {r.entity_type for r in records}
-        if "office_setting" in types:
-            self._load_roster_policy()
-        for key, entities in PANEL_ENTITIES.items():
-            if types & entities:
-                self._dirty_panels.add(key)
-        self._dirty_panels.add("status")
-        self._panel_timer.start()
-        self._map_updates.add(records)
+    def _on_session_problem_reported(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
 
-    def _on_panel_timer_timeout(self) -> None:
-        dirty, self._dirty_panels = self._dirty_panels, set()
-        panels = self._panels_by_key()
-        for key in dirty:
-            if key in panels:
-                panels[key].refresh()
-        if "status" in dirty:
-            self._runner.submit(
-                self._services.overview.status,
-                on_done=self._apply_status,
-                on_error=self._on_load_failed,
+    def _on_session_connection_changed(self, ok: bool) -> None:
+        if ok:
+            self.connection_label.setText(self.tr("Connected"))
+            self.connection_label.setStyleSheet("color: #1a7f37;")
+            self.connection_label.setToolTip("")
+        else:
+            self.connection_label.setText(self.tr("Connection lost, retrying…"))
+            self.connection_label.setStyleSheet(
+                "color: white; background: #b30000; padding: 1px 6px;"
             )
-
-    def _on_live_connection_changed(self, ok: bool, exc: BaseException | None) -> None:
-        was_lost = self._connected is False
-        self._set_connected(ok, exc)
-        if ok and was_lost:
-            # The feed catches up by itself; reload what failed while we were away.
-            self.refresh_all()
+            self.connection_label.setToolTip(self.statusBar().currentMessage())
 
     # -- the map and the resource lists ------------------------------------------
     def _on_map_data_read(self, prepared: PreparedMap) -> None:
@@ -537,34 +409,6 @@ class MainWindow(QMainWindow):
         self.resource_panel.apply_changes(changes)
         self.details_panel.update_from(changes)
 
-    def _set_connected(self, ok: bool, exc: BaseException | None = None) -> None:
-        if ok:
-            self.connection_label.setText(self.tr("Connected"))
-            self.connection_label.setStyleSheet("color: #1a7f37;")
-            self.connection_label.setToolTip("")
-        else:
-            self.connection_label.setText(self.tr("Connection lost, retrying…"))
-            self.connection_label.setStyleSheet(
-                "color: white; background: #b30000; padding: 1px 6px;"
-            )
-            if exc is not None:
-                problem = classify(exc)
-                self.connection_label.setToolTip(
-                    problem_text(problem, self._session.database)
-                    if problem
-                    else unexpected_text(exc)
-                )
-        if ok != self._connected:
-            self._connected = ok
-            self.connection_changed.emit(ok)
-
-    def _on_load_failed(self, exc: BaseException) -> None:
-        problem = classify(exc)
-        text = problem_text(problem, self._session.database) if problem else unexpected_text(exc)
-        self.statusBar().showMessage(text, 10000)
-        if problem is not None:
-            self._set_connected(False, exc)
-
     def _on_panel_loaded(self) -> None:
         self._check_all_loaded()
 
@@ -575,7 +419,7 @@ class MainWindow(QMainWindow):
     def _check_all_loaded(self) -> None:
         if self._announced_loaded:
             return
-        panels = [*self._data_panels(), self.resource_panel]
+        panels: list[DataPanel | ResourcePanel] = [*self._data_panels(), self.resource_panel]
         if self._map_loaded and all(p.has_loaded for p in panels):
             self._announced_loaded = True
             self.all_loaded.emit()
@@ -585,11 +429,8 @@ class MainWindow(QMainWindow):
         return self._announced_loaded
 
     def _on_clock_timer_timeout(self) -> None:
-        now = self._clock()
-        self.clock_label.setText(now.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"))
-        change = self.roster_panel.next_change()
-        if change is not None and now >= change:
-            self.roster_panel.refresh()
+        now = self._session.now()
+        self.clock_label.setText(now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
 
     # -- selection ----------------------------------------------------------
     def _on_resource_selected(self, layer: str, entity_id: uuid.UUID) -> None:
@@ -612,7 +453,7 @@ class MainWindow(QMainWindow):
         self, lon: float | None = None, lat: float | None = None
     ) -> IncidentIntakeDialog:
         """The report form (接报登记), with the place filled in when picked on the map."""
-        session, incidents, clock = self._session, self._services.incidents, self._clock
+        session, incidents, clock = self._session, self._services.incidents, self._session.clock
         stats = self._services.stats
         dialog = IncidentIntakeDialog(
             self._runner,
@@ -621,7 +462,7 @@ class MainWindow(QMainWindow):
             ),
             self._townships,
             clock,
-            session.database,
+            session.where,
             self,
             stats_record=lambda incident_id, figures, at: stats.record(
                 incident_id, figures, actor=session.user, site=session.site, at=at
@@ -640,7 +481,7 @@ class MainWindow(QMainWindow):
             self._runner,
             lambda edit: editor.update(edit, actor=session.user, site=session.site),
             shelter,
-            session.database,
+            session.where,
             self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -655,8 +496,8 @@ class MainWindow(QMainWindow):
             self._services.handover,
             actor=session.user,
             site=session.site,
-            now=self._clock,
-            where=session.database,
+            now=self._session.clock,
+            where=session.where,
             acknowledge=acknowledge,
             parent=self,
         )
@@ -670,8 +511,8 @@ class MainWindow(QMainWindow):
             self._runner,
             self._services.reports,
             incident_id,
-            self._clock,
-            session.database,
+            self._session.clock,
+            session.where,
             self,
             workflow=self._services.workflow,
             actor=session.user,
@@ -683,7 +524,7 @@ class MainWindow(QMainWindow):
 
     def open_statistics(self) -> StatsDialog:
         """自然灾害统计: totals by day, type or township, and the 10-hour assistance target."""
-        dialog = StatsDialog(self._runner, self._services.stats, self._clock, self)
+        dialog = StatsDialog(self._runner, self._services.stats, self._session.clock, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -695,7 +536,23 @@ class MainWindow(QMainWindow):
             self._services.staff,
             session.user,
             session.site,
-            session.database,
+            session.where,
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_reporting_rules(self) -> ReportingRulesDialog:
+        """报告时限设置: the county's reporting deadlines for every seat."""
+        session, office = self._session, self._services.office
+        dialog = ReportingRulesDialog(
+            self._runner,
+            office.reporting_rules,
+            lambda rules, version: office.set_reporting_rules(
+                rules, version, actor=session.user, site=session.site
+            ),
+            session.where,
             self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -710,33 +567,20 @@ class MainWindow(QMainWindow):
             lambda policy, version: office.set_roster_policy(
                 policy, version, actor=session.user, site=session.site
             ),
-            session.database,
+            session.where,
             self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
-    def _load_roster_policy(self) -> None:
-        """The office's roster rules apply to this seat's checks before the roster shows."""
-        self._runner.submit(
-            self._services.office.roster_policy,
-            on_done=self._on_roster_policy_read,
-            on_error=self._on_load_failed,
-        )
-
-    def _on_roster_policy_read(self, current: VersionedPolicy) -> None:
-        if current.policy != self._roster_policy:
-            self._roster_policy = current.policy
-            self._services.roster.set_policy(current.policy)
-            self.roster_panel.refresh()
-
     def open_duty_report(self) -> DutyReportDialog:
         dialog = DutyReportDialog(
             self._runner,
             self._services.duty_report,
-            now=self._clock,
-            where=self._session.database,
+            now=self._session.clock,
+            where=self._session.where,
+            day=self._session.duty_day(),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -747,44 +591,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Incident report recorded."), 5000)
 
     # -- overdue reports -------------------------------------------------------
-    def _setup_overdue_indicator(self) -> None:
-        self.overdue_count = 0
-        self._overdue_busy = False
-        self._overdue_again = False
-        self._overdue_timer = QTimer(self)
-        self._overdue_timer.setInterval(OVERDUE_REFRESH_MS)
-        self._overdue_timer.timeout.connect(self.refresh_overdue)
-        self._overdue_timer.start()
-        # Another seat's incident changes arrive through the feed; gather a burst.
-        self._overdue_soon = QTimer(self)
-        self._overdue_soon.setSingleShot(True)
-        self._overdue_soon.setInterval(PANEL_REFRESH_DELAY_MS)
-        self._overdue_soon.timeout.connect(self.refresh_overdue)
-        self.all_loaded.connect(self.refresh_overdue)
-        self.incident_panel.changed.connect(lambda _id: self.refresh_overdue())
-        self._live.changes_arrived.connect(self._on_changes_for_overdue)
-
-    def _on_changes_for_overdue(self, records: list[ChangeRecord]) -> None:
-        if {r.entity_type for r in records} & PANEL_ENTITIES["incidents"]:
-            self._overdue_soon.start()
+    @property
+    def overdue_count(self) -> int:
+        return len({dto.id for dto, _ in self._session.overdue})
 
     def refresh_overdue(self) -> None:
-        """Read the missed reporting deadlines off the GUI thread (one read at a time)."""
-        if self._overdue_busy:
-            self._overdue_again = True
-            return
-        self._overdue_busy = True
-        workflow, now = self._services.workflow, self._clock()
-        self._runner.submit(
-            lambda: workflow.overdue(ReportingRules(), now),
-            on_done=self._on_overdue_read,
-            on_error=self._on_overdue_failed,
-        )
+        self._session.refresh_overdue()
 
-    def _on_overdue_read(self, found: list[tuple[IncidentDTO, Deadline]]) -> None:
-        self._overdue_busy = False
+    def _on_session_overdue_changed(self, found: Overdue) -> None:
         incidents = {dto.id for dto, _ in found}
-        self.overdue_count = len(incidents)
         self.overdue_label.setText(self.tr("Overdue reports %1").replace("%1", str(len(incidents))))
         self.overdue_label.setToolTip(
             "\n".join(
@@ -794,27 +609,12 @@ class MainWindow(QMainWindow):
             )
         )
         self.overdue_label.setVisible(bool(incidents))
-        self._overdue_next()
-
-    def _on_overdue_failed(self, exc: BaseException) -> None:
-        self._overdue_busy = False
-        self._on_load_failed(exc)
-        self._overdue_next()
-
-    def _overdue_next(self) -> None:
-        if self._overdue_again:
-            self._overdue_again = False
-            self.refresh_overdue()
 
     # -- shutdown -----------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self._clock_timer.stop()
-        self._panel_timer.stop()
-        self._overdue_timer.stop()
-        self._overdue_soon.stop()
-        self._live.stop()
-        self._runner.wait_idle(10000)
+        self._session.close()
         self.map_panel.close_view()
         if self._tile_source is not None:
             self._tile_source.close()

@@ -7,6 +7,30 @@
         <source>People on duty</source>
         <translation>值班人员</translation>
     </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存:%1</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 changed this shift at %2 (%3).</source>
+        <translation>未保存:%1 已于 %2 修改了该班次(%3)。</translation>
+    </message>
+    <message>
+        <source>Not saved: this shift was deleted by someone else.</source>
+        <translation>未保存:该班次已被他人删除。</translation>
+    </message>
+    <message>
+        <source>Your changes are kept on top of theirs: check the people below and save again.</source>
+        <translation>您的改动已保留,并叠加在对方的改动之上:请核对下方人员后再次保存。</translation>
+    </message>
+    <message>
+        <source>no visible change</source>
+        <translation>人员无可见变化</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>他人</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionDialog</name>
@@ -154,14 +178,6 @@
         <translation>状态</translation>
     </message>
     <message>
-        <source>Open</source>
-        <translation>开放</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>结束</translation>
-    </message>
-    <message>
         <source>Occupancy</source>
         <translation>已安置</translation>
     </message>
@@ -240,54 +256,6 @@
 </context>
 <context>
     <name>DisasterStats</name>
-    <message>
-        <source>People affected</source>
-        <translation>受灾人口</translation>
-    </message>
-    <message>
-        <source>Dead</source>
-        <translation>因灾死亡</translation>
-    </message>
-    <message>
-        <source>Missing</source>
-        <translation>因灾失踪</translation>
-    </message>
-    <message>
-        <source>Emergency relocated</source>
-        <translation>紧急转移安置</translation>
-    </message>
-    <message>
-        <source>Need emergency living assistance</source>
-        <translation>需紧急生活救助</translation>
-    </message>
-    <message>
-        <source>Houses collapsed</source>
-        <translation>倒塌房屋(间)</translation>
-    </message>
-    <message>
-        <source>Houses severely damaged</source>
-        <translation>严重损坏房屋(间)</translation>
-    </message>
-    <message>
-        <source>Houses generally damaged</source>
-        <translation>一般损坏房屋(间)</translation>
-    </message>
-    <message>
-        <source>Crops affected (ha)</source>
-        <translation>农作物受灾面积(公顷)</translation>
-    </message>
-    <message>
-        <source>Crops damaged (ha)</source>
-        <translation>农作物成灾面积(公顷)</translation>
-    </message>
-    <message>
-        <source>Crops lost (ha)</source>
-        <translation>农作物绝收面积(公顷)</translation>
-    </message>
-    <message>
-        <source>Direct economic loss (10,000 yuan)</source>
-        <translation>直接经济损失(万元)</translation>
-    </message>
     <message>
         <source>Figures cannot be negative.</source>
         <translation>统计数不能为负数。</translation>
@@ -777,22 +745,6 @@
 <context>
     <name>IncidentActions</name>
     <message>
-        <source>Level 1 (highest)</source>
-        <translation>一级(最高)</translation>
-    </message>
-    <message>
-        <source>Level 2</source>
-        <translation>二级</translation>
-    </message>
-    <message>
-        <source>Level 3</source>
-        <translation>三级</translation>
-    </message>
-    <message>
-        <source>Level 4</source>
-        <translation>四级</translation>
-    </message>
-    <message>
         <source>The handling flow does not allow this step from the current status.</source>
         <translation>处置流程不允许从当前状态进行此步骤。</translation>
     </message>
@@ -801,8 +753,8 @@
         <translation>启动响应须选择响应级别。</translation>
     </message>
     <message>
-        <source>The response level must be level 1 to level 4.</source>
-        <translation>响应级别须为一级至四级。</translation>
+        <source>The response level must be level I to level IV.</source>
+        <translation>响应级别须为Ⅰ级至Ⅳ级。</translation>
     </message>
     <message>
         <source>Starting a response needs the name of the emergency plan.</source>
@@ -1172,10 +1124,6 @@
         <translation>(演练)</translation>
     </message>
     <message>
-        <source>response level %1</source>
-        <translation>%1级响应</translation>
-    </message>
-    <message>
         <source>(correction) %1</source>
         <translation>(更正)%1</translation>
     </message>
@@ -1264,321 +1212,6 @@
     </message>
 </context>
 <context>
-    <name>Labels</name>
-    <message>
-        <source>Major (red)</source>
-        <translation>重大(红)</translation>
-    </message>
-    <message>
-        <source>Serious (orange)</source>
-        <translation>较大(橙)</translation>
-    </message>
-    <message>
-        <source>General (yellow)</source>
-        <translation>一般(黄)</translation>
-    </message>
-    <message>
-        <source>Low (blue)</source>
-        <translation>低(蓝)</translation>
-    </message>
-    <message>
-        <source>Hazardous chemicals</source>
-        <translation>危险化学品</translation>
-    </message>
-    <message>
-        <source>Non-coal mine</source>
-        <translation>非煤矿山</translation>
-    </message>
-    <message>
-        <source>Gas</source>
-        <translation>燃气</translation>
-    </message>
-    <message>
-        <source>Dust explosion</source>
-        <translation>粉尘涉爆</translation>
-    </message>
-    <message>
-        <source>Waterlogging point</source>
-        <translation>易涝点</translation>
-    </message>
-    <message>
-        <source>Geological hazard</source>
-        <translation>地质灾害隐患点</translation>
-    </message>
-    <message>
-        <source>Crowded place</source>
-        <translation>人员密集场所</translation>
-    </message>
-    <message>
-        <source>Indoor</source>
-        <translation>室内</translation>
-    </message>
-    <message>
-        <source>Outdoor</source>
-        <translation>室外</translation>
-    </message>
-    <message>
-        <source>County reserve</source>
-        <translation>县级储备库</translation>
-    </message>
-    <message>
-        <source>Township reserve point</source>
-        <translation>乡镇储备点</translation>
-    </message>
-    <message>
-        <source>Agreement reserve</source>
-        <translation>协议储备</translation>
-    </message>
-    <message>
-        <source>Fire and rescue</source>
-        <translation>消防救援</translation>
-    </message>
-    <message>
-        <source>Volunteer rescue</source>
-        <translation>社会救援力量</translation>
-    </message>
-    <message>
-        <source>Professional team</source>
-        <translation>专业救援队</translation>
-    </message>
-    <message>
-        <source>Township team</source>
-        <translation>乡镇应急队</translation>
-    </message>
-    <message>
-        <source>Standby</source>
-        <translation>待命</translation>
-    </message>
-    <message>
-        <source>Deployed</source>
-        <translation>出动中</translation>
-    </message>
-    <message>
-        <source>Resting</source>
-        <translation>休整</translation>
-    </message>
-    <message>
-        <source>Leader on duty</source>
-        <translation>带班领导</translation>
-    </message>
-    <message>
-        <source>Duty officer</source>
-        <translation>值班员</translation>
-    </message>
-    <message>
-        <source>Disaster information officer</source>
-        <translation>灾害信息员</translation>
-    </message>
-    <message>
-        <source>Other</source>
-        <translation>其他</translation>
-    </message>
-    <message>
-        <source>Natural disaster</source>
-        <translation>自然灾害</translation>
-    </message>
-    <message>
-        <source>Accident</source>
-        <translation>事故灾难</translation>
-    </message>
-    <message>
-        <source>Public health</source>
-        <translation>公共卫生事件</translation>
-    </message>
-    <message>
-        <source>Social safety</source>
-        <translation>社会安全事件</translation>
-    </message>
-    <message>
-        <source>I Extraordinary</source>
-        <translation>I级 特别重大</translation>
-    </message>
-    <message>
-        <source>II Major</source>
-        <translation>II级 重大</translation>
-    </message>
-    <message>
-        <source>III Serious</source>
-        <translation>III级 较大</translation>
-    </message>
-    <message>
-        <source>IV General</source>
-        <translation>IV级 一般</translation>
-    </message>
-    <message>
-        <source>Received</source>
-        <translation>接报</translation>
-    </message>
-    <message>
-        <source>Verified</source>
-        <translation>核实</translation>
-    </message>
-    <message>
-        <source>Reported</source>
-        <translation>上报</translation>
-    </message>
-    <message>
-        <source>Responding</source>
-        <translation>响应</translation>
-    </message>
-    <message>
-        <source>Handling</source>
-        <translation>处置</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>结束</translation>
-    </message>
-    <message>
-        <source>Phone</source>
-        <translation>电话</translation>
-    </message>
-    <message>
-        <source>12345 transfer</source>
-        <translation>12345转办</translation>
-    </message>
-    <message>
-        <source>110 transfer</source>
-        <translation>110转警</translation>
-    </message>
-    <message>
-        <source>119 transfer</source>
-        <translation>119转警</translation>
-    </message>
-    <message>
-        <source>Township report</source>
-        <translation>乡镇报送</translation>
-    </message>
-    <message>
-        <source>Sensor alarm</source>
-        <translation>监测报警</translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <source>Phone call</source>
-        <translation>电话记录</translation>
-    </message>
-    <message>
-        <source>Leader&apos;s instruction</source>
-        <translation>领导批示</translation>
-    </message>
-    <message>
-        <source>Dispatch</source>
-        <translation>调度派遣</translation>
-    </message>
-    <message>
-        <source>Statistics</source>
-        <translation>统计更新</translation>
-    </message>
-    <message>
-        <source>Attachment</source>
-        <translation>附件</translation>
-    </message>
-    <message>
-        <source>Status change</source>
-        <translation>状态变更</translation>
-    </message>
-    <message>
-        <source>Report upward</source>
-        <translation>上报</translation>
-    </message>
-    <message>
-        <source>Flood</source>
-        <translation>洪涝</translation>
-    </message>
-    <message>
-        <source>Rainstorm</source>
-        <translation>暴雨</translation>
-    </message>
-    <message>
-        <source>Strong convection</source>
-        <translation>强对流</translation>
-    </message>
-    <message>
-        <source>Heat</source>
-        <translation>高温</translation>
-    </message>
-    <message>
-        <source>Frost</source>
-        <translation>低温冷冻</translation>
-    </message>
-    <message>
-        <source>Drought</source>
-        <translation>干旱</translation>
-    </message>
-    <message>
-        <source>Earthquake</source>
-        <translation>地震</translation>
-    </message>
-    <message>
-        <source>Geological disaster</source>
-        <translation>地质灾害</translation>
-    </message>
-    <message>
-        <source>Work safety accident</source>
-        <translation>生产安全事故</translation>
-    </message>
-    <message>
-        <source>Fire</source>
-        <translation>火灾</translation>
-    </message>
-    <message>
-        <source>Road traffic accident</source>
-        <translation>道路交通事故</translation>
-    </message>
-    <message>
-        <source>Hazardous chemicals accident</source>
-        <translation>危险化学品事故</translation>
-    </message>
-    <message>
-        <source>Gas accident</source>
-        <translation>燃气事故</translation>
-    </message>
-    <message>
-        <source>Special equipment accident</source>
-        <translation>特种设备事故</translation>
-    </message>
-    <message>
-        <source>Infectious disease</source>
-        <translation>传染病疫情</translation>
-    </message>
-    <message>
-        <source>Food poisoning</source>
-        <translation>食物中毒</translation>
-    </message>
-    <message>
-        <source>Other public health event</source>
-        <translation>其他公共卫生事件</translation>
-    </message>
-    <message>
-        <source>Mass gathering</source>
-        <translation>群体性事件</translation>
-    </message>
-    <message>
-        <source>Public security event</source>
-        <translation>治安事件</translation>
-    </message>
-    <message>
-        <source>Other social safety event</source>
-        <translation>其他社会安全事件</translation>
-    </message>
-    <message>
-        <source>First report</source>
-        <translation>初报</translation>
-    </message>
-    <message>
-        <source>Follow-up report</source>
-        <translation>续报</translation>
-    </message>
-    <message>
-        <source>Final report</source>
-        <translation>核报</translation>
-    </message>
-</context>
-<context>
     <name>LazyIncidentModel</name>
     <message>
         <source>Received</source>
@@ -1656,6 +1289,10 @@
         <translation>当前用户:%1</translation>
     </message>
     <message>
+        <source>Site: %1</source>
+        <translation>席位：%1</translation>
+    </message>
+    <message>
         <source>DEMO DATA</source>
         <translation>演示数据</translation>
     </message>
@@ -1706,6 +1343,10 @@
     <message>
         <source>Duty settings…</source>
         <translation>值班设置…</translation>
+    </message>
+    <message>
+        <source>Reporting deadlines…</source>
+        <translation>报告时限设置…</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -1774,6 +1415,137 @@
     <message>
         <source>due %1</source>
         <translation>应于 %1 前上报</translation>
+    </message>
+</context>
+<context>
+    <name>MapPage</name>
+    <message>
+        <source>Emergency map</source>
+        <translation>应急一张图</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1&#x3000;%2</translation>
+    </message>
+    <message>
+        <source> (drill)</source>
+        <translation>（演练）</translation>
+    </message>
+    <message>
+        <source>[Drill] </source>
+        <translation>【演练】</translation>
+    </message>
+    <message>
+        <source>newest</source>
+        <translation>最新</translation>
+    </message>
+    <message>
+        <source>%1 · room for %2</source>
+        <translation>%1&#x3000;容纳 %2 人</translation>
+    </message>
+    <message>
+        <source>%1 · %2 / %3 sheltered</source>
+        <translation>%1&#x3000;已安置 %2 / %3 人</translation>
+    </message>
+    <message>
+        <source>%1 shelter</source>
+        <translation>%1避难场所</translation>
+    </message>
+    <message>
+        <source>%1 supply item(s) need attention</source>
+        <translation>物资需关注 %1 项</translation>
+    </message>
+    <message>
+        <source>%1 kind(s) of supplies</source>
+        <translation>物资 %1 种</translation>
+    </message>
+    <message>
+        <source>%1 kind(s) of supplies, %2 need attention</source>
+        <translation>物资 %1 种，需关注 %2 项</translation>
+    </message>
+    <message>
+        <source>%1 · %2 members</source>
+        <translation>%1&#x3000;%2 人</translation>
+    </message>
+    <message>
+        <source>Risk level: %1</source>
+        <translation>风险等级：%1</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>状态：%1</translation>
+    </message>
+    <message>
+        <source>Received: %1</source>
+        <translation>接报：%1</translation>
+    </message>
+    <message>
+        <source>Township: %1</source>
+        <translation>乡镇：%1</translation>
+    </message>
+    <message>
+        <source>Longitude %1  Latitude %2</source>
+        <translation>经度 %1&#x3000;纬度 %2</translation>
+    </message>
+    <message>
+        <source>Legend</source>
+        <translation>图例</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>收起</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>展开</translation>
+    </message>
+    <message>
+        <source>Hazards (colour: risk level)</source>
+        <translation>风险隐患点（颜色：风险等级）</translation>
+    </message>
+    <message>
+        <source>Hazards (shape: type)</source>
+        <translation>风险隐患点（形状：类型）</translation>
+    </message>
+    <message>
+        <source>Open (dark part: share occupied)</source>
+        <translation>开放（深色为已安置比例）</translation>
+    </message>
+    <message>
+        <source>Depot or reserve point</source>
+        <translation>储备库（点）</translation>
+    </message>
+    <message>
+        <source>Red ring: supplies short or expired</source>
+        <translation>红圈：物资短缺或过期</translation>
+    </message>
+    <message>
+        <source>Incidents (colour: severity)</source>
+        <translation>突发事件（颜色：事件等级）</translation>
+    </message>
+    <message>
+        <source>Drill (dashed, faded)</source>
+        <translation>演练（虚线、半透明）</translation>
+    </message>
+    <message>
+        <source>Newest report</source>
+        <translation>最新接报</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>County boundary</source>
+        <translation>县界</translation>
+    </message>
+    <message>
+        <source>Township seat</source>
+        <translation>乡镇驻地</translation>
+    </message>
+    <message>
+        <source>Selected</source>
+        <translation>选中</translation>
     </message>
 </context>
 <context>
@@ -1922,8 +1694,24 @@
         <translation>数据库 %1 升级失败,未做任何改动。</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误:%1</translation>
+        <source>The database %1 refused the change because it breaks one of its rules (a required value is missing, a value that must be unique is already used, or a record it refers to is gone). Nothing was saved. Reload, check the entries and try again.</source>
+        <translation>数据库 %1 拒绝了此次修改,因为它违反了数据库的规则(缺少必填值、应唯一的值已被使用,或引用的记录已不存在)。未保存任何内容。请重新载入,检查填写内容后重试。</translation>
+    </message>
+    <message>
+        <source>The database %1 does not allow this login or this program to do that. Ask the database administrator for the rights, or check the file&apos;s permissions.</source>
+        <translation>数据库 %1 不允许此登录账号或本程序执行该操作。请向数据库管理员申请权限,或检查文件权限。</translation>
+    </message>
+    <message>
+        <source>The disk or file holding the database %1 could not be read or written. Check the disk and its connection (network drive, USB disk), then try again.</source>
+        <translation>无法读写数据库 %1 所在的磁盘或文件。请检查磁盘及其连接(网络驱动器、U 盘),然后重试。</translation>
+    </message>
+    <message>
+        <source>A fault in this program (a bug) stopped this action: %1. Nothing was saved beyond what the screen shows. The details are in the log file %2; please send it to whoever maintains the program.</source>
+        <translation>本程序出现故障(程序缺陷),此操作已中止:%1。除屏幕上显示的内容外,未保存任何其他内容。详细信息见日志文件 %2,请将该文件发送给程序维护人员。</translation>
+    </message>
+    <message>
+        <source>A fault in this program (a bug) stopped this action: %1. Nothing was saved beyond what the screen shows. Please report it to whoever maintains the program.</source>
+        <translation>本程序出现故障(程序缺陷),此操作已中止:%1。除屏幕上显示的内容外,未保存任何其他内容。请告知程序维护人员。</translation>
     </message>
 </context>
 <context>
@@ -1951,6 +1739,61 @@
     <message>
         <source>Below minimum staffing: %1</source>
         <translation>低于最低值班配置:%1</translation>
+    </message>
+</context>
+<context>
+    <name>ReportingRulesDialog</name>
+    <message>
+        <source>Reporting deadlines</source>
+        <translation>报告时限设置</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>First report (%1) within</source>
+        <translation>%1 初报时限</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> 小时</translation>
+    </message>
+    <message>
+        <source>Daily follow-up report at</source>
+        <translation>每日续报时间</translation>
+    </message>
+    <message>
+        <source>First follow-up, at least after the first report is due</source>
+        <translation>首次续报距初报时限至少</translation>
+    </message>
+    <message>
+        <source>Final report, within after closure</source>
+        <translation>核报时限（事件结束后）</translation>
+    </message>
+    <message>
+        <source>Warn before a deadline</source>
+        <translation>到期前提醒</translation>
+    </message>
+    <message>
+        <source>These deadlines apply to every seat of the command center.</source>
+        <translation>以上时限适用于指挥中心的所有席位。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Another seat changed the reporting deadlines meanwhile. Their values are shown now; change them again if needed and save.</source>
+        <translation>其他席位刚刚修改了报告时限，现已显示其设置；如需调整请重新修改后保存。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
     </message>
 </context>
 <context>
@@ -2038,14 +1881,6 @@
     <message>
         <source>State</source>
         <translation>状态</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>开放</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>结束</translation>
     </message>
     <message>
         <source>Members</source>
@@ -2348,6 +2183,30 @@
     <message>
         <source>Take %1 off the shift</source>
         <translation>将 %1 移出本班次</translation>
+    </message>
+    <message>
+        <source>added %1</source>
+        <translation>新增 %1</translation>
+    </message>
+    <message>
+        <source>removed %1</source>
+        <translation>移除 %1</translation>
+    </message>
+    <message>
+        <source>%1 now %2</source>
+        <translation>%1 改为%2</translation>
+    </message>
+    <message>
+        <source>Not done: %1 changed this shift at %2 (%3). The shift was reloaded: check it and try again.</source>
+        <translation>未执行:%1 已于 %2 修改了该班次(%3)。该班次已重新加载,请核对后重试。</translation>
+    </message>
+    <message>
+        <source>no visible change</source>
+        <translation>人员无可见变化</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>他人</translation>
     </message>
 </context>
 <context>
@@ -2867,6 +2726,10 @@
     <message>
         <source>Cannot start</source>
         <translation>无法启动</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
     </message>
     <message>
         <source>Cannot write the picture %1</source>

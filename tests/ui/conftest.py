@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
+from app.domain.identity import Identity
 from app.ui.i18n import install_translator
-from app.ui.live import LiveUpdates
-from app.ui.main_window import MainWindow, Services, SessionInfo
+from app.ui.main_window import MainWindow
 from app.ui.map.tiles import TileSource
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 
 
@@ -84,23 +84,23 @@ def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def make_session(db: Database, runner: TaskRunner, user: str = "值班员甲") -> AppSession:
+    """The application session a window subscribes to (its clock is the database's)."""
+    return AppSession(db, Identity(user=user, site="seat-1", workstation="ws-1"), runner)
+
+
 def make_window(
     db: Database,
     runner: TaskRunner,
     settings: QSettings,
     user: str = "值班员甲",
-    clock: Callable[[], datetime] | None = None,
+    session: AppSession | None = None,
 ) -> MainWindow:
-    services = Services.on(db)
-    session = SessionInfo(
-        database=db.info.display, backend=db.backend, user=user, site="seat-1", url=db.url
-    )
-    live = LiveUpdates(db)
+    session = session or make_session(db, runner, user)
     tiles = TileSource()
-    window = MainWindow(
-        services, runner, settings, session, clock or (lambda: datetime.now(UTC)), live, tiles
-    )
-    live.setParent(window)
+    window = MainWindow(session, settings, tiles)
+    if session.parent() is None:
+        session.setParent(window)
     tiles.setParent(window)
     return window
 

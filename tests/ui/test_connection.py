@@ -30,12 +30,12 @@ def test_connection_test_against_the_server(qtbot: Any, runner: TaskRunner, pg_u
     dialog.database.setText(pg_url.database or "")
     dialog.user.setText(pg_url.username or "")
     dialog.test()
-    qtbot.waitUntil(lambda: dialog.result.text().startswith("已连接"), timeout=10000)
-    assert "将自动建立" in dialog.result.text()  # an empty database
+    qtbot.waitUntil(lambda: dialog.result_label.text().startswith("已连接"), timeout=10000)
+    assert "将自动建立" in dialog.result_label.text()  # an empty database
 
     dialog.port.setValue(1)
     dialog.test()
-    qtbot.waitUntil(lambda: "无法连接" in dialog.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "无法连接" in dialog.result_label.text(), timeout=10000)
 
 
 def test_the_password_is_never_saved(

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
@@ -22,6 +23,8 @@ from app.ui.incidents.intake import IncidentIntakeDialog
 from app.ui.incidents.stats_dialog import StatsDialog
 from app.ui.tasks import TaskRunner
 from tests.ui.conftest import GuiThreadGuard
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 ACTOR, SITE = "值班员甲", "seat-1"
 

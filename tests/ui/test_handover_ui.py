@@ -6,18 +6,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
 from app.data.engine import Database
-from app.services.demo import CHINA_TZ
+from app.domain.clock import CHINA_TZ
+from app.domain.intake import IncidentDraft
+from app.domain.rules import ShiftPattern
 from app.services.duty_report import DutyReportService, report_title
 from app.services.handover import HandoverService
+from app.services.incidents import IncidentService
 from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.tasks import TaskRunner
 from tests.ui.conftest import GuiThreadGuard
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 
 def _settle(runner: TaskRunner) -> None:
@@ -149,6 +155,22 @@ def test_duty_report_exports(
     HandoverService(check_db).record(
         None, None, "摘要 <b>x</b>", [("事项", None)], actor="乙", site="s", at=_now()
     )
+    # At 08:31 the new duty day has only just begun: give it an incident of its own.
+    IncidentService(check_db).record(
+        IncidentDraft(
+            title="日报测试事件",
+            category="accident",
+            incident_type="fire",
+            severity="IV",
+            source="phone",
+            received_at=_now(),
+            lon=116.95,
+            lat=34.19,
+        ),
+        actor="乙",
+        site="s",
+        now=_now(),
+    )
     dialog = DutyReportDialog(runner, DutyReportService(ui_db), now=_now, where="test")
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
@@ -157,7 +179,9 @@ def test_duty_report_exports(
     report = dialog.report
     assert report is not None and report.incidents
     assert "摘要 <b>x</b>" in dialog.preview.toPlainText()
-    day = datetime.now(CHINA_TZ).date()
+    # The duty day: at 00:30 or 08:29 the report is still the previous day's.
+    day = ShiftPattern().duty_day(_now(), CHINA_TZ)
+    assert report.day == day
 
     xlsx = tmp_path / "日报.xlsx"
     with qtbot.waitSignal(dialog.exported, timeout=10000):
@@ -206,6 +230,7 @@ def test_duty_menu_opens_handover_and_report(window: Any, qtbot: Any) -> None:
         "值班日报…",
         "人员与AB岗…",
         "值班设置…",
+        "报告时限设置…",
     ]
     handover = window.open_handover(acknowledge=False)
     assert handover.isVisible()

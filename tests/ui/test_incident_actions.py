@@ -38,8 +38,8 @@ def _select(panel: IncidentPanel, status: str, qtbot: Any) -> IncidentDTO:
 
 
 def _actions(panel: IncidentPanel) -> IncidentActions:
-    assert panel.actions is not None
-    return panel.actions
+    assert panel.incident_actions is not None
+    return panel.incident_actions
 
 
 def _visible_steps(actions: IncidentActions) -> list[str]:

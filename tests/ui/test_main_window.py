@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from app.data.engine import Database
 from app.data.models import HazardSite, Incident, IncidentLogEntry, RescueTeam, Shelter, SupplyDepot
 from app.data.uow import UnitOfWork
+from app.domain.labels import Family
+from app.domain.labels import labels as table_labels
 from app.services.roster import RosterService
 from app.ui.main_window import MainWindow
 from app.ui.models.table import DtoTableModel
@@ -53,7 +55,7 @@ def test_resource_lists_hold_the_database_rows(window: MainWindow, check_db: Dat
     assert shown == names
     # Levels are shown in words, not codes.
     levels = {panel.hazards.index(r, 2).data() for r in range(panel.hazards.rowCount())}
-    assert levels <= {"重大(红)", "较大(橙)", "一般(黄)", "低(蓝)"}
+    assert levels <= set(table_labels(Family.RISK_LEVEL, "zh_CN").values())
     assert "红" in "".join(levels)
 
 
@@ -198,7 +200,8 @@ def test_roster_card_changes_at_shift_change(
     shift = RosterService(ui_db).on_duty(datetime.now(UTC))
     assert shift is not None
     fake_now = [shift.ends_at - timedelta(seconds=1)]
-    w = make_window(ui_db, runner, settings, clock=lambda: fake_now[0])
+    db = Database(ui_db.url, clock=lambda: fake_now[0])
+    w = make_window(db, runner, settings)
     qtbot.addWidget(w)
     w.show()
     with qtbot.waitSignal(w.all_loaded, timeout=30000):
@@ -210,3 +213,4 @@ def test_roster_card_changes_at_shift_change(
         timeout=5000,
     )
     w.close()
+    db.dispose()

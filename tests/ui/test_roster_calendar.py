@@ -16,13 +16,16 @@ from sqlalchemy import func, select
 
 from app.data.engine import Database
 from app.data.models import DutyShift, DutySwap
-from app.services.demo import CHINA_TZ
+from app.domain.clock import CHINA_TZ
+from app.domain.rules import ShiftPattern
 from app.services.dto import ShiftDTO, StaffDTO
 from app.services.roster import RosterService, monday_of
 from app.ui.roster.calendar import MONTH, WEEK, staff_mime
 from app.ui.roster.panel import RosterPanel, visible_problems
 from app.ui.tasks import TaskRunner
-from tests.ui.conftest import GuiThreadGuard
+from tests.ui.conftest import GuiThreadGuard, make_session
+
+pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
 ACTOR = "值班员甲"
 
@@ -31,9 +34,7 @@ ACTOR = "值班员甲"
 def panel(
     qtbot: Any, ui_db: Database, runner: TaskRunner, gui_guard: GuiThreadGuard
 ) -> Iterator[RosterPanel]:
-    p = RosterPanel(
-        runner, RosterService(ui_db), lambda: datetime.now(UTC), actor=ACTOR, site="seat-1"
-    )
+    p = RosterPanel(make_session(ui_db, runner, ACTOR))
     qtbot.addWidget(p)
     p.resize(1400, 900)
     p.show()
@@ -81,7 +82,8 @@ def test_week_grid_shows_the_demo_shifts(panel: RosterPanel, check_db: Database)
     cal = panel.calendar
     assert cal.mode == WEEK
     assert [panel.tabs.tabText(i).split(" ")[0] for i in range(3)] == ["值班表", "近期班次", "检查"]
-    today = datetime.now(UTC).astimezone(CHINA_TZ).date()
+    # The duty day: before the 08:30 handover the shift on duty is yesterday's.
+    today = ShiftPattern().duty_day(datetime.now(UTC), CHINA_TZ)
     week = RosterService(check_db).week(today)
     assert week.shifts, "the demo roster has shifts this week"
     assert cal.model.rowCount() == 7
@@ -133,6 +135,12 @@ def test_assign_by_drop(panel: RosterPanel, check_db: Database, qtbot: Any) -> N
     )
     nxt = RosterService(check_db).on_duty(shift.ends_at + timedelta(hours=1))
     assert nxt is not None
+    if not cal.model.index_of_shift(nxt.id).isValid():
+        # The next shift starts in the next week (a Sunday's night shift): go there,
+        # as the officer would, before dropping.
+        with qtbot.waitSignal(cal.model.modelReset, timeout=15000):
+            cal.go_to(nxt.starts_at.astimezone(CHINA_TZ).date())
+        assert cal.model.index_of_shift(nxt.id).isValid()
     if leader.id not in {p.staff_id for p in nxt.assignments}:
         with qtbot.waitSignal(panel.loaded, timeout=15000):
             cal.model.dropMimeData(
@@ -240,7 +248,7 @@ def test_month_view_has_the_days_of_the_month(
     cal = panel.calendar
     with qtbot.waitSignal(runner.idle, timeout=15000):
         cal.set_mode(MONTH)
-    today = datetime.now(UTC).astimezone(CHINA_TZ).date()
+    today = ShiftPattern().duty_day(datetime.now(UTC), CHINA_TZ)
     days = calendar.monthrange(today.year, today.month)[1]
     assert cal.model.columnCount() == 7
     assert len(cal.model.days_in_period()) == days

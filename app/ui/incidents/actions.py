@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.data.errors import ConflictError, classify
 from app.domain.deadlines import Deadline, DeadlineState, ReportingRules, ReportKind
 from app.domain.enums import IncidentCategory, IncidentStatus, LogEntryKind
+from app.domain.labels import RESPONSE_LEVEL_CODES
 from app.domain.rules import INCIDENT_TRANSITIONS, RuleViolation
 from app.services.disaster_stats import DisasterStats, Figures
 from app.services.dto import IncidentDTO
@@ -66,19 +67,14 @@ ENTRY_KINDS: tuple[LogEntryKind, ...] = (
     LogEntryKind.STATISTICS,
     LogEntryKind.ATTACHMENT,
 )
-RESPONSE_LEVELS: tuple[tuple[str, str], ...] = (
-    ("1", QT_TRANSLATE_NOOP("IncidentActions", "Level 1 (highest)")),
-    ("2", QT_TRANSLATE_NOOP("IncidentActions", "Level 2")),
-    ("3", QT_TRANSLATE_NOOP("IncidentActions", "Level 3")),
-    ("4", QT_TRANSLATE_NOOP("IncidentActions", "Level 4")),
-)
 STATE_COLORS = {
     DeadlineState.OVERDUE: "#b30000",
     DeadlineState.WARNING: "#d95f02",
 }
 
-# What each rule of the workflow says, for the banner.
-RULE_TEXTS: dict[str, str] = {
+# What each rule of the workflow says, for the banner. QT_TRANSLATE_NOOP marks
+# the texts for lupdate (its stub is typed as returning object).
+RULE_TEXTS: dict[str, object] = {
     "incident.transition": QT_TRANSLATE_NOOP(
         "IncidentActions", "The handling flow does not allow this step from the current status."
     ),
@@ -86,7 +82,7 @@ RULE_TEXTS: dict[str, str] = {
         "IncidentActions", "Starting a response needs a response level."
     ),
     "incident.response_level_unknown": QT_TRANSLATE_NOOP(
-        "IncidentActions", "The response level must be level 1 to level 4."
+        "IncidentActions", "The response level must be level I to level IV."
     ),
     "incident.plan_required": QT_TRANSLATE_NOOP(
         "IncidentActions", "Starting a response needs the name of the emergency plan."
@@ -124,7 +120,7 @@ def rule_text(exc: RuleViolation) -> str:
         return QCoreApplication.translate(
             "IncidentActions", "Not allowed by the rules: %1"
         ).replace("%1", exc.code)
-    return _t(text)
+    return _t(str(text))
 
 
 def duration_text(delta: timedelta) -> str:
@@ -163,8 +159,8 @@ class ResponseDialog(QDialog):
         self.level = QComboBox(self)
         self.level.setObjectName("response_level")
         self.level.addItem(self.tr("(choose a level)"), None)
-        for code, text in RESPONSE_LEVELS:
-            self.level.addItem(_t(text), code)
+        for code in RESPONSE_LEVEL_CODES:  # the highest first
+            self.level.addItem(labels.response_level(code), code)
         if level is not None:
             self.level.setCurrentIndex(max(0, self.level.findData(level)))
         self.plan = QLineEdit(plan, self)
@@ -230,6 +226,7 @@ class IncidentActions(QWidget):
         parent: QWidget | None = None,
         *,
         stats: DisasterStats | None = None,
+        rules: Callable[[], ReportingRules] = ReportingRules,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("IncidentActions")
@@ -241,7 +238,8 @@ class IncidentActions(QWidget):
         self._site = site
         self._clock = clock
         self._where = where
-        self._rules = ReportingRules()
+        # The office's reporting deadlines as they are now (they can change while open).
+        self._rules = rules
         self.incident: IncidentDTO | None = None
         self.selected_entry: uuid.UUID | None = None
         self._busy = False
@@ -616,7 +614,7 @@ class IncidentActions(QWidget):
         if incident is None:
             self.deadline_label.clear()
             return
-        workflow, rules, now = self._workflow, self._rules, self._clock()
+        workflow, rules, now = self._workflow, self._rules(), self._clock()
 
         def done(found: list[Deadline]) -> None:
             if self.incident is not None and self.incident.id == incident.id:
@@ -627,7 +625,13 @@ class IncidentActions(QWidget):
                 self.deadline_label.setText(self.tr("Report deadlines unavailable"))
                 self.deadline_label.setStyleSheet("color: gray;")
 
-        self._runner.submit(lambda: workflow.deadlines(incident.id, rules, now), done, failed)
+        self._runner.submit(
+            lambda: workflow.deadlines(incident.id, rules, now),
+            done,
+            failed,
+            owner=self,
+            latest="deadlines",
+        )
 
     def _show_deadline(self, deadline: Deadline | None, now: datetime) -> None:
         if deadline is None:

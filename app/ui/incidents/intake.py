@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.data.errors import ProblemKind, classify
+from app.data.errors import classify
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
 from app.domain.geo import distance_m
 from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft, validate_draft
@@ -167,12 +167,12 @@ class IncidentIntakeDialog(QDialog):
         form.addRow("", self.drill)
         self._add(form, self.tr("Township"), self.township, "township")
         self._add(form, self.tr("Address"), self.address, "address")
-        where = QWidget(self)
-        row = QHBoxLayout(where)
+        coordinates = QWidget(self)
+        row = QHBoxLayout(coordinates)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.lon)
         row.addWidget(self.lat)
-        self._add(form, self.tr("Coordinates"), where, "location")
+        self._add(form, self.tr("Coordinates"), coordinates, "location")
         counts = QWidget(self)
         row = QHBoxLayout(counts)
         row.setContentsMargins(0, 0, 0, 0)
@@ -196,7 +196,8 @@ class IncidentIntakeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.save)
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(self.save)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -397,7 +398,7 @@ class IncidentIntakeDialog(QDialog):
         self._show_errors({})
         problem = classify(exc)
         text = problem_text(problem, self._where) if problem else unexpected_text(exc)
-        if problem is not None and problem.kind is ProblemKind.UNREACHABLE:
+        if problem is not None and problem.is_connection:
             text += " " + self.tr(
                 "Everything typed here is kept; save again when the connection is back."
             )

@@ -56,7 +56,6 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         self._search = search
         self._page_size = page_size
         self._query = IncidentQuery()
-        self._generation = 0
         self._cursor: PageCursor | None = None
         self._exhausted = True
         self._loading = False
@@ -79,7 +78,6 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
 
     def set_query(self, query: IncidentQuery) -> None:
         """Show ``query``: the rows go, the first page and the count load in the background."""
-        self._generation += 1
         self._query = query
         self.beginResetModel()
         self._rows = []
@@ -88,11 +86,12 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         self._exhausted = False
         self._total = None
         self.endResetModel()
-        generation = self._generation
+        # A newer query's answers supersede an older one's (latest=...).
         self._runner.submit(
             lambda: self._search.count(query),
-            on_done=lambda n: self._on_count(generation, n),
-            on_error=lambda exc: self._on_error(generation, exc),
+            on_done=self._on_count,
+            on_error=self._on_error,
+            latest="count",
         )
         self._set_loading(False)
         self._load_page()
@@ -126,8 +125,7 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
             self.loading_changed.emit(loading)
 
     def _load_page(self) -> None:
-        generation, query, cursor, size = (
-            self._generation,
+        query, cursor, size = (
             self._query,
             self._cursor,
             self._page_size,
@@ -135,15 +133,12 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         self._set_loading(True)
         self._runner.submit(
             lambda: self._search.page(query, cursor, size),
-            on_done=lambda result: self._on_page(generation, result),
-            on_error=lambda exc: self._on_error(generation, exc),
+            on_done=self._on_page,
+            on_error=self._on_error,
+            latest="page",
         )
 
-    def _on_page(
-        self, generation: int, result: tuple[list[IncidentDTO], PageCursor | None]
-    ) -> None:
-        if generation != self._generation:
-            return  # an answer for an older query
+    def _on_page(self, result: tuple[list[IncidentDTO], PageCursor | None]) -> None:
         rows, cursor = result
         self._cursor = cursor
         self._exhausted = cursor is None
@@ -159,15 +154,11 @@ class LazyIncidentModel(DtoTableModel[IncidentDTO]):
         self._set_loading(False)
         self.page_loaded.emit(len(new))
 
-    def _on_count(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
+    def _on_count(self, total: int) -> None:
         self._total = total
         self.count_changed.emit(total)
 
-    def _on_error(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
+    def _on_error(self, exc: BaseException) -> None:
         self._exhausted = True  # no retry loop from the view; refresh() tries again
         self._set_loading(False)
         self.failed.emit(exc)

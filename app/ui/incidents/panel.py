@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from PySide6.QtCore import QIdentityProxyModel, QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,11 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.disaster_stats import DisasterStats
+from app.data.uow import ChangeRecord
 from app.services.dto import IncidentDTO, LogEntryDTO
-from app.services.incident_search import IncidentSearch
-from app.services.incident_workflow import IncidentWorkflow, parse_report_body, parse_status_body
-from app.services.incidents import IncidentService
+from app.services.incident_workflow import parse_report_body, parse_status_body
 from app.ui import labels
 from app.ui.incidents.actions import IncidentActions
 from app.ui.incidents.filters import IncidentFilterBar
@@ -34,7 +30,7 @@ from app.ui.panel import (
     fit_columns_once,
     make_table,
 )
-from app.ui.tasks import TaskRunner
+from app.ui.session import INCIDENT_ENTITIES, AppSession
 
 
 class IncidentPanel(DataPanel):
@@ -42,22 +38,16 @@ class IncidentPanel(DataPanel):
     report_requested = Signal(uuid.UUID)  # 报告文本 for the selected incident
     changed = Signal(uuid.UUID)  # this seat changed the incident (status, log, report)
 
-    def __init__(
-        self,
-        runner: TaskRunner,
-        service: IncidentService,
-        parent: QWidget | None = None,
-        *,
-        search: IncidentSearch | None = None,
-        stats: DisasterStats | None = None,
-        workflow: IncidentWorkflow | None = None,
-        actor: str = "",
-        site: str = "center",
-        clock: Callable[[], datetime] | None = None,
-        where: str = "",
-    ) -> None:
+    def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
+        runner, services = session.runner, session.services
         super().__init__(runner, parent)
         self.setObjectName("IncidentPanel")
+        service, search, stats, workflow = (
+            services.incidents,
+            services.search,
+            services.stats,
+            services.workflow,
+        )
         self._service = service
         # With a search service the list is the lazily fetched, filtered, searched
         # one (any number of incidents); without one, the newest 500 (tests, tools).
@@ -101,17 +91,18 @@ class IncidentPanel(DataPanel):
         self.timeline.currentItemChanged.connect(self._on_timeline_current_changed)
 
         # The actions on the selected incident; only with a workflow to run them.
-        self.actions: IncidentActions | None = None
+        self.incident_actions: IncidentActions | None = None
         if workflow is not None:
-            self.actions = IncidentActions(
+            self.incident_actions = IncidentActions(
                 runner,
                 workflow,
-                actor,
-                site,
-                clock or (lambda: datetime.now(UTC)),
-                where,
+                session.user,
+                session.site,
+                session.clock,
+                session.where,
                 self,
                 stats=stats,
+                rules=lambda: session.rules.reporting.rules,
             )
 
         lower = QWidget(self)
@@ -138,10 +129,10 @@ class IncidentPanel(DataPanel):
         top_layout.addWidget(self.view)
         if self.count_label is not None:
             top_layout.addWidget(self.count_label)
-        if self.actions is not None:
-            top_layout.addWidget(self.actions)
-            self.actions.changed.connect(self._on_actions_changed)
-            self.actions.stale.connect(self._on_actions_stale)
+        if self.incident_actions is not None:
+            top_layout.addWidget(self.incident_actions)
+            self.incident_actions.changed.connect(self._on_actions_changed)
+            self.incident_actions.stale.connect(self._on_actions_stale)
         splitter.addWidget(top)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
@@ -151,6 +142,11 @@ class IncidentPanel(DataPanel):
         layout.addWidget(splitter)
         self._current: uuid.UUID | None = None
         self._first_page_pending = False
+        session.reloaded.connect(self.refresh)
+        session.subscribe(INCIDENT_ENTITIES, self._on_session_incidents_changed, owner=self)
+
+    def _on_session_incidents_changed(self, _records: list[ChangeRecord]) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         if isinstance(self.model, LazyIncidentModel):
@@ -199,9 +195,9 @@ class IncidentPanel(DataPanel):
             if row is not None:
                 index = self._proxy.mapFromSource(self.model.index(row, 0))
                 self.view.selectRow(index.row())
-                if self.actions is not None:
+                if self.incident_actions is not None:
                     # A fresher copy (status, version) of the incident on screen.
-                    self.actions.set_incident(self.model.row_at(row))
+                    self.incident_actions.set_incident(self.model.row_at(row))
 
     def _on_actions_changed(self, incident_id: uuid.UUID) -> None:
         self.refresh()
@@ -213,10 +209,10 @@ class IncidentPanel(DataPanel):
     def _on_timeline_current_changed(
         self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
     ) -> None:
-        if self.actions is None:
+        if self.incident_actions is None:
             return
         entry = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
-        self.actions.set_selected_entry(uuid.UUID(entry) if entry else None)
+        self.incident_actions.set_selected_entry(uuid.UUID(entry) if entry else None)
 
     def _on_view_selection_changed(self, sel: QItemSelection, _old: QItemSelection) -> None:
         indexes = sel.indexes()
@@ -230,8 +226,8 @@ class IncidentPanel(DataPanel):
             self.tr("Log of: %1").replace("%1", incident.title)
             + ("  " + self.tr("(drill)") if incident.is_drill else "")
         )
-        if self.actions is not None:
-            self.actions.set_incident(incident)
+        if self.incident_actions is not None:
+            self.incident_actions.set_incident(incident)
         if changed:
             self._load_timeline(incident.id)
             self.selected.emit(incident.id)
@@ -242,7 +238,7 @@ class IncidentPanel(DataPanel):
     def _apply_timeline(self, entries: list[LogEntryDTO]) -> None:
         if entries and entries[0].incident_id != self._current:
             return  # an answer for an incident no longer selected
-        chosen = self.actions.selected_entry if self.actions is not None else None
+        chosen = self.incident_actions.selected_entry if self.incident_actions is not None else None
         self.timeline.clear()
         for e in entries:
             text = f"{format_time(e.at)}  [{labels.log_kind(e.kind)}] {e.actor}: {self._body(e)}"
@@ -251,8 +247,8 @@ class IncidentPanel(DataPanel):
             self.timeline.addItem(item)
             if e.id == chosen:
                 self.timeline.setCurrentItem(item)
-        if self.actions is not None and self.timeline.currentItem() is None:
-            self.actions.set_selected_entry(None)
+        if self.incident_actions is not None and self.timeline.currentItem() is None:
+            self.incident_actions.set_selected_entry(None)
 
     def _body(self, entry: LogEntryDTO) -> str:
         """Status and report entries are stored structured; show them in words."""
@@ -263,7 +259,7 @@ class IncidentPanel(DataPanel):
                 return entry.body
             parts = [labels.incident_status(status.status.value)]
             if status.response_level:
-                parts.append(self.tr("response level %1").replace("%1", status.response_level))
+                parts.append(labels.response_level(status.response_level))
             if status.plan:
                 parts.append(status.plan)
             if status.note:

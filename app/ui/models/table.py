@@ -7,15 +7,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.domain.clock import CHINA_TZ
+
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -24,7 +24,7 @@ def format_time(value: datetime | None) -> str:
     """Times are shown in China Standard Time, as the users live by it."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def format_value(value: Any) -> str:

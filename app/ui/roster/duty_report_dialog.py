@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.errors import classify
-from app.services.demo import CHINA_TZ
+from app.domain.clock import CHINA_TZ
+from app.domain.rules import ShiftPattern
 from app.services.duty_report import DutyReport, DutyReportService, people_text, write_xlsx
 from app.ui import labels
 from app.ui.documents import ask_export, cjk_font, write_pdf
@@ -54,6 +55,7 @@ class DutyReportDialog(QDialog):
         *,
         now: Callable[[], datetime],
         where: str,
+        day: date | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -65,7 +67,8 @@ class DutyReportDialog(QDialog):
         self._where = where
         self.report: DutyReport | None = None
 
-        today = now().astimezone(CHINA_TZ).date()
+        # The duty day by default: at 00:30 the night's report is still yesterday's.
+        today = day or ShiftPattern().duty_day(now(), CHINA_TZ)
         self.day = QDateEdit(self)
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
@@ -113,11 +116,12 @@ class DutyReportDialog(QDialog):
         self._set_ready(False)
         self.status.setText(self.tr("Loading…"))
         service = self._service  # the task must not hold the dialog (freed on a worker)
-        self._runner.submit(lambda: service.build(day, now), self._on_report, self._fail)
+        # Owned by the dialog (closing it drops the answer); a newer day supersedes.
+        self._runner.submit(
+            lambda: service.build(day, now), self._on_report, self._fail, latest="report"
+        )
 
     def _on_report(self, report: DutyReport) -> None:
-        if report.day != self.selected_day():
-            return  # an older request; the newer one is on its way
         self.report = report
         self.preview.setHtml(self.report_html(report))
         self.status.setText("")

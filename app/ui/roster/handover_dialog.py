@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.errors import classify
+from app.domain.clock import CHINA_TZ
 from app.domain.rules import RuleViolation
-from app.services.demo import CHINA_TZ
 from app.services.handover import (
     HandoverContext,
     HandoverDTO,

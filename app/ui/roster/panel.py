@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.data.uow import ChangeRecord
 from app.domain.roster_checks import Gap, Overlap, Problem, ShortRest, Understaffed
 from app.services.dto import AssignmentDTO, ShiftDTO
-from app.services.roster import RosterChecks, RosterService
+from app.services.roster import RosterChecks
 from app.ui import labels
 from app.ui.models.table import Column, DtoTableModel, format_time
 from app.ui.panel import WARNING_BACKGROUND, DataPanel, make_table
 from app.ui.roster.calendar import RosterCalendar, span_text
-from app.ui.tasks import TaskRunner
+from app.ui.session import ROSTER_ENTITIES, AppSession
 
 
 def _people(people: tuple[AssignmentDTO, ...]) -> str:
@@ -151,18 +152,12 @@ def visible_problems(checks: RosterChecks) -> list[Problem]:
 
 
 class RosterPanel(DataPanel):
-    def __init__(
-        self,
-        runner: TaskRunner,
-        service: RosterService,
-        now: Callable[[], datetime],
-        parent: QWidget | None = None,
-        *,
-        actor: str = "roster",
-        site: str = "center",
-    ) -> None:
-        super().__init__(runner, parent)
+    """Follows the session: roster changes from any seat, office rules, the shift change."""
+
+    def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
+        super().__init__(session.runner, parent)
         self.setObjectName("RosterPanel")
+        runner, service, now = session.runner, session.services.roster, session.clock
         self._service = service
         self._now = now
         self.card = OnDutyCard(self)
@@ -175,7 +170,13 @@ class RosterPanel(DataPanel):
         # No taller minimum than the single table it replaced: the dock may be short.
         self.tabs.setMinimumHeight(80)
         self.calendar = RosterCalendar(
-            runner, service, now, actor=actor, site=site or "center", parent=self.tabs
+            runner,
+            service,
+            now,
+            actor=session.user,
+            site=session.site,
+            policy=lambda: session.rules.roster.policy,
+            parent=self.tabs,
         )
         self.calendar.changed.connect(self.refresh)
         upcoming = QWidget(self.tabs)
@@ -199,6 +200,27 @@ class RosterPanel(DataPanel):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.card)
         layout.addWidget(self.tabs, 1)
+
+        session.reloaded.connect(self.refresh)
+        session.rules_changed.connect(self._on_session_rules_changed)
+        session.subscribe(ROSTER_ENTITIES, self._on_session_roster_changed, owner=self)
+        # The card changes by itself at the shift change.
+        self._shift_timer = QTimer(self)
+        self._shift_timer.setInterval(1000)
+        self._shift_timer.timeout.connect(self._on_shift_timer_timeout)
+        self._shift_timer.start()
+
+    def _on_session_rules_changed(self, _rules: object) -> None:
+        self.refresh()
+
+    def _on_session_roster_changed(self, _records: list[ChangeRecord]) -> None:
+        self.refresh()
+
+    def _on_shift_timer_timeout(self) -> None:
+        change = self.next_change()
+        if change is not None and self._now() >= change:
+            self.on_duty = None  # once per change, until the new shift is read
+            self.refresh()
 
     def refresh(self) -> None:
         now = self._now()
@@ -233,11 +255,11 @@ class RosterPanel(DataPanel):
         return self.on_duty.ends_at if self.on_duty else None
 
     def _shift_columns(self) -> list[Column[ShiftDTO]]:
-        def warn(s: ShiftDTO) -> object:
+        def warn(s: ShiftDTO) -> QColor | None:
             return WARNING_BACKGROUND if s.shortfall else None
 
         return [
-            Column(self.tr("Starts"), lambda s: s.starts_at, background=warn),  # type: ignore[arg-type]
+            Column(self.tr("Starts"), lambda s: s.starts_at, background=warn),
             Column(self.tr("Ends"), lambda s: s.ends_at),
             Column(self.tr("Shift"), lambda s: s.label),
             Column(self.tr("Leader on duty"), lambda s: _people(s.leaders)),
@@ -246,6 +268,6 @@ class RosterPanel(DataPanel):
                 self.tr("Staffing"),
                 lambda s: _shortfall_text(s),
                 display=lambda s: _shortfall_text(s) or self.tr("Complete"),
-                background=warn,  # type: ignore[arg-type]
+                background=warn,
             ),
         ]

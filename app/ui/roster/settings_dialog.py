@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import time
+from typing import cast
 
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -115,7 +117,7 @@ class RosterSettingsDialog(QDialog):
         return RosterPolicy(
             ShiftPattern(
                 kind="day_night" if self.day_night.isChecked() else "24h",
-                handover=t.toPython(),  # type: ignore[arg-type]
+                handover=cast(time, t.toPython()),  # QTime.toPython(): stub says object
                 day_hours=self.day_hours.value(),
             ),
             StaffingRule(leaders=self.leaders.value(), officers=self.officers.value()),
