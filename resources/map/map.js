@@ -30,10 +30,12 @@
   const INITIAL_ZOOM = 10;
   const FIT_PADDING = [16, 16];
   const RING_GAP = 4; // px between a marker and its warning ring
+  const HIGHLIGHT_RADIUS = 20; // px; outside the newest incident's steady ring (17)
   const PAINT_FALLBACK_MS = 250;
   const PLACE_ZOOM = 12; // at least this close when search goes to a township
   const FEATURE_ZOOM = 14; // ... or to a feature
-  const LEGEND_MIN_MAP_HEIGHT = 560; // px; below this the legend starts folded
+  const LEGEND_MIN_MAP_HEIGHT = 600; // px; below this the legend starts folded
+  const CONTROL_GAP = 10; // px kept free between the legend and the layer toggles
 
   const FEATURE_KINDS = ['hazards', 'shelters', 'depots', 'teams', 'incidents'];
 
@@ -52,7 +54,12 @@
   const SHELTER_GREEN = '#1a9641';
   const SHELTER_FULL = '#e66101';
   const TEAM_COLORS = { standby: '#2c5aa0', deployed: '#7b3294', resting: '#8e9cc4' };
+  // Each ring means one thing: red = supplies need attention (depots), this
+  // blue on a white edge = selected, the dark pulse (.incident-pulse in map.css)
+  // = the newest report.
+  const ATTENTION_COLOR = '#e31a1c';
   const HIGHLIGHT_COLOR = '#00a2c7';
+  const HIGHLIGHT_EDGE = '#ffffff';
 
   // The page's words, from Python (setTexts): family -> code -> label, layer ->
   // title, key -> string or %1.. template.
@@ -75,15 +82,16 @@
     return capacity > 0 ? Math.min(Math.max(occupancy / capacity, 0), 1) : 0;
   }
 
-  function shelterIsFull(p) {
-    return Number(p.capacity) > 0 && Number(p.occupancy) >= Number(p.capacity);
+  // open / full / closed as Python decided it (one rule for the map, lists and details).
+  function shelterStatus(p) {
+    return p.state === 'closed' || p.state === 'full' ? p.state : 'open';
   }
 
   function shelterStyle(p) {
-    if (!p.is_open) {
+    if (shelterStatus(p) === 'closed') {
       return { shape: 'square', radius: 6, color: SHELTER_GREEN, weight: 2, fillColor: '#c8c8c8', fillOpacity: 0.95 };
     }
-    if (shelterIsFull(p)) {
+    if (shelterStatus(p) === 'full') {
       return { shape: 'square', radius: 6, color: '#ffffff', weight: 1, fillColor: SHELTER_FULL, fillOpacity: 0.95 };
     }
     // Light square, filled from the bottom as far as it is occupied.
@@ -96,7 +104,7 @@
   function depotStyle(p) {
     return {
       shape: 'diamond', radius: 7, color: '#ffffff', weight: 1, fillColor: '#8c510a', fillOpacity: 0.95,
-      ring: p.attention_count > 0 ? '#e31a1c' : null,
+      ring: p.attention_count > 0 ? ATTENTION_COLOR : null,
     };
   }
 
@@ -287,16 +295,9 @@
     return template.replace(/%(\d)/g, (match, n) => (n >= 1 && n <= args.length ? String(args[n - 1]) : match));
   }
 
-  function shelterStatus(p) {
-    if (!p.is_open) {
-      return 'closed';
-    }
-    return shelterIsFull(p) ? 'full' : 'open';
-  }
-
   function shelterSummary(p) {
     const status = label('shelter_status', shelterStatus(p));
-    if (!p.is_open) {
+    if (shelterStatus(p) === 'closed') {
       return text('shelterClosed', status, p.capacity);
     }
     return text('shelterOpen', status, p.occupancy, p.capacity);
@@ -394,10 +395,19 @@
 
   // Tiles (tilePane, 200) < county (350) < township labels (380) < pulse (390)
   // < markers (overlayPane, 400) < highlight ring (450).
-  map.createPane('boundary').style.zIndex = 350;
-  map.createPane('township-labels').style.zIndex = 380;
-  map.createPane('pulse').style.zIndex = 390;
-  map.createPane('highlight').style.zIndex = 450;
+  // Our panes only show things: a pane (or a canvas renderer in it) above the
+  // markers' canvas would take every click and hover meant for the markers.
+  function drawingPane(name, zIndex) {
+    const pane = map.createPane(name);
+    pane.style.zIndex = zIndex;
+    pane.style.pointerEvents = 'none';
+    pane.classList.add('xcc-drawing-pane'); // map.css keeps everything inside it out of the way too
+    return pane;
+  }
+  drawingPane('boundary', 350);
+  drawingPane('township-labels', 380);
+  drawingPane('pulse', 390);
+  drawingPane('highlight', 450);
 
   function countyStyle(overTiles) {
     return {
@@ -424,18 +434,24 @@
     index[kind] = new Map();
   }
 
-  const highlightRing = L.circleMarker([0, 0], {
-    pane: 'highlight',
-    renderer: L.canvas({ pane: 'highlight' }),
-    radius: 17,
-    color: HIGHLIGHT_COLOR,
-    weight: 3,
-    fill: false,
-    interactive: false,
-  });
+  // The selection: a blue ring on a white edge, unlike the thin red attention
+  // ring and the dark pulse, and visible on any basemap.
+  const highlightRenderer = L.canvas({ pane: 'highlight' });
+  const highlightRing = L.layerGroup([
+    L.circleMarker([0, 0], {
+      pane: 'highlight', renderer: highlightRenderer, radius: HIGHLIGHT_RADIUS,
+      color: HIGHLIGHT_EDGE, opacity: 0.9, weight: 8, fill: false, interactive: false,
+    }),
+    L.circleMarker([0, 0], {
+      pane: 'highlight', renderer: highlightRenderer, radius: HIGHLIGHT_RADIUS,
+      color: HIGHLIGHT_COLOR, weight: 4, fill: false, interactive: false,
+    }),
+  ]);
 
-  // The newest incident: a CSS-animated ring under its (larger) star.
-  const pulseBody = element('div', 'incident-pulse-body'); // its colour is the rings' colour
+  // The newest incident: a CSS-animated ring under its (larger) star. The ring
+  // is dark whatever the severity: the star's colour already says that, and a
+  // red or blue ring would read as "needs attention" or "selected".
+  const pulseBody = element('div', 'incident-pulse-body');
   pulseBody.appendChild(element('div', 'incident-pulse-steady'));
   pulseBody.appendChild(element('div', 'incident-pulse-ring'));
   const pulse = L.marker([0, 0], {
@@ -496,12 +512,17 @@
       group.addLayer(L.circleMarker(latlng, {
         radius: 2.5, color: '#5d6d7e', weight: 1, fillColor: '#ffffff', fillOpacity: 1, interactive: false,
       }));
-      const text = L.tooltip(latlng, {
-        pane: 'township-labels', className: 'township-label', direction: 'right', offset: [3, 0],
+      // A marker, not a tooltip: Leaflet closes tooltips on any click, and the
+      // place names must stay. The name is a text node, never HTML.
+      group.addLayer(L.marker(latlng, {
+        pane: 'township-labels',
+        icon: L.divIcon({
+          className: 'township-label', html: element('span', 'township-label-text', feature.properties.name),
+          iconSize: null, iconAnchor: [-5, 0],
+        }),
         interactive: false,
-      });
-      text.setContent(element('span', null, feature.properties.name));
-      group.addLayer(text);
+        keyboard: false,
+      }));
     }
   }
 
@@ -594,7 +615,6 @@
     best.setStyle(incidentStyle(p, true));
     best.bringToFront(); // drawn over its neighbours
     pulse.setLatLng(best.getLatLng());
-    pulseBody.style.color = SEVERITY_COLORS[p.severity] || UNKNOWN_COLOR;
     pulseBody.classList.toggle('incident-pulse-drill', Boolean(p.is_drill));
     if (!group.hasLayer(pulse)) {
       group.addLayer(pulse);
@@ -673,7 +693,8 @@
       return;
     }
     const latlng = marker.getLatLng();
-    highlightRing.setLatLng(latlng).addTo(map);
+    highlightRing.eachLayer((ring) => ring.setLatLng(latlng));
+    highlightRing.addTo(map);
     if (center) {
       map.setView(latlng, Math.max(map.getZoom(), FEATURE_ZOOM), { animate: false });
     } else if (bringIntoView) {
@@ -851,13 +872,10 @@
     const toggle = header.appendChild(element('button', 'map-legend-toggle', text('legendHide')));
     toggle.type = 'button';
     const body = box.appendChild(element('div', 'map-legend-body'));
-    const setCollapsed = (collapsed) => {
-      box.classList.toggle('collapsed', collapsed);
-      toggle.textContent = collapsed ? text('legendShow') : text('legendHide');
-    };
-    toggle.addEventListener('click', () => setCollapsed(!box.classList.contains('collapsed')));
-    // On a small map the legend would hide too much of it: start folded.
-    setCollapsed(map.getSize().y < LEGEND_MIN_MAP_HEIGHT);
+    toggle.addEventListener('click', () => {
+      legendFolded = !box.classList.contains('collapsed');
+      fitLegend();
+    });
     const typeStyle = (type) => Object.assign(hazardStyle({ hazard_type: type }), { fillColor: TYPE_SWATCH_COLOR });
     const layerTitle = (kind) => (Object.hasOwn(LAYER_TITLES, kind) ? String(LAYER_TITLES[kind]) : kind);
     body.appendChild(legendSection(text('legendHazardColour'),
@@ -865,9 +883,9 @@
     body.appendChild(legendSection(text('legendHazardShape'),
       Object.keys(HAZARD_SHAPES).map((type) => [typeStyle(type), label('hazard_type', type)])));
     body.appendChild(legendSection(layerTitle('shelters'), [
-      [shelterStyle({ is_open: true, capacity: 2, occupancy: 1 }), text('legendShelterOpen')],
-      [shelterStyle({ is_open: true, capacity: 1, occupancy: 1 }), label('shelter_status', 'full')],
-      [shelterStyle({ is_open: false }), label('shelter_status', 'closed')],
+      [shelterStyle({ state: 'open', capacity: 2, occupancy: 1 }), text('legendShelterOpen')],
+      [shelterStyle({ state: 'full', capacity: 1, occupancy: 1 }), label('shelter_status', 'full')],
+      [shelterStyle({ state: 'closed' }), label('shelter_status', 'closed')],
     ]));
     body.appendChild(legendSection(layerTitle('depots'), [
       [depotStyle({ attention_count: 0 }), text('legendDepot')],
@@ -882,10 +900,14 @@
     body.appendChild(legendSection(text('legendOther'), [
       [{ line: true, color: '#34495e', weight: 3 }, text('legendCounty')],
       [{ shape: 'circle', radius: 3, color: '#5d6d7e', weight: 1, fillColor: '#ffffff', fillOpacity: 1 }, text('legendTownshipSeat')],
-      [{ shape: 'circle', radius: 6, color: HIGHLIGHT_COLOR, weight: 2.5, fillColor: '#ffffff', fillOpacity: 0 }, text('legendSelected')],
+      [{ shape: 'circle', radius: 6, color: HIGHLIGHT_COLOR, weight: 3, fillColor: '#ffffff', fillOpacity: 0 }, text('legendSelected')],
     ]));
     return box;
   }
+
+  let legend = null; // the legend's box, once built
+  let layerControl = null;
+  let legendFolded = null; // the user's choice (true: folded), kept over setTexts; null: none yet
 
   function addLegend() {
     const Legend = L.Control.extend({
@@ -897,8 +919,44 @@
         return box;
       },
     });
-    return new Legend().addTo(map);
+    const control = new Legend().addTo(map);
+    legend = control.getContainer();
+    return control;
   }
+
+  // Height the legend may take: from its bottom (the bottom-right corner stacks
+  // upwards from the coordinates) up to just under the layer toggles.
+  function legendRoom() {
+    const bottom = legend.getBoundingClientRect().bottom;
+    const toggles = layerControl && layerControl.getContainer();
+    const top = toggles && toggles.isConnected
+      ? toggles.getBoundingClientRect().bottom
+      : map.getContainer().getBoundingClientRect().top;
+    return bottom - top - CONTROL_GAP;
+  }
+
+  // Fold or open the legend, and keep it off the layer toggles (both sit on the
+  // right). Until the user chooses, it is folded on a short map or where it
+  // would not fit whole; open, its body scrolls in the room there is.
+  function fitLegend() {
+    if (!legend || !legend.isConnected) {
+      return;
+    }
+    const body = legend.querySelector('.map-legend-body');
+    const toggle = legend.querySelector('.map-legend-toggle');
+    body.style.maxHeight = '';
+    legend.classList.remove('collapsed');
+    const room = legendRoom();
+    const fits = legend.offsetHeight <= room;
+    const folded = legendFolded !== null ? legendFolded : map.getSize().y < LEGEND_MIN_MAP_HEIGHT || !fits;
+    legend.classList.toggle('collapsed', folded);
+    toggle.textContent = folded ? text('legendShow') : text('legendHide');
+    if (!folded && !fits) {
+      body.style.maxHeight = Math.max(Math.floor(room - (legend.offsetHeight - body.offsetHeight)), 0) + 'px';
+    }
+  }
+
+  map.on('resize', fitLegend);
 
   function addCoordinates() {
     const Coordinates = L.Control.extend({
@@ -929,8 +987,9 @@
     for (const control of controls) {
       control.remove();
     }
+    layerControl = addLayerControl();
     controls = [
-      addLayerControl(),
+      layerControl,
       L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map),
       addCoordinates(), // bottom corners stack upwards: the legend goes above
       addLegend(),
@@ -939,6 +998,7 @@
     for (const box of map.getContainer().querySelectorAll('.leaflet-control')) {
       L.DomEvent.on(box, 'contextmenu', L.DomEvent.stop);
     }
+    fitLegend();
   }
 
   // Right click: Python offers "record an incident here".

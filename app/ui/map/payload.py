@@ -343,6 +343,7 @@ def _shelter_properties(row: ShelterDTO) -> dict[str, Any]:
         "name": row.name,
         "shelter_type": row.shelter_type,
         "is_open": row.is_open,
+        "state": row.state,
         "capacity": row.capacity,
         "occupancy": row.occupancy,
         "township": row.township,

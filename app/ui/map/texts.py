@@ -69,11 +69,11 @@ _STRINGS: dict[str, object] = {
     "legendDepotAttention": QT_TRANSLATE_NOOP("MapPage", "Red ring: supplies short or expired"),
     "legendIncidents": QT_TRANSLATE_NOOP("MapPage", "Incidents (colour: severity)"),
     "legendDrill": QT_TRANSLATE_NOOP("MapPage", "Drill (dashed, faded)"),
-    "legendNewest": QT_TRANSLATE_NOOP("MapPage", "Newest report"),
+    "legendNewest": QT_TRANSLATE_NOOP("MapPage", "Dark pulsing ring: newest report"),
     "legendOther": QT_TRANSLATE_NOOP("MapPage", "Other"),
     "legendCounty": QT_TRANSLATE_NOOP("MapPage", "County boundary"),
     "legendTownshipSeat": QT_TRANSLATE_NOOP("MapPage", "Township seat"),
-    "legendSelected": QT_TRANSLATE_NOOP("MapPage", "Selected"),
+    "legendSelected": QT_TRANSLATE_NOOP("MapPage", "Blue ring: selected"),
 }
 
 
