@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
+from app.domain.rules import phone_problem
 
 # Incident types per category (自然灾害 / 事故灾难 / 公共卫生 / 社会安全).
 INCIDENT_TYPES: dict[IncidentCategory, tuple[str, ...]] = {
@@ -92,6 +93,9 @@ def validate_draft(
         errors["received_at"] = "no_timezone"
     elif draft.received_at > now + CLOCK_SKEW:
         errors["received_at"] = "future"
+    phone = phone_problem(draft.reporter_phone)
+    if phone is not None:
+        errors["reporter_phone"] = phone
     for name in ("deaths", "injuries", "missing"):
         if getattr(draft, name) < 0:
             errors[name] = "negative"

@@ -25,7 +25,7 @@ from app.data.models import (
 )
 from app.data.uow import UnitOfWork
 from app.domain.enums import RiskLevel
-from app.domain.rules import RuleViolation, StockState
+from app.domain.rules import RuleViolation, StockState, phone_violation
 from app.services.dto import (
     DepotDTO,
     HazardDTO,
@@ -241,6 +241,16 @@ class ResourceService:
             ]
 
 
+def _occupancy(session: Session, shelter_id: uuid.UUID) -> int:
+    """People in the shelter: the sum of its occupancy movements."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(ShelterOccupancyMovement.delta), 0)).where(
+            ShelterOccupancyMovement.shelter_id == shelter_id
+        )
+    )
+    return int(total or 0)
+
+
 class StaleCopy(ConflictError):
     """Someone changed the record after the user's copy was read.
 
@@ -255,6 +265,41 @@ class StaleCopy(ConflictError):
         self.last_change = last_change
 
 
+# Shelter.manager is VARCHAR(64).
+MANAGER_MAX = 64
+
+
+def shelter_edit_problems(
+    edit: ShelterEdit, occupancy: int | None = None, stored_capacity: int | None = None
+) -> dict[str, RuleViolation]:
+    """The rules ``edit`` breaks, by field (``capacity``, ``manager``, ``phone``).
+
+    Codes: ``shelter.capacity_negative`` (detail: the capacity),
+    ``shelter.capacity_below_occupancy`` (detail: the people inside),
+    ``shelter.manager_too_long`` (detail: the limit), ``phone.invalid`` /
+    ``phone.too_long``. The occupancy rule applies when ``occupancy`` is given,
+    and only to a changed capacity: a shelter already holding more people than
+    its capacity (see :meth:`MovementService.record_occupancy`) can still have
+    its manager or phone corrected.
+    """
+    problems: dict[str, RuleViolation] = {}
+    if edit.capacity < 0:
+        problems["capacity"] = RuleViolation("shelter.capacity_negative", str(edit.capacity))
+    elif occupancy is not None and edit.capacity != stored_capacity and edit.capacity < occupancy:
+        problems["capacity"] = RuleViolation("shelter.capacity_below_occupancy", str(occupancy))
+    if len(edit.manager.strip()) > MANAGER_MAX:
+        problems["manager"] = RuleViolation("shelter.manager_too_long", str(MANAGER_MAX))
+    phone = phone_violation(edit.phone)
+    if phone is not None:
+        problems["phone"] = phone
+    return problems
+
+
+def _refuse(problems: dict[str, RuleViolation]) -> None:
+    for problem in problems.values():
+        raise problem  # the first; the form checks every field before it saves
+
+
 class ShelterEditor:
     """Changes to a shelter's own fields, refused when based on a stale copy."""
 
@@ -263,11 +308,19 @@ class ShelterEditor:
         self._resources = resources or ResourceService(db)
 
     def update(self, edit: ShelterEdit, *, actor: str, site: str) -> ShelterDTO:
-        if edit.capacity < 0:
-            raise RuleViolation("shelter.capacity_negative")
+        """Apply ``edit``; RuleViolation (see :func:`shelter_edit_problems`) when refused."""
+        _refuse(shelter_edit_problems(edit))
         try:
             with UnitOfWork(self._db, actor=actor, site=site) as uow:
+                session = uow.session
+                # Lock the row as MovementService does before it sums, so nobody moves
+                # people in between the check below and this commit.
+                session.execute(
+                    select(Shelter).where(Shelter.id == edit.shelter_id).with_for_update()
+                ).scalar_one_or_none()
                 shelter = uow.get_current(Shelter, edit.shelter_id, edit.version)
+                occupancy = _occupancy(session, edit.shelter_id)
+                _refuse(shelter_edit_problems(edit, occupancy, shelter.capacity))
                 shelter.is_open = edit.is_open
                 shelter.capacity = edit.capacity
                 shelter.manager = edit.manager.strip() or None

@@ -3,7 +3,8 @@
 Rules kept here (the form shows each refusal next to its field):
 
 * A name is required, at most 64 characters; the unit at most 128.
-* A phone holds digits, dashes and spaces only (at most 32 characters).
+* A phone follows :func:`app.domain.rules.phone_problem` (digits, spaces, dashes,
+  a leading "+", parentheses and an extension; at most 32 characters).
 * The role is a :class:`~app.domain.enums.StaffRole` code, or a role the office
   defines itself. Such a custom role is stored as ``"custom:" + name`` in the
   16-character ``role`` column, so its name has at most
@@ -31,7 +32,6 @@ row per changed person). An update or deactivation based on a stale copy raises
 from __future__ import annotations
 
 import builtins
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -43,7 +43,7 @@ from app.data.errors import ConflictError
 from app.data.models import ChangeLog, Staff, Township, Village
 from app.data.uow import UnitOfWork
 from app.domain.enums import StaffRole
-from app.domain.rules import RuleViolation
+from app.domain.rules import RuleViolation, phone_violation
 from app.services.dto import LastChange
 
 CUSTOM_PREFIX = "custom:"
@@ -51,10 +51,8 @@ ROLE_MAX = 16
 CUSTOM_ROLE_MAX = ROLE_MAX - len(CUSTOM_PREFIX)
 NAME_MAX = 64
 UNIT_MAX = 128
-PHONE_MAX = 32
 POSTS = ("A", "B")
 
-_PHONE = re.compile(r"^[0-9\- ]+$")
 _POST_LOCK_KEY = 0x58434350  # "XCCP": serialises changes to AB posts (PostgreSQL)
 
 
@@ -174,11 +172,9 @@ def validate(draft: StaffDraft) -> list[FieldError]:
         errors.append(FieldError("name", "staff.name_too_long", str(NAME_MAX)))
     if len(draft.unit.strip()) > UNIT_MAX:
         errors.append(FieldError("unit", "staff.unit_too_long", str(UNIT_MAX)))
-    phone = draft.phone.strip()
-    if phone and not _PHONE.match(phone):
-        errors.append(FieldError("phone", "staff.phone_invalid"))
-    elif len(phone) > PHONE_MAX:
-        errors.append(FieldError("phone", "staff.phone_too_long", str(PHONE_MAX)))
+    phone = phone_violation(draft.phone)
+    if phone is not None:
+        errors.append(FieldError("phone", phone.code, phone.detail))
     role = draft.role.strip()
     custom = custom_role_name(role)
     if custom is not None and len(role) > ROLE_MAX:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,10 +15,14 @@ from app.data.engine import Database
 from app.data.models import HazardSite, Incident, Shelter, ShelterOccupancyMovement
 from app.data.uow import UnitOfWork
 from app.domain.intake import DraftRejected, IncidentDraft
+from app.domain.rules import RuleViolation
 from app.live.feed import latest_seq, read_changes
+from app.services.dto import ShelterEdit
 from app.services.incidents import IncidentService
+from app.services.movements import MovementService
 from app.services.overview import OverviewService
 from app.services.places import PlaceService
+from app.services.resources import ResourceService, ShelterEditor
 
 NOW = datetime.now(UTC)
 SEAT = (116.945, 34.185)
@@ -70,6 +75,8 @@ def test_recording_a_report_writes_incident_and_first_log_entry(demo_db: Databas
         ({"lon": SEAT[1], "lat": SEAT[0]}, "location", "swapped"),
         ({"lon": None, "lat": None}, "location", "required"),
         ({"incident_type": "fire"}, "incident_type", "unknown"),
+        ({"reporter_phone": "139abc0000"}, "reporter_phone", "phone.invalid"),
+        ({"reporter_phone": "1" * 33}, "reporter_phone", "phone.too_long"),
     ],
 )
 def test_bad_reports_are_refused_and_nothing_is_written(
@@ -128,3 +135,63 @@ def test_a_deleted_feature_is_a_removal(demo_db: Database) -> None:
         uow.commit()
     changes = overview.map_changes(read_changes(demo_db, start), NOW.date())
     assert changes is not None and changes.removed == (("hazards", str(site.id)),)
+
+
+def _shelter_edit(demo_db: Database, name: str = "县城体育场") -> ShelterEdit:
+    shelter = next(s for s in ResourceService(demo_db).shelters() if s.name == name)
+    return ShelterEdit(
+        shelter_id=shelter.id,
+        version=shelter.version,
+        is_open=shelter.is_open,
+        capacity=shelter.capacity,
+        manager=shelter.manager or "",
+        phone=shelter.phone or "",
+        facilities=shelter.facilities or "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "detail"),
+    [
+        ({"capacity": -5}, "shelter.capacity_negative", "-5"),
+        ({"capacity": 214}, "shelter.capacity_below_occupancy", "215"),
+        ({"phone": "139abc0000"}, "phone.invalid", "139abc0000"),
+        ({"manager": "管" * 65}, "shelter.manager_too_long", "64"),
+    ],
+)
+def test_shelter_edits_that_break_the_rules_are_refused(
+    demo_db: Database, changes: dict[str, object], code: str, detail: str
+) -> None:
+    edit = replace(_shelter_edit(demo_db), **changes)  # type: ignore[arg-type]
+    before = latest_seq(demo_db)
+    with pytest.raises(RuleViolation) as info:
+        ShelterEditor(demo_db).update(edit, actor="a", site="s")
+    assert (info.value.code, info.value.detail) == (code, detail)
+    assert latest_seq(demo_db) == before
+
+
+def test_shelter_capacity_follows_the_people_who_moved_in(demo_db: Database) -> None:
+    """Occupancy is the sum of movements, read when the edit is saved."""
+    edit = _shelter_edit(demo_db)
+    MovementService(demo_db).record_occupancy(edit.shelter_id, 40, actor="b", site="s2")
+    with pytest.raises(RuleViolation) as info:
+        ShelterEditor(demo_db).update(replace(edit, capacity=250), actor="a", site="s")
+    assert (info.value.code, info.value.detail) == ("shelter.capacity_below_occupancy", "255")
+    saved = ShelterEditor(demo_db).update(
+        replace(edit, capacity=255, phone="+86 (0557) 502-1234 转 801"), actor="a", site="s"
+    )
+    assert (saved.capacity, saved.occupancy, saved.phone) == (
+        255,
+        255,
+        "+86 (0557) 502-1234 转 801",
+    )
+
+
+def test_a_shelter_already_over_capacity_can_still_be_edited(demo_db: Database) -> None:
+    """Only lowering the capacity below the people inside is refused, not other edits."""
+    edit = _shelter_edit(demo_db)
+    with UnitOfWork(demo_db, actor="a", site="s") as uow:
+        uow.session.add(ShelterOccupancyMovement(shelter_id=edit.shelter_id, delta=8000, actor="a"))
+        uow.commit()
+    saved = ShelterEditor(demo_db).update(replace(edit, manager="王五"), actor="a", site="s")
+    assert (saved.manager, saved.capacity, saved.occupancy) == ("王五", 8000, 8215)

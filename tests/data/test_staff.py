@@ -131,15 +131,16 @@ def test_custom_roles_are_stored_with_a_prefix(
     [
         (StaffDraft(name="  ", role="leader"), ["staff.name_required"]),
         (StaffDraft(name="名" * 65, role="leader"), ["staff.name_too_long"]),
-        (StaffDraft(name="张丽", role="officer", phone="139x"), ["staff.phone_invalid"]),
+        (StaffDraft(name="张丽", role="officer", phone="139abc0000"), ["phone.invalid"]),
+        (StaffDraft(name="张丽", role="officer", phone="1" * 33), ["phone.too_long"]),
         (StaffDraft(name="张丽", role="boss"), ["staff.role_invalid"]),
         (StaffDraft(name="张丽", role="custom:"), ["staff.role_invalid"]),
         (StaffDraft(name="张丽", role=""), ["staff.role_invalid"]),
         (
-            StaffDraft(name="", role="info_officer", phone="+86"),
+            StaffDraft(name="", role="info_officer", phone="+86 电话"),
             [
                 "staff.name_required",
-                "staff.phone_invalid",
+                "phone.invalid",
                 "staff.village_required",
                 "staff.post_required",
             ],

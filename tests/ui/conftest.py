@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 
 from app.data.engine import Database
 from app.domain.identity import Identity
+from app.ui.forms import DiscardGuard
 from app.ui.i18n import install_translator
 from app.ui.main_window import MainWindow
 from app.ui.map.tiles import TileSource
@@ -117,3 +118,15 @@ def window(
         w.refresh_all()
     yield w
     w.close()
+
+
+_DISCARD_ASK = DiscardGuard.ask
+
+
+@pytest.fixture(autouse=True)
+def _filled_forms_close_at_teardown(qtbot: Any) -> Iterator[None]:
+    """pytest-qt closes the test's widgets after the test: a form still filled in
+    must not wait for an answer to "discard?" (the test would hang, not fail)."""
+    DiscardGuard.ask = _DISCARD_ASK  # type: ignore[method-assign]
+    yield
+    DiscardGuard.ask = lambda _self: True  # type: ignore[method-assign]

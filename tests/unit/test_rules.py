@@ -16,6 +16,7 @@ from app.domain.rules import (
     can_transition,
     check_transition,
     current_quantity,
+    phone_problem,
     shift_covers,
 )
 
@@ -90,3 +91,41 @@ def test_shift_covers_its_start_but_not_its_end() -> None:
     end = start + timedelta(hours=24)
     assert shift_covers(start, end, start)
     assert not shift_covers(start, end, end)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "",
+        "13900000000",
+        "139 0000 0000",
+        "0557-5021234",
+        "(0557) 502-1234",
+        "+86 139-0000-0000",
+        "+86 (557) 5021234",
+        "0557-5021234 转 801",
+        "0557-5021234分机801",
+        "0557-5021234 ext. 801",
+        "0557 5021234 x801",
+        "0557-5021234#801",
+    ],
+)
+def test_phone_numbers_as_people_write_them(phone: str) -> None:
+    assert phone_problem(phone) is None
+
+
+@pytest.mark.parametrize(
+    ("phone", "code"),
+    [
+        ("139abc0000", "phone.invalid"),
+        ("电话13900000000", "phone.invalid"),
+        ("13900000000 找王主任", "phone.invalid"),
+        ("---", "phone.invalid"),
+        ("139+0000", "phone.invalid"),
+        ("0557-5021234 转", "phone.invalid"),
+        ("139.0000.0000", "phone.invalid"),
+        ("1" * 33, "phone.too_long"),
+    ],
+)
+def test_phone_numbers_with_letters_or_other_text_are_refused(phone: str, code: str) -> None:
+    assert phone_problem(phone) == code

@@ -2,7 +2,9 @@
 
 Keyboard first: the fields follow the order of a phone call (time, source,
 caller, what, where, how bad), Ctrl+Enter saves. A refused save shows the
-reason next to each field and keeps everything that was typed.
+reason under each field and keeps everything that was typed, exactly as typed
+(counts keep a minus sign and are refused, not turned positive); a reason goes
+as soon as its field is fixed. Esc or closing a filled-in form asks first.
 
 The report's id is chosen when the form opens, so saving again after a lost
 connection cannot record it twice: if the first save did commit (only its
@@ -26,14 +28,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,10 +43,11 @@ from app.data.errors import classify
 from app.domain.enums import IncidentCategory, IncidentSource, Severity
 from app.domain.geo import distance_m
 from app.domain.intake import INCIDENT_TYPES, DraftRejected, IncidentDraft, validate_draft
-from app.domain.rules import RuleViolation
+from app.domain.rules import PHONE_MAX, RuleViolation
 from app.services.disaster_stats import Figures, validate_figures
 from app.services.dto import TownshipDTO
 from app.ui import labels
+from app.ui.forms import FieldErrors, GuardedDialog, NumberField, field_text
 from app.ui.incidents.stats_dialog import FiguresForm, failure_text, stats_rule_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
@@ -57,7 +58,7 @@ StatsRecordFn = Callable[[uuid.UUID, Figures, datetime], Any]
 CHINA = QTimeZone(b"Asia/Shanghai")
 
 
-class IncidentIntakeDialog(QDialog):
+class IncidentIntakeDialog(GuardedDialog):
     recorded = Signal(uuid.UUID)
 
     def __init__(
@@ -81,7 +82,8 @@ class IncidentIntakeDialog(QDialog):
         self._now = now
         self._where = where
         self._saving = False
-        self._errors: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors(self)
+        self.field_errors.all_cleared.connect(self._on_fields_fixed)
         # The incident's id, kept across failed saves: saving again is safe.
         self.incident_id = uuid.uuid4()
 
@@ -97,7 +99,7 @@ class IncidentIntakeDialog(QDialog):
         self.phone = QLineEdit(self)
         self.title = QLineEdit(self)
         self.title.setPlaceholderText(self.tr("What happened, where (short)"))
-        self.title.setMaxLength(200)
+        # No max length: a pasted longer title would be cut silently; "too long" says so.
         self.category = self._combo(
             [(c.value, labels.incident_category(c.value)) for c in IncidentCategory]
         )
@@ -117,7 +119,10 @@ class IncidentIntakeDialog(QDialog):
         self.description = QPlainTextEdit(self)
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(70)
-        self.deaths, self.injuries, self.missing = (self._count() for _ in range(3))
+        self.deaths, self.injuries, self.missing = (NumberField(self) for _ in range(3))
+        self._counts = {"deaths": self.deaths, "injuries": self.injuries, "missing": self.missing}
+        for name, box in self._counts.items():
+            box.setObjectName(name)
         self.banner = QLabel(self)
         self.banner.setObjectName("intake_banner")
         self.banner.setWordWrap(True)
@@ -134,7 +139,9 @@ class IncidentIntakeDialog(QDialog):
         self.stats_toggle.setCheckable(True)
         self.stats_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.stats_toggle.setStyleSheet("QToolButton { border: none; font-weight: bold; }")
-        self.stats_form = FiguresForm(self.stats_section, omit=("deaths", "missing"))
+        self.stats_form = FiguresForm(
+            self.stats_section, omit=("deaths", "missing"), errors=self.field_errors
+        )
         self.stats_form.hide()
         self.stats_toggle.toggled.connect(self._on_stats_toggled)
         self._on_stats_toggled(False)
@@ -155,7 +162,7 @@ class IncidentIntakeDialog(QDialog):
         row.addWidget(self.reporter, 2)
         row.addWidget(QLabel(self.tr("Phone"), self))
         row.addWidget(self.phone, 2)
-        self._add(form, self.tr("Reported by"), caller, "reporter")
+        self._add(form, self.tr("Reported by"), caller, "reporter_phone", watch=[self.phone])
         self._add(form, self.tr("Title"), self.title, "title")
         kind = QWidget(self)
         row = QHBoxLayout(kind)
@@ -172,7 +179,9 @@ class IncidentIntakeDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.lon)
         row.addWidget(self.lat)
-        self._add(form, self.tr("Coordinates"), coordinates, "location")
+        # A township or an address also says where, when there are no coordinates.
+        where_fields = [self.lon, self.lat, self.township, self.address]
+        self._add(form, self.tr("Coordinates"), coordinates, "location", watch=where_fields)
         counts = QWidget(self)
         row = QHBoxLayout(counts)
         row.setContentsMargins(0, 0, 0, 0)
@@ -181,11 +190,18 @@ class IncidentIntakeDialog(QDialog):
             (self.tr("injured"), self.injuries),
             (self.tr("missing"), self.missing),
         ):
-            row.addWidget(QLabel(text, self))
-            row.addWidget(box)
-        self._add(form, self.tr("Casualties"), counts, "casualties")
+            row.addWidget(QLabel(text, self), 0, Qt.AlignmentFlag.AlignTop)
+            name = box.objectName()
+            row.addWidget(self.field_errors.add(name, box, check=self._check(name)))
+        form.addRow(self.tr("Casualties"), counts)
         self._add(form, self.tr("Description"), self.description, "description")
-        self._add(form, "", self.stats_section, "statistics")
+        self._add(
+            form,
+            "",
+            self.stats_section,
+            "statistics",
+            watch=[*self.stats_form.boxes.values(), self.deaths, self.missing],
+        )
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -195,6 +211,7 @@ class IncidentIntakeDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(self.save)
@@ -213,25 +230,19 @@ class IncidentIntakeDialog(QDialog):
             box.addItem(text, code)
         return box
 
-    def _count(self) -> QSpinBox:
-        box = QSpinBox(self)
-        box.setRange(0, 1_000_000)
-        return box
+    def _add(
+        self,
+        form: QFormLayout,
+        label: str,
+        field: QWidget,
+        key: str,
+        watch: list[QWidget] | None = None,
+    ) -> None:
+        form.addRow(label, self.field_errors.add(key, field, check=self._check(key), watch=watch))
 
-    def _add(self, form: QFormLayout, label: str, field: QWidget, key: str) -> None:
-        error = QLabel(self)
-        error.setObjectName(f"error_{key}")
-        error.setTextFormat(Qt.TextFormat.PlainText)
-        error.setStyleSheet("color: #b30000;")
-        error.hide()
-        self._errors[key] = error
-        box = QWidget(self)
-        col = QVBoxLayout(box)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.setSpacing(1)
-        col.addWidget(field)
-        col.addWidget(error)
-        form.addRow(label, box)
+    def _check(self, key: str) -> Callable[[], str | None]:
+        """What is wrong with ``key`` now, by the rules the save applies."""
+        return lambda: self._messages().get(key)
 
     def _on_category_changed(self) -> None:
         category = IncidentCategory(self.category.currentData())
@@ -239,6 +250,14 @@ class IncidentIntakeDialog(QDialog):
         for code in INCIDENT_TYPES[category]:
             self.incident_type.addItem(labels.incident_type(code), code)
         self.stats_section.setVisible(self._takes_stats())
+        if not self._takes_stats():
+            self.field_errors.hide_keys(
+                [
+                    k
+                    for k in self.field_errors.shown()
+                    if k == "statistics" or k.startswith("figure_")
+                ]
+            )
 
     def _takes_stats(self) -> bool:
         natural = self.category.currentData() == IncidentCategory.NATURAL.value
@@ -252,11 +271,20 @@ class IncidentIntakeDialog(QDialog):
         self.adjustSize()
 
     def figures(self) -> Figures | None:
-        """The figures to save with the report; None when there are none to save."""
+        """The figures to save with the report; None when there are none to save.
+
+        Only for a form without messages: every figure is then a number.
+        """
         if not self._takes_stats():
             return None
-        figures = self.stats_form.figures(deaths=self.deaths.value(), missing=self.missing.value())
+        figures = self.stats_form.figures(
+            deaths=self._count("deaths"), missing=self._count("missing")
+        )
         return figures if figures != Figures() else None
+
+    def _count(self, name: str) -> int:
+        """A casualty count as typed (0 when it is not a number: its message says so)."""
+        return int(self._counts[name].number() or 0)
 
     # -- filling from the map -----------------------------------------------
     def set_location(self, lon: float, lat: float) -> None:
@@ -270,20 +298,29 @@ class IncidentIntakeDialog(QDialog):
 
     # -- saving ---------------------------------------------------------------
     def error_text(self, key: str) -> str:
-        label = self._errors[key]
-        return label.text() if not label.isHidden() else ""
+        return self.field_errors.text(key)
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        for key, label in self._errors.items():
-            code = errors.get(key)
-            label.setText(self._error_message(code) if code else "")
-            label.setVisible(bool(code))
-        if errors:
-            self.banner.setText(self.tr("Not saved: please correct the fields marked in red."))
+        """Show the rule codes of a refused draft (field key -> code) at their fields."""
+        self._show_messages({key: self._error_message(key, code) for key, code in errors.items()})
+
+    def _show_messages(self, messages: dict[str, str]) -> None:
+        self.field_errors.show(messages)
+        if messages:
+            self.banner.setText(self._fields_banner())
             self.banner.show()
 
-    def _error_message(self, code: str) -> str:
-        return {
+    def _fields_banner(self) -> str:
+        return self.tr("Not saved: please correct the fields marked in red.")
+
+    def _on_fields_fixed(self) -> None:
+        if self.banner.text() == self._fields_banner():
+            self.banner.hide()
+
+    def _error_message(self, key: str, code: str) -> str:
+        if code.startswith("number.") and key in self._counts:
+            return self._counts[key].problem_text()
+        text = {
             "required": self.tr("Required."),
             "too_long": self.tr("Too long."),
             "unknown": self.tr("Choose one of the list."),
@@ -295,10 +332,13 @@ class IncidentIntakeDialog(QDialog):
             "outside_county": self.tr("This place is outside Xiao County."),
             "swapped": self.tr("Longitude and latitude seem to be swapped."),
             "no_timezone": self.tr("The time has no time zone."),
-        }.get(code) or stats_rule_text(RuleViolation(code))
+        }.get(code)
+        if text is None:
+            text = field_text(code, str(PHONE_MAX) if code == "phone.too_long" else "")
+        return text or stats_rule_text(RuleViolation(code))
 
-    def _draft(self) -> IncidentDraft | dict[str, str]:
-        """The draft, or the errors found without asking the database."""
+    def _coordinates(self) -> tuple[float | None, float | None, bool]:
+        """Longitude, latitude (None when empty or unreadable) and whether one is unreadable."""
         coords: list[float | None] = []
         unreadable = False
         for edit in (self.lon, self.lat):
@@ -308,13 +348,39 @@ class IncidentIntakeDialog(QDialog):
             except ValueError:
                 coords.append(None)
                 unreadable = True
-        draft = self._make_draft(coords[0], coords[1])
+        return coords[0], coords[1], unreadable
+
+    def _draft(self) -> IncidentDraft:
+        lon, lat, _unreadable = self._coordinates()
+        return self._make_draft(lon, lat)
+
+    def _local_errors(self) -> dict[str, str]:
+        """Field key -> rule code of everything wrong that is found without the database."""
+        lon, lat, unreadable = self._coordinates()
+        errors = validate_draft(self._make_draft(lon, lat), self._now(), None)
         if unreadable:
-            # Say everything that is wrong at once, not one field per attempt.
-            errors = validate_draft(draft, self._now(), None)
             errors["location"] = "not_a_number"
-            return errors
-        return draft
+        for name, box in self._counts.items():
+            code = box.problem()
+            if code is not None:
+                errors[name] = code
+        return errors
+
+    def _messages(self) -> dict[str, str]:
+        """Message key -> text of everything wrong, all at once (not one field per attempt)."""
+        messages = {
+            key: self._error_message(key, code) for key, code in self._local_errors().items()
+        }
+        if self._takes_stats():
+            problems = self.stats_form.problems()
+            messages.update(problems)
+            if not problems:
+                try:
+                    # The rules between figures; the casualties are checked above.
+                    validate_figures(self.stats_form.figures())
+                except RuleViolation as exc:
+                    messages["statistics"] = stats_rule_text(exc)
+        return messages
 
     def _make_draft(self, lon: float | None, lat: float | None) -> IncidentDraft:
         received = self.received_at.dateTime().toSecsSinceEpoch()
@@ -333,28 +399,23 @@ class IncidentIntakeDialog(QDialog):
             township_id=self.township.currentData(),
             address=self.address.text(),
             description=self.description.toPlainText(),
-            deaths=self.deaths.value(),
-            injuries=self.injuries.value(),
-            missing=self.missing.value(),
+            deaths=self._count("deaths"),
+            injuries=self._count("injuries"),
+            missing=self._count("missing"),
             id=self.incident_id,
         )
 
     def save(self) -> None:
         if self._saving:
             return
+        messages = self._messages()
+        if messages:
+            if any(k == "statistics" or k.startswith("figure_") for k in messages):
+                self.stats_toggle.setChecked(True)
+            self._show_messages(messages)
+            return
         draft = self._draft()
         figures = self.figures()
-        figure_error: dict[str, str] = {}
-        if figures is not None:
-            try:
-                validate_figures(figures)
-            except RuleViolation as exc:
-                figure_error = {"statistics": exc.code}
-        if isinstance(draft, dict) or figure_error:
-            if figure_error:
-                self.stats_toggle.setChecked(True)
-            self._show_errors({**(draft if isinstance(draft, dict) else {}), **figure_error})
-            return
         self._saving = True
         self.save_button.setEnabled(False)
         record, stats_record, now = self._record, self._stats_record, self._now
@@ -380,14 +441,14 @@ class IncidentIntakeDialog(QDialog):
             return
         # The report is recorded (saving again finds it); only the figures are not.
         self.save_button.setEnabled(True)
-        self._show_errors({})
-        label = self._errors["statistics"]
-        label.setText(
-            self.tr("Report saved, figures not saved: %1").replace(
-                "%1", failure_text(saved.stats_error, self._where)
-            )
+        self.banner.hide()
+        self.field_errors.show(
+            {
+                "statistics": self.tr("Report saved, figures not saved: %1").replace(
+                    "%1", failure_text(saved.stats_error, self._where)
+                )
+            }
         )
-        label.show()
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
@@ -395,7 +456,7 @@ class IncidentIntakeDialog(QDialog):
         if isinstance(exc, DraftRejected):
             self._show_errors(exc.errors)
             return
-        self._show_errors({})
+        self.field_errors.clear()
         problem = classify(exc)
         text = problem_text(problem, self._where) if problem else unexpected_text(exc)
         if problem is not None and problem.is_connection:

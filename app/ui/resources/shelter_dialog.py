@@ -1,4 +1,10 @@
-"""Editing a shelter's own fields from any seat, without overwriting another seat's change."""
+"""Editing a shelter's own fields from any seat, without overwriting another seat's change.
+
+What was typed stays as typed: a refused value (a negative capacity, one below
+the people inside, letters in the phone) is said under its field, and the
+message goes as soon as the field is fixed. Esc or closing a changed form asks
+first.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,11 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +26,8 @@ from PySide6.QtWidgets import (
 from app.data.errors import classify
 from app.domain.rules import RuleViolation
 from app.services.dto import ShelterDTO, ShelterEdit
-from app.services.resources import StaleCopy
+from app.services.resources import StaleCopy, shelter_edit_problems
+from app.ui.forms import FieldErrors, GuardedDialog, NumberField, field_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
 from app.ui.tasks import TaskRunner
@@ -30,7 +35,7 @@ from app.ui.tasks import TaskRunner
 SaveFn = Callable[[ShelterEdit], ShelterDTO]
 
 
-class ShelterDialog(QDialog):
+class ShelterDialog(GuardedDialog):
     """The form keeps what the user typed whatever happens; a conflict shows the other change."""
 
     saved = Signal(uuid.UUID)
@@ -53,8 +58,8 @@ class ShelterDialog(QDialog):
         self._saving = False
 
         self.is_open = QCheckBox(self.tr("Open"), self)
-        self.capacity = QSpinBox(self)
-        self.capacity.setRange(0, 1_000_000)
+        self.capacity = NumberField(self, maximum=1_000_000)
+        self.capacity.setObjectName("capacity")
         self.manager = QLineEdit(self)
         self.phone = QLineEdit(self)
         self.facilities = QPlainTextEdit(self)
@@ -68,11 +73,16 @@ class ShelterDialog(QDialog):
         self.banner.hide()
         self._fill(shelter)
 
+        self.field_errors = FieldErrors(self)
+        self.field_errors.all_cleared.connect(self._on_fields_fixed)
         form = QFormLayout()
         form.addRow(self.tr("State"), self.is_open)
-        form.addRow(self.tr("Capacity"), self.capacity)
-        form.addRow(self.tr("Manager"), self.manager)
-        form.addRow(self.tr("Phone"), self.phone)
+        for label, field, key in (
+            (self.tr("Capacity"), self.capacity, "capacity"),
+            (self.tr("Manager"), self.manager, "manager"),
+            (self.tr("Phone"), self.phone, "phone"),
+        ):
+            form.addRow(label, self.field_errors.add(key, field, check=self._check(key)))
         form.addRow(self.tr("Facilities"), self.facilities)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -82,6 +92,7 @@ class ShelterDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(form)
@@ -95,18 +106,76 @@ class ShelterDialog(QDialog):
         self.facilities.setPlainText(shelter.facilities or "")
 
     def edit(self) -> ShelterEdit:
+        """The form as an edit (a capacity that is not a number reads as 0: its message says so)."""
         return ShelterEdit(
             shelter_id=self.base.id,
             version=self.base.version,
             is_open=self.is_open.isChecked(),
-            capacity=self.capacity.value(),
+            capacity=int(self.capacity.number() or 0),
             manager=self.manager.text(),
             phone=self.phone.text(),
             facilities=self.facilities.toPlainText(),
         )
 
+    # -- messages at the fields ------------------------------------------------------
+    def _messages(self) -> dict[str, str]:
+        """Field -> message of every rule the form breaks, by what this seat knows.
+
+        The occupancy is the one read when the form opened (or at the last
+        conflict); the service checks it again against the movements at saving.
+        """
+        problems = shelter_edit_problems(self.edit(), self.base.occupancy, self.base.capacity)
+        messages = {field: self._rule_text(exc) for field, exc in problems.items()}
+        if self.capacity.problem() is not None:
+            messages["capacity"] = self.capacity.problem_text()
+        return messages
+
+    def _check(self, key: str) -> Callable[[], str | None]:
+        return lambda: self._messages().get(key)
+
+    def _rule_text(self, exc: RuleViolation) -> str:
+        texts = {
+            "shelter.capacity_negative": field_text("negative"),
+            "shelter.capacity_below_occupancy": self.tr(
+                "Cannot be less than the people now inside (%1)."
+            ),
+            "shelter.manager_too_long": self.tr("At most %1 characters."),
+        }
+        text = texts.get(exc.code) or field_text(exc.code, exc.detail)
+        if text is None:
+            return self.tr("Not allowed by the rules: %1").replace("%1", exc.code)
+        return text.replace("%1", exc.detail)
+
+    @staticmethod
+    def _field_of(code: str) -> str | None:
+        if code.startswith("shelter.capacity_"):
+            return "capacity"
+        if code.startswith("shelter.manager_"):
+            return "manager"
+        if code.startswith("phone."):
+            return "phone"
+        return None
+
+    def _fields_banner(self) -> str:
+        return self.tr("Not saved: please correct the fields marked in red.")
+
+    def _show_messages(self, messages: dict[str, str]) -> None:
+        self.field_errors.show(messages)
+        if messages:
+            self.banner.setText(self._fields_banner())
+            self.banner.show()
+
+    def _on_fields_fixed(self) -> None:
+        if self.banner.text() == self._fields_banner():
+            self.banner.hide()
+
+    # -- saving -------------------------------------------------------------------------
     def save(self) -> None:
         if self._saving:
+            return
+        messages = self._messages()
+        if messages:
+            self._show_messages(messages)
             return
         self._saving = True
         self.save_button.setEnabled(False)
@@ -124,8 +193,12 @@ class ShelterDialog(QDialog):
         if isinstance(exc, StaleCopy):
             self._show_conflict(exc)
             return
+        field = self._field_of(exc.code) if isinstance(exc, RuleViolation) else None
+        if isinstance(exc, RuleViolation) and field is not None:
+            self._show_messages({field: self._rule_text(exc)})
+            return
         if isinstance(exc, RuleViolation):
-            self.banner.setText(self.tr("Not saved: the capacity cannot be negative."))
+            self.banner.setText(self.tr("Not saved: %1").replace("%1", self._rule_text(exc)))
         else:
             problem = classify(exc)
             text = problem_text(problem, self._where) if problem else unexpected_text(exc)

@@ -1,14 +1,17 @@
 """人员与AB岗: the staff list with its form, and the villages' A/B information-officer posts.
 
 Every read and write runs on the task runner. A refused save shows each rule
-next to its field and keeps everything typed; a save based on a stale copy
-says who changed what, and the next save applies the form over it knowingly.
+under its field and keeps everything typed (a message goes as soon as its field
+is fixed); a save based on a stale copy says who changed what, and the next
+save applies the form over it knowingly. Typed changes are never replaced
+without asking: Esc, closing, New, another person in the list or Deactivate
+ask first, and a reload keeps a form being edited.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -17,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -36,8 +38,8 @@ from PySide6.QtWidgets import (
 from app.data.errors import classify
 from app.domain.enums import StaffRole
 from app.services.staff import (
-    CUSTOM_ROLE_MAX,
     POSTS,
+    FieldError,
     PlaceRef,
     PostRow,
     StaffDraft,
@@ -47,8 +49,10 @@ from app.services.staff import (
     StaleStaff,
     custom_role,
     custom_role_name,
+    validate,
 )
 from app.ui import labels
+from app.ui.forms import FieldErrors, GuardedDialog, field_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
 from app.ui.tasks import TaskRunner
@@ -87,7 +91,7 @@ def _cell(text: str, data: object = None) -> QTableWidgetItem:
     return item
 
 
-class StaffDialog(QDialog):
+class StaffDialog(GuardedDialog):
     """People (带班领导, 值班员, 信息员 and the office's own roles) and the AB posts."""
 
     loaded = Signal()
@@ -123,6 +127,20 @@ class StaffDialog(QDialog):
         self.tabs.addTab(self._posts_tab(), self.tr("AB posts"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        # The form is the work; the list, its filter and the AB table are not.
+        self.discard_guard.track(
+            [
+                self.name,
+                self.unit,
+                self.phone,
+                self.role,
+                self.custom_role,
+                self.township,
+                self.village,
+                self.post,
+                self.active,
+            ]
+        )
         self.new_person()
         self.reload()
 
@@ -176,8 +194,7 @@ class StaffDialog(QDialog):
         self.phone = QLineEdit(right)
         self.role = QComboBox(right)
         self.role.currentIndexChanged.connect(self._on_role_changed)
-        self.custom_role = QLineEdit(right)
-        self.custom_role.setMaxLength(CUSTOM_ROLE_MAX)
+        self.custom_role = QLineEdit(right)  # no max length: a longer name is refused, not cut
         self.custom_role.setPlaceholderText(self.tr("Name of the new role"))
         self.township = QComboBox(right)
         self.township.currentIndexChanged.connect(self._on_township_changed)
@@ -187,25 +204,33 @@ class StaffDialog(QDialog):
         for post in POSTS:
             self.post.addItem(self.tr("Post %1").replace("%1", post), post)
         self.active = QCheckBox(self.tr("Active (still with the office)"), right)
-        self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.addRow(self.tr("Name"), self._with_error(self.name, "name"))
-        form.addRow(self.tr("Unit"), self._with_error(self.unit, "unit"))
-        form.addRow(self.tr("Phone"), self._with_error(self.phone, "phone"))
+        self.field_errors = FieldErrors(self)
+        self.field_errors.all_cleared.connect(self._on_fields_fixed)
+        self.errors = self.field_errors.labels
         role_box = QWidget(right)
         role_layout = QVBoxLayout(role_box)
         role_layout.setContentsMargins(0, 0, 0, 0)
         role_layout.addWidget(self.role)
         role_layout.addWidget(self.custom_role)
-        form.addRow(self.tr("Role"), self._with_error(role_box, "role"))
-        form.addRow(self.tr("Township"), self._with_error(self.township, "township"))
-        form.addRow(self.tr("Village / community"), self._with_error(self.village, "village"))
-        form.addRow(self.tr("AB post"), self._with_error(self.post, "post"))
+        form = QFormLayout()
+        for label, field, key, watch in (
+            (self.tr("Name"), self.name, "name", None),
+            (self.tr("Unit"), self.unit, "unit", None),
+            (self.tr("Phone"), self.phone, "phone", None),
+            (self.tr("Role"), role_box, "role", None),
+            (self.tr("Township"), self.township, "township", None),
+            # An information officer needs them; another role does not.
+            (self.tr("Village / community"), self.village, "village", [self.village, self.role]),
+            (self.tr("AB post"), self.post, "post", [self.post, self.role]),
+        ):
+            form.addRow(
+                label, self.field_errors.add(key, field, check=self._check(key), watch=watch)
+            )
         form.addRow("", self.active)
         self.new_button = QPushButton(self.tr("New"), right)
         self.save_button = QPushButton(self.tr("Save"), right)
         self.deactivate_button = QPushButton(self.tr("Deactivate"), right)
-        self.new_button.clicked.connect(self.new_person)
+        self.new_button.clicked.connect(self._on_new_clicked)
         self.save_button.clicked.connect(self.save)
         self.deactivate_button.clicked.connect(self.deactivate)
         buttons = QHBoxLayout()
@@ -262,21 +287,6 @@ class StaffDialog(QDialog):
         layout.addWidget(hint)
         return page
 
-    def _with_error(self, widget: QWidget, field: str) -> QWidget:
-        box = QWidget(widget.parentWidget())
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(widget)
-        error = QLabel(box)
-        error.setObjectName(f"error_{field}")
-        error.setStyleSheet("color: #b30000;")
-        error.setWordWrap(True)
-        error.hide()
-        layout.addWidget(error)
-        self.errors[field] = error
-        return box
-
     # -- loading --------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
         service = self._service
@@ -287,13 +297,18 @@ class StaffDialog(QDialog):
         self._runner.submit(load, lambda data: self._on_loaded(data, select), self._on_load_failed)
 
     def _on_loaded(self, data: Loaded, select: uuid.UUID | None) -> None:
-        self.staff, self.places, self.posts = data.staff, data.places, data.posts
-        self._fill_places()
-        self._fill_roles()
-        self._fill_staff()
-        self._fill_posts()
-        if select is not None:
-            self.select_staff(select)
+        editing = self.discard_guard.is_dirty()
+        with self.discard_guard.refilling():
+            self.staff, self.places, self.posts = data.staff, data.places, data.posts
+            self._fill_places()
+            self._fill_roles()
+            self._fill_staff()
+            self._fill_posts()
+            if select is not None and editing:
+                # Keep what is being typed; saving it meets any change as a conflict.
+                self._select_row(select)
+            elif select is not None:
+                self.select_staff(select)
         self.loaded.emit()
 
     def _on_load_failed(self, exc: BaseException) -> None:
@@ -428,8 +443,25 @@ class StaffDialog(QDialog):
         item = self.table.item(items[0].row(), S_NAME)
         staff_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         row = next((s for s in self.staff if s.id == staff_id), None)
-        if row is not None:
-            self._edit(row)
+        if row is None or (self.base is not None and row.id == self.base.id):
+            return  # already in the form, as typed
+        if not self.discard_guard.confirm_discard():
+            self._keep_selection()
+            return
+        self._edit(row)
+
+    def _keep_selection(self) -> None:
+        """Select the row of the person in the form again (none for a new person)."""
+        if self.base is not None:
+            self._select_row(self.base.id)
+        else:
+            self.table.blockSignals(True)
+            self.table.clearSelection()
+            self.table.blockSignals(False)
+
+    def _on_new_clicked(self) -> None:
+        if self.discard_guard.confirm_discard():
+            self.new_person()
 
     def new_person(self) -> None:
         self.base = None
@@ -446,6 +478,7 @@ class StaffDialog(QDialog):
         self.active.setChecked(True)
         self.deactivate_button.setEnabled(False)
         self._clear_messages()
+        self.discard_guard.mark_clean()
         self.name.setFocus()
 
     def _edit(self, row: StaffRow) -> None:
@@ -454,6 +487,7 @@ class StaffDialog(QDialog):
         self._fill_form(row)
         self.deactivate_button.setEnabled(row.active)
         self._clear_messages()
+        self.discard_guard.mark_clean()
 
     def _fill_form(self, row: StaffRow) -> None:
         self.name.setText(row.name)
@@ -520,9 +554,14 @@ class StaffDialog(QDialog):
     def save(self) -> None:
         if self._busy:
             return
-        self._set_busy(True)
         self._clear_messages()
-        draft, base, service = self.draft(), self.base, self._service
+        draft = self.draft()
+        errors = validate(draft)  # the rules that need no database, every field at once
+        if errors:
+            self._show_field_errors(errors)
+            return
+        self._set_busy(True)
+        base, service = self.base, self._service
         actor, site = self._actor, self._site
 
         def job() -> StaffRow:
@@ -535,6 +574,8 @@ class StaffDialog(QDialog):
     def deactivate(self) -> None:
         base = self.base
         if self._busy or base is None:
+            return
+        if not self.discard_guard.confirm_discard():  # the form is filled again afterwards
             return
         self._set_busy(True)
         self._clear_messages()
@@ -554,6 +595,7 @@ class StaffDialog(QDialog):
 
     def _on_saved(self, row: StaffRow) -> None:
         self.base = row
+        self.discard_guard.mark_clean()  # saved: the reload shows it as stored
         self._set_busy(False)
         self.heading.setText(self.tr("Editing: %1").replace("%1", row.name))
         self.saved.emit(row.id)
@@ -564,27 +606,45 @@ class StaffDialog(QDialog):
         if isinstance(exc, StaleStaff):
             self._show_conflict(exc)
         elif isinstance(exc, StaffRejected):
-            for error in exc.errors:
-                label = self.errors.get(error.field)
-                if label is None:
-                    continue
-                label.setText(self.error_text(error.code, error.detail))
-                label.show()
-            self.banner.setText(self.tr("Not saved: check the marked fields."))
-            self.banner.show()
+            self._show_field_errors(exc.errors)
         else:
             problem = classify(exc)
             text = problem_text(problem, self._where) if problem else unexpected_text(exc)
             self.banner.setText(self.tr("Not saved: %1").replace("%1", text))
             self.banner.show()
 
+    def _show_field_errors(self, errors: Sequence[FieldError]) -> None:
+        messages: dict[str, str] = {}
+        for error in errors:
+            messages.setdefault(error.field, self.error_text(error.code, error.detail))
+        self.field_errors.show(messages)
+        self.banner.setText(self._fields_banner())
+        self.banner.show()
+
+    def _fields_banner(self) -> str:
+        return self.tr("Not saved: check the marked fields.")
+
+    def _on_fields_fixed(self) -> None:
+        if self.banner.text() == self._fields_banner():
+            self.banner.hide()
+
+    def _check(self, key: str) -> Callable[[], str | None]:
+        """What is wrong with ``key`` now, by the rules the save applies first."""
+
+        def check() -> str | None:
+            found = [e for e in validate(self.draft()) if e.field == key]
+            return self.error_text(found[0].code, found[0].detail) if found else None
+
+        return check
+
     def error_text(self, code: str, detail: str = "") -> str:
+        shared = field_text(code, detail)
+        if shared is not None:
+            return shared
         texts = {
             "staff.name_required": self.tr("Enter the name."),
             "staff.name_too_long": self.tr("At most %1 characters."),
             "staff.unit_too_long": self.tr("At most %1 characters."),
-            "staff.phone_invalid": self.tr("Only digits, dashes and spaces."),
-            "staff.phone_too_long": self.tr("At most %1 characters."),
             "staff.role_invalid": self.tr("Choose a role, or type the name of a new one."),
             "staff.role_too_long": self.tr("A new role's name has at most %1 characters."),
             "staff.village_required": self.tr("An information officer needs a village."),
@@ -637,9 +697,7 @@ class StaffDialog(QDialog):
 
     def _clear_messages(self) -> None:
         self.banner.hide()
-        for label in self.errors.values():
-            label.clear()
-            label.hide()
+        self.field_errors.clear()
 
     # -- AB posts -------------------------------------------------------------------
     def _on_post_double_clicked(self, r: int, c: int) -> None:
