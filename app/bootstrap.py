@@ -130,6 +130,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         from app.cli_import import main as import_main
 
         return import_main(args[1:])
+    if args[:1] == ["demo"]:
+        # Headless: `main.py demo remove [--db URL]`.
+        from app.cli_demo import main as demo_main
+
+        return demo_main(args[1:])
     try:
         opts = parse_args(args)
     except SystemExit as exc:
@@ -318,7 +323,10 @@ class _CommandCenter:
         if self.opts.command == "snapshot":
             window.resize(*self.opts.size)
             window.all_loaded.connect(self._on_snapshot_ready)
-        window.show()
+        if self.opts.command == "run" and window.first_start:
+            window.showMaximized()
+        else:
+            window.show()
         window.refresh_all()
         self.qapp.aboutToQuit.connect(db.dispose)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import ColumnElement, delete, event, insert, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -100,14 +100,19 @@ def _collect_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj, op in tracked:
         if getattr(obj, "id", None) is None:
             obj.id = uuid.uuid4()
-        key = (_entity_name(obj) or "", obj.id)
-        previous = pending.get(key)
-        if previous is ChangeOp.INSERT and op is ChangeOp.UPDATE:
-            continue  # still an insert, seen by others for the first time
-        if previous is ChangeOp.INSERT and op is ChangeOp.DELETE:
-            del pending[key]  # never existed for anyone else
-            continue
-        pending[key] = op
+        _note(pending, (_entity_name(obj) or "", obj.id), op)
+
+
+def _note(
+    pending: dict[tuple[str, uuid.UUID], ChangeOp], key: tuple[str, uuid.UUID], op: ChangeOp
+) -> None:
+    previous = pending.get(key)
+    if previous is ChangeOp.INSERT and op is ChangeOp.UPDATE:
+        return  # still an insert, seen by others for the first time
+    if previous is ChangeOp.INSERT and op is ChangeOp.DELETE:
+        del pending[key]  # never existed for anyone else
+        return
+    pending[key] = op
 
 
 class UnitOfWork:
@@ -178,6 +183,34 @@ class UnitOfWork:
         pending: dict[tuple[str, uuid.UUID], ChangeOp] = self.session.info["xcc_pending"]
         for row in rows:
             pending[(name, row["id"])] = ChangeOp.INSERT
+
+    def bulk_delete(self, model: type[Any], where: ColumnElement[bool]) -> list[uuid.UUID]:
+        """Delete the rows of a tracked model that match ``where`` in one statement
+        (database triggers still apply); change_log gets one row each. Returns their ids."""
+        return self._bulk(model, delete(model.__table__).where(where), ChangeOp.DELETE)
+
+    def bulk_update(
+        self, model: type[Any], where: ColumnElement[bool], values: dict[str, Any]
+    ) -> list[uuid.UUID]:
+        """Set ``values`` on the rows of a tracked model that match ``where`` in one
+        statement; a versioned row's version goes up as an ORM update would take it
+        (``updated_at`` from its onupdate default). change_log gets one row each."""
+        table = model.__table__
+        if "version" in table.c and "version" not in values:
+            values = {**values, "version": table.c.version + 1}
+        return self._bulk(model, update(table).where(where).values(values), ChangeOp.UPDATE)
+
+    def _bulk(self, model: type[Any], statement: Any, op: ChangeOp) -> list[uuid.UUID]:
+        # Core statements: objects this session already loaded are not refreshed.
+        name: str | None = getattr(model, "__change_entity__", None)
+        if name is None:
+            raise ValueError(f"{model.__name__} is not a tracked model")
+        self.session.flush()  # pending ORM changes first, in the order they were made
+        ids = list(self.session.execute(statement.returning(model.__table__.c.id)).scalars())
+        pending: dict[tuple[str, uuid.UUID], ChangeOp] = self.session.info["xcc_pending"]
+        for entity_id in ids:
+            _note(pending, (name, entity_id), op)
+        return ids
 
     def commit(self) -> ChangeSet:
         session = self.session

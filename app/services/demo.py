@@ -17,6 +17,10 @@ inside, and a warning is logged: the demo still loads, on the county map.
 
 The loader is deterministic: the same file and ``now`` give the same content
 (only the random UUID keys differ).
+
+``remove_demo`` takes the demo data out of a database that has since been used
+for real work; see its docstring for what happens to real rows that refer to
+demo rows.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.data.engine import Database
 from app.data.geography import (
@@ -44,9 +48,14 @@ from app.data.geography import (
 from app.data.models import (
     DutyAssignment,
     DutyShift,
+    DutySwap,
+    Handover,
+    HandoverItem,
+    HandoverItemClosure,
     HazardSite,
     Incident,
     IncidentLogEntry,
+    IncidentStatistics,
     Region,
     RescueTeam,
     Shelter,
@@ -56,6 +65,7 @@ from app.data.models import (
     StockMovement,
     SupplyDepot,
     Township,
+    User,
     Village,
 )
 from app.data.uow import ChangeSet, UnitOfWork
@@ -144,6 +154,73 @@ def load_demo(db: Database, *, actor: str, site: str, now: datetime) -> ChangeSe
             raise DemoAlreadyLoaded("the demo data set is already loaded")
         _ensure_county_region(session, boundary)
         _DemoBuilder(session, data, boundary, now).build()
+        return uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class RealDependent:
+    """A real row that cannot be kept without a demo row (see :func:`remove_demo`)."""
+
+    entity_type: str  # change_log name of the real row's table
+    entity_id: uuid.UUID
+    name: str
+    demo_entity_type: str  # and of the demo row it needs
+    demo_id: uuid.UUID
+    demo_name: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.entity_type} {self.name!r} ({self.entity_id}) needs "
+            f"demo {self.demo_entity_type} {self.demo_name!r} ({self.demo_id})"
+        )
+
+
+class DemoRemovalRefused(RuntimeError):
+    """Removing the demo data would take real rows with it; nothing was written."""
+
+    def __init__(self, dependents: Sequence[RealDependent]) -> None:
+        self.dependents = tuple(dependents)
+        super().__init__("real rows need demo rows: " + "; ".join(str(d) for d in self.dependents))
+
+
+def remove_demo(db: Database, *, actor: str, site: str) -> ChangeSet:
+    """Remove every demo row from the database in one transaction.
+
+    Every row goes through the unit of work, so change_log gets one ``delete``
+    per removed row (and one ``update`` per real row changed below) and the
+    other seats see it through the live feed; afterwards
+    ``OverviewService.status().has_demo`` is False. Children go before their
+    parents. Removed with the demo rows (``is_demo``) are the rows that only
+    hang off them: shelter occupancy and stock movements of demo shelters and
+    stock items, people on removed demo shifts and swaps of them, the log
+    entries and statistics of demo incidents, handover items raised about a
+    demo incident (and their closures): what they are about never happened.
+
+    Real rows that refer to demo rows are kept:
+
+    - a place (township, village) of a real incident, hazard, shelter, depot,
+      team or person that is demo is cleared; the row keeps its address and
+      coordinates;
+    - a real stock movement for a demo incident keeps its quantity (the stock
+      on hand stays right) and loses the link to the incident;
+    - a user account linked to a demo person loses that link;
+    - a demo person on a real shift is taken off it;
+    - a demo shift that real people are on (or were swapped on), or that a
+      handover names, is kept as a real shift with its real people only: the
+      roster holds one shift per time slot, so real duty put on the demo
+      roster lives in those shifts, and a handover, the duty desk's record,
+      is never changed or removed.
+
+    Shifts whose people change this way get a new version, as any change of
+    their people does.
+
+    Raises :class:`DemoRemovalRefused` (nothing written), listing them, for real
+    rows that cannot be kept without a demo row: a real village of a demo
+    township, a real stock item in a demo depot, a real log entry that
+    corrects an entry of a demo incident.
+    """
+    with UnitOfWork(db, actor=actor, site=site) as uow:
+        _DemoRemoval(uow).run()
         return uow.commit()
 
 
@@ -648,3 +725,169 @@ class _DemoBuilder:
         self.session.add_all(shifts)
         self._flush()
         self.session.add_all(assignments)
+
+
+def _demo(model: Any) -> ColumnElement[bool]:
+    return model.is_demo.is_(True)  # type: ignore[no-any-return]
+
+
+def _ids(model: Any) -> Select[tuple[uuid.UUID]]:
+    return select(model.id).where(_demo(model))
+
+
+# Locked first on PostgreSQL, parents of the roster in the roster's own order
+# (a shift, then its people): a seat writing a child of one of them waits, then
+# finds it gone, instead of the removal failing halfway.
+_LOCKED = (
+    DutyShift,
+    Staff,
+    Incident,
+    StockItem,
+    SupplyDepot,
+    Shelter,
+    HazardSite,
+    RescueTeam,
+    Village,
+    Township,
+    Region,
+)
+# Real rows of these tables may name a demo township (and village): cleared.
+_PLACED = (HazardSite, Shelter, SupplyDepot, RescueTeam, Staff, Incident)
+
+
+class _DemoRemoval:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session = uow.session
+
+    def run(self) -> None:
+        s = self.session
+        if s.get_bind().dialect.name == "postgresql":
+            for model in _LOCKED:
+                s.execute(_ids(model).with_for_update()).all()
+        dependents = self._real_dependents()
+        if dependents:
+            raise DemoRemovalRefused(dependents)
+        kept_shifts = self._demo_shifts_to_keep()
+        gone_shifts = select(DutyShift.id).where(_demo(DutyShift), DutyShift.id.not_in(kept_shifts))
+        incidents, staff, items = _ids(Incident), _ids(Staff), _ids(StockItem)
+        delete, update = self.uow.bulk_delete, self.uow.bulk_update
+
+        # What hangs off demo incidents.
+        about_demo = select(HandoverItem.id).where(HandoverItem.incident_id.in_(incidents))
+        delete(HandoverItemClosure, HandoverItemClosure.item_id.in_(about_demo))
+        delete(HandoverItem, HandoverItem.incident_id.in_(incidents))
+        delete(IncidentStatistics, IncidentStatistics.incident_id.in_(incidents))
+        delete(IncidentLogEntry, IncidentLogEntry.incident_id.in_(incidents))
+        update(
+            StockMovement,
+            StockMovement.incident_id.in_(incidents) & StockMovement.item_id.not_in(items),
+            {"incident_id": None},
+        )
+        # Movements of demo shelters and stock items.
+        delete(StockMovement, StockMovement.item_id.in_(items))
+        delete(
+            ShelterOccupancyMovement,
+            ShelterOccupancyMovement.shelter_id.in_(_ids(Shelter)),
+        )
+        # The roster: demo people off every shift, removed shifts emptied.
+        delete(
+            DutySwap,
+            DutySwap.shift_id.in_(gone_shifts)
+            | DutySwap.from_staff_id.in_(staff)
+            | DutySwap.to_staff_id.in_(staff),
+        )
+        lost_people = s.scalars(
+            select(DutyAssignment.shift_id)
+            .where(DutyAssignment.staff_id.in_(staff), DutyAssignment.shift_id.not_in(gone_shifts))
+            .distinct()
+        ).all()
+        delete(
+            DutyAssignment,
+            DutyAssignment.shift_id.in_(gone_shifts) | DutyAssignment.staff_id.in_(staff),
+        )
+        touched = sorted({*kept_shifts, *lost_people}, key=str)
+        if touched:
+            update(DutyShift, DutyShift.id.in_(touched), {"is_demo": False})
+        update(User, User.staff_id.in_(staff), {"staff_id": None})
+        # Real rows in demo places keep everything but the place.
+        towns, villages = _ids(Township), _ids(Village)
+        for model in _PLACED:
+            township, village = model.township_id, getattr(model, "village_id", None)
+            where = township.in_(towns)
+            values: dict[str, Any] = {"township_id": case((where, None), else_=township)}
+            if village is not None:
+                values["village_id"] = case((village.in_(villages), None), else_=village)
+                where = where | village.in_(villages)
+            update(model, ~_demo(model) & where, values)
+        # The demo rows themselves, children first.
+        for model in (
+            Incident,
+            StockItem,
+            SupplyDepot,
+            Shelter,
+            HazardSite,
+            RescueTeam,
+            DutyShift,
+            Staff,
+            Village,
+            Township,
+            Region,
+        ):
+            delete(model, _demo(model))
+
+    def _demo_shifts_to_keep(self) -> list[uuid.UUID]:
+        """Demo shifts real people are (or were swapped) on, or a handover names."""
+        real = select(Staff.id).where(Staff.is_demo.is_(False))
+        on_duty = select(DutyAssignment.shift_id).where(DutyAssignment.staff_id.in_(real))
+        swapped = select(DutySwap.shift_id).where(
+            DutySwap.from_staff_id.in_(real), DutySwap.to_staff_id.in_(real)
+        )
+        named = [
+            select(column).where(column.is_not(None))
+            for column in (Handover.outgoing_shift_id, Handover.incoming_shift_id)
+        ]
+        return list(
+            self.session.scalars(
+                select(DutyShift.id)
+                .where(
+                    _demo(DutyShift),
+                    or_(*(DutyShift.id.in_(q) for q in (on_duty, swapped, *named))),
+                )
+                .order_by(DutyShift.starts_at)
+            )
+        )
+
+    def _real_dependents(self) -> list[RealDependent]:
+        s = self.session
+        found = [
+            RealDependent("village", v_id, v_name, "township", t_id, t_name)
+            for v_id, v_name, t_id, t_name in s.execute(
+                select(Village.id, Village.name, Township.id, Township.name)
+                .join(Township, Township.id == Village.township_id)
+                .where(~_demo(Village), _demo(Township))
+                .order_by(Township.name, Village.name)
+            )
+        ]
+        found += [
+            RealDependent("stock_item", i_id, i_name, "supply_depot", d_id, d_name)
+            for i_id, i_name, d_id, d_name in s.execute(
+                select(StockItem.id, StockItem.name, SupplyDepot.id, SupplyDepot.name)
+                .join(SupplyDepot, SupplyDepot.id == StockItem.depot_id)
+                .where(~_demo(StockItem), _demo(SupplyDepot))
+                .order_by(SupplyDepot.name, StockItem.name)
+            )
+        ]
+        # The workflow keeps a correction within its incident; another writer might not.
+        corrected, demo_incident = aliased(IncidentLogEntry), aliased(Incident)
+        found += [
+            RealDependent("incident_log_entry", e_id, title, "incident_log_entry", c_id, demo)
+            for e_id, title, c_id, demo in s.execute(
+                select(IncidentLogEntry.id, Incident.title, corrected.id, demo_incident.title)
+                .join(Incident, Incident.id == IncidentLogEntry.incident_id)
+                .join(corrected, corrected.id == IncidentLogEntry.corrects_id)
+                .join(demo_incident, demo_incident.id == corrected.incident_id)
+                .where(~_demo(Incident), _demo(demo_incident))
+            )
+        ]
+        return found

@@ -7,8 +7,9 @@ current figures. Recording figures also appends a ``statistics`` entry to the
 incident's log with a short summary, in the same transaction.
 
 Totals add up each incident's current figures. Incidents are chosen by the
-time they were received (``received_at``), drills are left out, and days are
-counted in China Standard Time. The plan's target: basic living assistance
+time they were received (``received_at``), drills are left out, so is demo
+data unless asked for (``include_demo``), and days are counted in China
+Standard Time. The plan's target: basic living assistance
 within 10 hours of the report (接报).
 """
 
@@ -226,14 +227,17 @@ class DisasterStats:
             rows = _statistics(s, [incident_id]).get(incident_id, [])
         return any(r.assistance_delivered for r in rows)
 
-    def aggregate(self, start: datetime, end: datetime, by: GroupBy) -> list[AggregateRow]:
+    def aggregate(
+        self, start: datetime, end: datetime, by: GroupBy, *, include_demo: bool = False
+    ) -> list[AggregateRow]:
         """Totals of the current figures of natural disasters received in
         [start, end), per day (China time), incident type or township, in
-        order of the key. Incidents without figures count with zeros."""
+        order of the key. Incidents without figures count with zeros; demo
+        incidents count only with ``include_demo``."""
         if by not in ("day", "type", "township"):
             raise ValueError(f"unknown grouping {by!r}")
         with self._db.read_session() as s:
-            incidents = _natural_incidents(s, start, end)
+            incidents = _natural_incidents(s, start, end, include_demo)
             stats = _statistics(s, [i.id for i in incidents])
         groups: dict[str, tuple[str | None, int, Figures]] = {}
         for incident in incidents:
@@ -254,15 +258,20 @@ class DisasterStats:
         ]
 
     def assistance_times(
-        self, start: datetime, end: datetime, *, now: datetime | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        now: datetime | None = None,
+        include_demo: bool = False,
     ) -> list[AssistanceTime]:
         """For natural disasters received in [start, end) that have people
         needing assistance (or a report of it delivered): the hours from 接报
         to the first report of basic living assistance delivered, against 10 h.
-        Oldest first."""
+        Oldest first; demo incidents only with ``include_demo``."""
         clock = now if now is not None else self._db.clock()
         with self._db.read_session() as s:
-            incidents = _natural_incidents(s, start, end)
+            incidents = _natural_incidents(s, start, end, include_demo)
             stats = _statistics(s, [i.id for i in incidents])
         found: list[AssistanceTime] = []
         for incident in incidents:
@@ -313,7 +322,10 @@ def _figures(row: IncidentStatistics) -> Figures:
     )
 
 
-def _natural_incidents(s: Session, start: datetime, end: datetime) -> list[_Incident]:
+def _natural_incidents(
+    s: Session, start: datetime, end: datetime, include_demo: bool
+) -> list[_Incident]:
+    real_only = [] if include_demo else [Incident.is_demo.is_(False)]
     rows = s.execute(
         select(
             Incident.id,
@@ -329,6 +341,7 @@ def _natural_incidents(s: Session, start: datetime, end: datetime) -> list[_Inci
             Incident.is_drill.is_(False),
             Incident.received_at >= start,
             Incident.received_at < end,
+            *real_only,
         )
         .order_by(Incident.received_at, Incident.id)
     ).all()

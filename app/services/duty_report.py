@@ -10,24 +10,27 @@ No Qt here: the dialog renders the same report for preview, PDF and print.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.data.engine import Database
-from app.data.models import Incident, Township
+from app.data.models import DutyShift, Incident, Staff, Township
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentStatus, StaffRole
 from app.domain.labels import Family, codes, label
+from app.domain.rules import StaffingRule
 from app.services.dto import ShiftDTO
 from app.services.handover import HandoverDTO, HandoverItemDTO, HandoverService, local_day_bounds
 from app.services.office import OfficeSettings
 from app.services.roster import RosterService
 
 ORGANISATION = "萧县应急管理局"
+DEMO_NOTE = "本日报包含演示数据，不得作为正式值班日报报送。"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ class DutyReport:
     handovers: tuple[HandoverDTO, ...]
     open_items: tuple[HandoverItemDTO, ...]
     counts: ReportCounts
+    # Demo data was asked for: every copy of the report says so.
+    include_demo: bool = False
 
 
 def _zh(family: Family, code: str) -> str:
@@ -88,18 +93,26 @@ class DutyReportService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def build(self, day: date, now: datetime | None = None) -> DutyReport:
+    def build(
+        self, day: date, now: datetime | None = None, *, include_demo: bool = False
+    ) -> DutyReport:
         """The report of the duty day ``day``: from the office's handover time on
         ``day`` (08:30 unless set otherwise) to the same time the next morning, so
         the night shift belongs to the day it began. ``now`` (default: the
-        current time) is when it was made; open items are those still open then."""
+        current time) is when it was made; open items are those still open then.
+
+        Demo data stays out unless ``include_demo``: demo incidents, demo people,
+        demo shifts that no real person is on (one that is shows its real people
+        only) and handover items raised about a demo incident. Handovers are the
+        desk's own record and always count (see ``demo.remove_demo``)."""
         generated = (now or self._db.clock()).astimezone(CHINA_TZ)
-        handover_time = OfficeSettings(self._db).roster_policy().policy.pattern.handover
-        start, end = local_day_bounds(day, handover_time)
+        policy = OfficeSettings(self._db).roster_policy().policy
+        start, end = local_day_bounds(day, policy.pattern.handover)
         shifts = RosterService(self._db).shifts_between(start, end)
         handover = HandoverService(self._db)
-        handovers = handover.for_day(day, handover_time)
+        handovers = handover.for_day(day, policy.pattern.handover)
         open_items = handover.open_items(generated)
+        real_only = [] if include_demo else [Incident.is_demo.is_(False)]
         with self._db.read_session() as s:
             rows = s.execute(
                 select(
@@ -113,14 +126,27 @@ class DutyReportService:
                     Township.name.label("township"),
                 )
                 .outerjoin(Township, Township.id == Incident.township_id)
-                .where(Incident.received_at >= start, Incident.received_at < end)
+                .where(Incident.received_at >= start, Incident.received_at < end, *real_only)
                 .order_by(Incident.received_at, Incident.id)
             ).all()
             open_all = s.scalar(
                 select(func.count())
                 .select_from(Incident)
-                .where(Incident.status != IncidentStatus.CLOSED.value)
+                .where(Incident.status != IncidentStatus.CLOSED.value, *real_only)
             )
+            if not include_demo:
+                items = [*open_items, *(i for h in handovers for i in h.items)]
+                demo = _DemoIds(
+                    _demo_among(s, DutyShift, {sh.id for sh in shifts}),
+                    _demo_among(s, Staff, {a.staff_id for sh in shifts for a in sh.assignments}),
+                    _demo_among(s, Incident, {i.incident_id for i in items if i.incident_id}),
+                )
+        if not include_demo:
+            shifts = demo.real_shifts(shifts, policy.staffing)
+            handovers = [
+                replace(h, items=tuple(i for i in h.items if demo.real_item(i))) for h in handovers
+            ]
+            open_items = [i for i in open_items if demo.real_item(i)]
         incidents = tuple(ReportIncident(*row) for row in rows)
         return DutyReport(
             day=day,
@@ -130,7 +156,45 @@ class DutyReportService:
             handovers=tuple(handovers),
             open_items=tuple(open_items),
             counts=_counts(incidents, handovers, open_items, int(open_all or 0)),
+            include_demo=include_demo,
         )
+
+
+def _demo_among(s: Session, model: Any, ids: set[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Those of ``ids`` that are demo rows of ``model``."""
+    found: set[uuid.UUID] = set()
+    chunked = sorted(ids, key=str)
+    for k in range(0, len(chunked), 500):
+        found.update(
+            s.scalars(
+                select(model.id).where(model.id.in_(chunked[k : k + 500]), model.is_demo.is_(True))
+            )
+        )
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoIds:
+    shifts: frozenset[uuid.UUID]
+    staff: frozenset[uuid.UUID]
+    incidents: frozenset[uuid.UUID]
+
+    def real_shifts(self, shifts: list[ShiftDTO], staffing: StaffingRule) -> list[ShiftDTO]:
+        out = []
+        for sh in shifts:
+            people = tuple(a for a in sh.assignments if a.staff_id not in self.staff)
+            if sh.id in self.shifts and not people:
+                continue
+            if len(people) != len(sh.assignments):
+                known = StaffRole._value2member_map_
+                roles = [StaffRole(a.role) for a in people if a.role in known]
+                shortfall = {r.value: n for r, n in staffing.shortfall(roles).items()}
+                sh = replace(sh, assignments=people, shortfall=shortfall)
+            out.append(sh)
+        return out
+
+    def real_item(self, item: HandoverItemDTO) -> bool:
+        return item.incident_id is None or item.incident_id not in self.incidents
 
 
 def _counts(
@@ -225,6 +289,8 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
     ws.row_dimensions[row].height = 30
     row += 1
     merged(f"生成时间：{local_text(report.generated_at)}", Font(color="666666"))
+    if report.include_demo:
+        merged(DEMO_NOTE, Font(bold=True, color="B30000"))
     row += 1
 
     c = report.counts

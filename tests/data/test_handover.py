@@ -196,6 +196,62 @@ def test_refused_records(
     assert latest_seq(migrated_db) == before
 
 
+def test_the_shift_on_duty_hands_over_to_the_next(migrated_db: Database, world: World) -> None:
+    """交班 is the shift on duty now (before 08:30 still yesterday's), 接班 the one after it."""
+    today = NOW.astimezone(CHINA_TZ).date()
+    on_duty = 1 if ShiftPattern().duty_day(NOW, CHINA_TZ) == today else 0
+    ctx = HandoverService(migrated_db).context(NOW)
+    assert (ctx.outgoing_id, ctx.incoming_id) == (
+        world.shifts[on_duty],
+        world.shifts[on_duty + 1],
+    )
+
+
+def _shift_table(db: Database, rows: list[tuple[str, datetime, datetime]]) -> dict[str, uuid.UUID]:
+    with UnitOfWork(db, actor="setup", site="s") as uow:
+        shifts = [DutyShift(label=lb, starts_at=a, ends_at=b) for lb, a, b in rows]
+        uow.session.add_all(shifts)
+        uow.session.flush()
+        ids = {sh.label: sh.id for sh in shifts}
+        uow.commit()
+    return ids
+
+
+def test_day_and_night_shifts_hand_over_in_turn(migrated_db: Database) -> None:
+    """Day shift 08:30–20:30, night shift 20:30–08:30, and an extra shift inside the day."""
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2031, 6, day, hour, minute, tzinfo=CHINA_TZ)
+
+    ids = _shift_table(
+        migrated_db,
+        [
+            ("2日夜班", at(2, 20, 30), at(3, 8, 30)),
+            ("3日白班", at(3, 8, 30), at(3, 20, 30)),
+            ("3日加班", at(3, 14), at(3, 22)),
+            ("3日夜班", at(3, 20, 30), at(4, 8, 30)),
+            ("4日白班", at(4, 8, 30), at(4, 20, 30)),
+        ],
+    )
+    svc = HandoverService(migrated_db)
+    names = {v: k for k, v in ids.items()}
+
+    def pair(moment: datetime) -> tuple[str | None, str | None]:
+        ctx = svc.context(moment)
+        return (
+            names.get(ctx.outgoing_id) if ctx.outgoing_id else None,
+            names.get(ctx.incoming_id) if ctx.incoming_id else None,
+        )
+
+    assert pair(at(3, 8, 29)) == ("2日夜班", "3日白班")
+    assert pair(at(3, 8, 31)) == ("3日白班", "3日夜班")
+    assert pair(at(3, 15)) == ("3日白班", "3日夜班")  # the extra shift is not the watch
+    assert pair(at(3, 20, 29)) == ("3日白班", "3日夜班")
+    assert pair(at(3, 20, 31)) == ("3日夜班", "4日白班")
+    assert pair(at(4, 21)) == ("4日白班", None)  # nothing rostered after it
+    assert pair(at(2, 12)) == (None, "2日夜班")  # nothing rostered before
+
+
 def test_tables_are_append_only(migrated_db: Database, world: World) -> None:
     db = migrated_db
     svc = HandoverService(db)
@@ -265,7 +321,7 @@ def test_duty_report_on_demo_data(migrated_db: Database, tmp_path: Path) -> None
     )
     # The duty day runs from the 08:30 handover to 08:30 the next morning.
     day: date = ShiftPattern().duty_day(NOW, CHINA_TZ)
-    report = DutyReportService(db).build(day, NOW + timedelta(seconds=1))
+    report = DutyReportService(db).build(day, NOW + timedelta(seconds=1), include_demo=True)
     assert report.shifts and all(sh.leaders for sh in report.shifts)
     assert report.counts.handovers == 1 and report.counts.open_items == 1
     assert report.counts.incidents == len(report.incidents)

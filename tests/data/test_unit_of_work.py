@@ -146,3 +146,29 @@ def test_bulk_insert_logs_every_row(migrated_db: Database) -> None:
         assert s.scalar(select(func.count()).select_from(Township)) == 250
         logged = set(s.scalars(select(ChangeLog.entity_id)))
     assert logged == {row["id"] for row in rows}
+
+
+def test_bulk_update_and_delete_log_every_row(migrated_db: Database) -> None:
+    rows = [{"code": f"b{i}", "name": f"镇{i}", "kind": "town"} for i in range(4)]
+    with UnitOfWork(migrated_db, actor="setup", site="s") as uow:
+        uow.bulk_insert(Township, rows)
+        uow.commit()
+    ids = [row["id"] for row in rows]
+    with UnitOfWork(migrated_db, actor="tidy", site="s") as uow:
+        renamed = uow.bulk_update(Township, Township.id.in_(ids[:2]), {"kind": "township"})
+        gone = uow.bulk_delete(Township, Township.id.in_(ids[2:]))
+        # Made and removed in the same unit of work: nobody else ever saw it.
+        brief = Township(code="tmp", name="临时", kind="town")
+        uow.session.add(brief)
+        uow.session.flush()
+        assert uow.bulk_delete(Township, Township.id == brief.id) == [brief.id]
+        changes = uow.commit()
+    assert sorted(renamed, key=str) == sorted(ids[:2], key=str)
+    assert sorted(gone, key=str) == sorted(ids[2:], key=str)
+    assert {(r.entity_id, r.op.value) for r in changes} == {
+        *((i, "update") for i in ids[:2]),
+        *((i, "delete") for i in ids[2:]),
+    }
+    with migrated_db.read_session() as s:
+        kept = {t.id: (t.kind, t.version) for t in s.scalars(select(Township))}
+    assert kept == {i: ("township", 2) for i in ids[:2]}

@@ -1,7 +1,7 @@
 """Natural-disaster statistics (自然灾害情况统计) in the UI.
 
-- :class:`FiguresForm`: the figures as spin boxes (the report form and the
-  update dialog share it).
+- :class:`FiguresForm`: the figures, each kept as typed with its message under
+  it (the report form and the update dialog share it).
 - :class:`StatsUpdateDialog`: 统计更新 of one incident, prefilled with its
   current figures, with 基本生活救助已到位; saves in the background and stays
   open with the reason when refused.
@@ -27,12 +27,10 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -55,6 +53,7 @@ from app.services.disaster_stats import (
     validate_figures,
 )
 from app.ui import labels
+from app.ui.forms import FieldErrors, NumberField, field_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
 from app.ui.tasks import TaskRunner
@@ -124,35 +123,72 @@ def _number(value: float) -> str:
 
 
 class FiguresForm(QWidget):
-    """The statistics figures as spin boxes, two columns."""
+    """The statistics figures, two columns, each kept as typed with its message under it."""
 
-    def __init__(self, parent: QWidget | None = None, *, omit: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        omit: tuple[str, ...] = (),
+        errors: FieldErrors | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("FiguresForm")
-        self.boxes: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        # The messages line up with the rest of the form when it passes its own.
+        self.errors = errors if errors is not None else FieldErrors(self)
+        self.boxes: dict[str, NumberField] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         shown = [name for name in FIGURE_FIELDS if name not in omit]
         half = (len(shown) + 1) // 2
         for n, name in enumerate(shown):
-            box: QSpinBox | QDoubleSpinBox
             if name in AMOUNT_FIELDS:
-                box = QDoubleSpinBox(self)
-                box.setDecimals(2)
-                box.setRange(0, 1e9)
+                box = NumberField(self, decimals=2, maximum=1e9)
             else:
-                box = QSpinBox(self)
-                box.setRange(0, 100_000_000)
+                box = NumberField(self, maximum=100_000_000)
             box.setObjectName(f"figure_{name}")
-            box.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.boxes[name] = box
             row, col = n % half, (n // half) * 2
-            grid.addWidget(QLabel(figure_label(name), self), row, col)
-            grid.addWidget(box, row, col + 1)
+            grid.addWidget(QLabel(figure_label(name), self), row, col, Qt.AlignmentFlag.AlignTop)
+            check = self._check(name)
+            field = self.errors.add(f"figure_{name}", box, check=check, wrap=False)
+            grid.addWidget(field, row, col + 1)
+
+    def _check(self, name: str) -> Callable[[], str | None]:
+        return lambda: self.problem(name)
+
+    def problem(self, name: str) -> str | None:
+        """Why the box of ``name`` cannot be saved on its own, or None."""
+        box = self.boxes[name]
+        if box.problem() is not None:
+            return box.problem_text()
+        try:
+            # Only this figure: the rules between figures are the form's to say.
+            alone: dict[str, Any] = {name: box.value()}
+            validate_figures(Figures(**alone))
+        except RuleViolation as exc:
+            if exc.detail == name and exc.code == "stats.negative":
+                return field_text("negative")
+            if exc.detail == name:
+                return stats_rule_text(exc)
+        return None
+
+    def problems(self) -> dict[str, str]:
+        """Message key -> text of every box refused on its own."""
+        found = {f"figure_{name}": self.problem(name) for name in self.boxes}
+        return {key: text for key, text in found.items() if text}
 
     def figures(self, **given: Any) -> Figures:
-        """The figures typed (``given`` for the ones this form does not show)."""
-        values: dict[str, Any] = {name: box.value() for name, box in self.boxes.items()}
+        """The figures typed (``given`` for the ones this form does not show).
+
+        RuleViolation ``stats.not_a_number`` (detail: the figure) when a box holds no number.
+        """
+        values: dict[str, Any] = {}
+        for name, box in self.boxes.items():
+            number = box.number()
+            if number is None:
+                raise RuleViolation("stats.not_a_number", name)
+            values[name] = number
         values.update(given)
         return Figures(**values)
 
@@ -213,8 +249,13 @@ class StatsUpdateDialog(QDialog):
     def save(self) -> None:
         if self._saving:
             return
-        figures = self.form.figures()
+        problems = self.form.problems()
+        self.form.errors.show(problems)
+        if problems:
+            self._show_error(self.tr("Not saved: please correct the figures marked in red."))
+            return
         try:
+            figures = self.form.figures()
             validate_figures(figures)
         except RuleViolation as exc:
             self._show_error(stats_rule_text(exc))
@@ -273,6 +314,10 @@ class StatsDialog(QDialog):
         for code, text in GROUPS:
             self.group.addItem(_t(str(text)), code)
         self.group.currentIndexChanged.connect(self.refresh)
+        # Real work only unless asked: a database may still hold the demo data set.
+        self.include_demo = QCheckBox(self.tr("Include demo data"), self)
+        self.include_demo.setObjectName("stats_include_demo")
+        self.include_demo.toggled.connect(self.refresh)
         refresh = QPushButton(self.tr("Refresh"), self)
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
@@ -282,6 +327,7 @@ class StatsDialog(QDialog):
         top.addWidget(self.date_to)
         top.addWidget(QLabel(self.tr("Group by"), self))
         top.addWidget(self.group)
+        top.addWidget(self.include_demo)
         top.addStretch(1)
         top.addWidget(refresh)
 
@@ -350,13 +396,17 @@ class StatsDialog(QDialog):
         start = china_day_start(_day(self.date_from.date()))
         end = china_day_start(_day(self.date_to.date())) + timedelta(days=1)
         by, stats, now = self.group_by(), self._stats, self._now()
+        demo = self.include_demo.isChecked()
         self.status.setText(self.tr("Loading…"))
 
         def load() -> tuple[list[AggregateRow], list[AssistanceTime]]:
-            return stats.aggregate(start, end, by), stats.assistance_times(start, end, now=now)
+            return (
+                stats.aggregate(start, end, by, include_demo=demo),
+                stats.assistance_times(start, end, now=now, include_demo=demo),
+            )
 
         def done(result: tuple[list[AggregateRow], list[AssistanceTime]]) -> None:
-            self._show(by, *result)
+            self._show(by, *result, demo=demo)
 
         def failed(exc: BaseException) -> None:
             self.status.setText(
@@ -374,12 +424,21 @@ class StatsDialog(QDialog):
             return row.name or self.tr("(not known)")
         return row.key
 
-    def _show(self, by: GroupBy, rows: list[AggregateRow], times: list[AssistanceTime]) -> None:
+    def _show(
+        self,
+        by: GroupBy,
+        rows: list[AggregateRow],
+        times: list[AssistanceTime],
+        *,
+        demo: bool = False,
+    ) -> None:
         self.rows, self.times = rows, times
         count = sum(r.incidents for r in rows)
-        self.status.setText(
-            self.tr("%1 natural disasters (drills left out)").replace("%1", str(count))
-        )
+        if demo:
+            text = self.tr("%1 natural disasters (drills left out, demo data included)")
+        else:
+            text = self.tr("%1 natural disasters (drills left out)")
+        self.status.setText(text.replace("%1", str(count)))
         names = [self.group_name(by, r) for r in rows]
         self.table.setRowCount(len(rows))
         for i, (row, name) in enumerate(zip(rows, names, strict=True)):

@@ -16,6 +16,7 @@ from PySide6.QtCore import QDate, QMarginsF, Qt, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -74,6 +75,10 @@ class DutyReportDialog(QDialog):
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.setDate(QDate(today.year, today.month, today.day))
         self.day.dateChanged.connect(self.reload)
+        # Real work only unless asked: a database may still hold the demo data set.
+        self.include_demo = QCheckBox(self.tr("Include demo data"), self)
+        self.include_demo.setObjectName("include_demo")
+        self.include_demo.toggled.connect(self.reload)
         self.preview = QTextBrowser(self)
         self.preview.setObjectName("report_preview")
         self.preview.setOpenLinks(False)
@@ -92,6 +97,7 @@ class DutyReportDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Day"), self))
         top.addWidget(self.day)
+        top.addWidget(self.include_demo)
         top.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -113,12 +119,16 @@ class DutyReportDialog(QDialog):
     def reload(self) -> None:
         day = self.selected_day()
         now = self._now()
+        include_demo = self.include_demo.isChecked()
         self._set_ready(False)
         self.status.setText(self.tr("Loading…"))
         service = self._service  # the task must not hold the dialog (freed on a worker)
         # Owned by the dialog (closing it drops the answer); a newer day supersedes.
         self._runner.submit(
-            lambda: service.build(day, now), self._on_report, self._fail, latest="report"
+            lambda: service.build(day, now, include_demo=include_demo),
+            self._on_report,
+            self._fail,
+            latest="report",
         )
 
     def _on_report(self, report: DutyReport) -> None:
@@ -159,6 +169,13 @@ class DutyReportDialog(QDialog):
             "<html><body>",
             f"<h2 align='center'>{e(self.title_text(r.day))}</h2>",
             f"<p style='color:#666'>{e(made_at)} {e(_time(r.generated_at))}</p>",
+            (
+                "<p style='color:#b30000'><b>"
+                + e(self.tr("This report includes demo data: it is not the duty report."))
+                + "</b></p>"
+                if r.include_demo
+                else ""
+            ),
             f"<h3>{e(sections[0])}</h3><p>",
             e(
                 self.tr("Incidents received: %1 (real %2, drills %3); closed %4, still open %5.")

@@ -1,0 +1,95 @@
+"""``main.py demo remove [--db URL]``: take the demo data out of a database.
+
+Exit status: 0 removed (or there was none); 1 refused, because real rows need
+demo rows (listed; nothing written); 2 the database cannot be used; 64 wrong
+arguments. No Qt here: this runs on a server without a screen too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from app import config
+from app.cli_import import (
+    _PROBLEM_TEXT,
+    EXIT_DATABASE,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    _Parser,
+    _where,
+    saved_db_url,
+)
+from app.data.engine import Database
+from app.data.errors import DatabaseProblem, classify
+from app.data.migrate import upgrade
+from app.domain.enums import ChangeOp
+from app.services.demo import DemoRemovalRefused, remove_demo
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py demo", description="演示数据")
+    sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    remove = sub.add_parser("remove", help="移除全部演示数据（真实记录保留）")
+    remove.add_argument(
+        "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
+    )
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """``argv`` is what follows ``demo`` on the command line, e.g. ``["remove"]``."""
+    try:
+        ns = _parser().parse_args(list(argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        db = Database(config.resolve_db_url(ns.db, None if ns.db else saved_db_url()))
+    except (ArgumentError, ValueError) as exc:
+        print(f"数据库地址无法使用: {ns.db or ''} ({exc})", file=sys.stderr)
+        return EXIT_DATABASE
+    try:
+        return _remove(db)
+    except (DatabaseProblem, DBAPIError) as exc:
+        problem = classify(exc)
+        if problem is None:
+            raise
+        text = _PROBLEM_TEXT.get(problem.kind, "数据库 {where} 无法使用。")
+        print(text.format(where=_where(db)), file=sys.stderr)
+        if problem.detail:
+            print(f"（{problem.detail}）", file=sys.stderr)
+        return EXIT_DATABASE
+    finally:
+        db.dispose()
+
+
+def _remove(db: Database) -> int:
+    upgrade(db)
+    try:
+        changes = remove_demo(db, actor=config.current_user(), site=config.site_name())
+    except DemoRemovalRefused as exc:
+        print("以下真实记录依赖演示数据，无法保留，未移除任何内容：")
+        for d in exc.dependents:
+            print(f"  {d.entity_type}「{d.name}」依赖演示 {d.demo_entity_type}「{d.demo_name}」")
+        return EXIT_REJECTED
+    if not changes:
+        print("数据库中没有演示数据。")
+        return EXIT_OK
+    for op, heading in (
+        (ChangeOp.DELETE, "已移除"),
+        (ChangeOp.UPDATE, "已解除与演示数据关联的真实记录"),
+    ):
+        counts = Counter(r.entity_type for r in changes if r.op is op)
+        if counts:
+            parts = "，".join(f"{entity} {n}" for entity, n in sorted(counts.items()))
+            print(f"{heading} {sum(counts.values())} 行（{parts}）。")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
