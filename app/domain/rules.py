@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from app.domain.enums import IncidentStatus, StaffRole
+from app.domain.labels import SHELTER_CLOSED, SHELTER_FULL, SHELTER_OPEN
 
 # The handling flow at the duty desk: 接报 -> 核实 -> 上报 -> 响应 -> 处置 -> 结束.
 # A small incident may be closed after verification (a false alarm) or
@@ -30,6 +32,41 @@ class RuleViolation(ValueError):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+
+
+# Every phone column (staff, shelters, depots, teams, hazards, incident reporters) is VARCHAR(32).
+PHONE_MAX = 32
+# Digits grouped by spaces, dashes or parentheses, an optional leading "+" (country
+# code), and an optional extension (转/分机/ext./x/# and digits). Nothing else: a
+# letter in a number is a typo that would be dialled wrong at night.
+_PHONE = re.compile(
+    r"\+?[0-9 ()\-]*[0-9][0-9 ()\-]*(?:\s*(?:转|分机|ext\.?|x|#)\s*[0-9]+)?",
+    re.IGNORECASE,
+)
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why ``phone`` cannot be stored as a phone number (a rule code), or None.
+
+    Empty is allowed (no phone). Codes: ``phone.invalid`` (letters or other
+    text), ``phone.too_long`` (more than :data:`PHONE_MAX` characters).
+    """
+    text = phone.strip()
+    if not text:
+        return None
+    if not _PHONE.fullmatch(text):
+        return "phone.invalid"
+    if len(text) > PHONE_MAX:
+        return "phone.too_long"
+    return None
+
+
+def phone_violation(phone: str) -> RuleViolation | None:
+    """The refusal of a phone not allowed (detail: the limit, or the phone as typed), or None."""
+    code = phone_problem(phone)
+    if code is None:
+        return None
+    return RuleViolation(code, str(PHONE_MAX) if code == "phone.too_long" else phone.strip())
 
 
 def can_transition(current: IncidentStatus, target: IncidentStatus) -> bool:
@@ -60,6 +97,29 @@ class StockState:
 def current_quantity(movements: Iterable[float]) -> float:
     """Quantities several seats change at once are sums of signed movements."""
     return float(sum(movements))
+
+
+# From this percentage of its capacity on, an open shelter is worth a warning.
+SHELTER_WARNING_PERCENT = 90
+
+
+def shelter_state(is_open: bool, capacity: int, occupancy: int) -> str:
+    """open, full or closed (the codes of ``Family.SHELTER_STATUS``).
+
+    Full is what the occupancy movements enforce: nobody more may come in once
+    the occupancy reaches the capacity (so an open shelter of capacity 0 is
+    full). The list, the details and the map all show this one derivation.
+    """
+    if not is_open:
+        return SHELTER_CLOSED
+    return SHELTER_FULL if occupancy >= capacity else SHELTER_OPEN
+
+
+def shelter_nearly_full(is_open: bool, capacity: int, occupancy: int) -> bool:
+    """Open, not yet full, and at :data:`SHELTER_WARNING_PERCENT` of its capacity or more."""
+    if shelter_state(is_open, capacity, occupancy) != SHELTER_OPEN:
+        return False
+    return occupancy * 100 >= capacity * SHELTER_WARNING_PERCENT  # whole numbers: no rounding
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from app.services.incident_report import IncidentReportService
 from app.services.incident_search import IncidentSearch
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
+from app.services.movements import MovementService
 from app.services.office import OfficeSettings
 from app.services.overview import OverviewService
 from app.services.places import PlaceService
@@ -27,6 +28,7 @@ class Services:
     incidents: IncidentService
     roster: RosterService
     shelters: ShelterEditor
+    movements: MovementService
     workflow: IncidentWorkflow
     search: IncidentSearch
     handover: HandoverService
@@ -45,6 +47,7 @@ class Services:
             incidents=IncidentService(db, PlaceService(db)),
             roster=RosterService(db),
             shelters=ShelterEditor(db),
+            movements=MovementService(db),
             workflow=IncidentWorkflow(db),
             search=IncidentSearch(db),
             handover=HandoverService(db),

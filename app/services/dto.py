@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.domain.rules import shelter_nearly_full, shelter_state
+
 
 @dataclass(frozen=True, slots=True)
 class TownshipDTO:
@@ -59,6 +61,15 @@ class ShelterDTO:
     phone: str | None
     is_demo: bool
     version: int
+
+    @property
+    def state(self) -> str:
+        """open / full / closed (:func:`app.domain.rules.shelter_state`)."""
+        return shelter_state(self.is_open, self.capacity, self.occupancy)
+
+    @property
+    def nearly_full(self) -> bool:
+        return shelter_nearly_full(self.is_open, self.capacity, self.occupancy)
 
 
 @dataclass(frozen=True, slots=True)

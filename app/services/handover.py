@@ -35,7 +35,7 @@ from app.data.models import (
 from app.data.uow import UnitOfWork
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentStatus
-from app.domain.rules import RuleViolation
+from app.domain.rules import RuleViolation, shift_covers
 from app.services.dto import ShiftDTO
 from app.services.roster import RosterService
 
@@ -106,7 +106,7 @@ class HandoverContext:
     """What the handover form needs, read in one go."""
 
     shifts: tuple[ShiftDTO, ...]
-    # The shift pair whose change is nearest to now (ids from ``shifts``).
+    # The shift on duty now and the one after it (ids from ``shifts``).
     outgoing_id: uuid.UUID | None
     incoming_id: uuid.UUID | None
     open_items: tuple[HandoverItemDTO, ...]
@@ -332,12 +332,12 @@ class HandoverService:
             return self._load(list(ids), s)
 
     def context(self, now: datetime) -> HandoverContext:
-        """Shifts around ``now`` (with the likely outgoing/incoming pair), the
-        items carried over and the incidents still open."""
+        """Shifts around ``now`` (with the shift on duty handing over to the next
+        one), the items carried over and the incidents still open."""
         shifts = RosterService(self._db).shifts_between(
             now - timedelta(days=2), now + timedelta(days=2)
         )
-        outgoing, incoming = _nearest_change(shifts, now)
+        outgoing, incoming = _handover_pair(shifts, now)
         with self._db.read_session() as s:
             items = _open_items(s, now)
             incidents = s.execute(
@@ -454,21 +454,47 @@ def _open_items(s: Session, now: datetime) -> list[HandoverItemDTO]:
     return [_item_dto(r) for r in rows]
 
 
-def _nearest_change(
+def _length(shift: ShiftDTO) -> timedelta:
+    return shift.ends_at - shift.starts_at
+
+
+def _handover_pair(
     shifts: Sequence[ShiftDTO], now: datetime
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """The consecutive pair of shifts whose change (the later one's start) is
-    nearest to ``now``: the shift handing over and the shift taking over."""
-    ordered = sorted(shifts, key=lambda sh: sh.starts_at)
-    if not ordered:
-        return None, None
-    if len(ordered) == 1:
-        return ordered[0].id, None
+    """The shift on duty at ``now`` (handing over) and the one after it (taking over).
+
+    An extra shift inside the watch (加班) is not the watch: of the shifts
+    covering ``now`` the longest is, and of two equally long ones (overlapping
+    at a handover) the one ending first. With none on duty the last one to
+    have ended hands over; before any shift at all, nobody does and the first
+    one takes over.
+    """
+    covering = [sh for sh in shifts if shift_covers(sh.starts_at, sh.ends_at, now)]
+    if covering:
+        outgoing = max(covering, key=lambda sh: (_length(sh), -sh.ends_at.timestamp()))
+    else:
+        ended = [sh for sh in shifts if sh.ends_at <= now]
+        if not ended:
+            later = sorted((sh for sh in shifts if sh.starts_at > now), key=lambda sh: sh.starts_at)
+            return None, later[0].id if later else None
+        outgoing = max(ended, key=lambda sh: (sh.ends_at, _length(sh)))
+    return outgoing.id, next_shift(shifts, outgoing.id)
+
+
+def next_shift(shifts: Sequence[ShiftDTO], shift_id: uuid.UUID) -> uuid.UUID | None:
+    """The shift that takes over from ``shift_id``: of those starting after it, the
+    one starting nearest to its end (the longer one if two start together)."""
+    current = next((sh for sh in shifts if sh.id == shift_id), None)
+    if current is None:
+        return None
+    later = [sh for sh in shifts if sh.starts_at > current.starts_at]
+    if not later:
+        return None
     best = min(
-        range(1, len(ordered)),
-        key=lambda k: abs((ordered[k].starts_at - now).total_seconds()),
+        later,
+        key=lambda sh: (abs(sh.starts_at - current.ends_at), -_length(sh), sh.starts_at),
     )
-    return ordered[best - 1].id, ordered[best].id
+    return best.id
 
 
 def _check_aware(at: datetime) -> None:

@@ -46,6 +46,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, select
@@ -62,6 +63,7 @@ from app.data.models import (
 )
 from app.data.uow import UnitOfWork
 from app.domain.enums import StockMovementKind
+from app.domain.intake import CLOCK_SKEW
 from app.domain.rules import RuleViolation
 
 log = logging.getLogger(__name__)
@@ -185,16 +187,28 @@ class MovementService:
 
     # -- writes ---------------------------------------------------------------
     def record_occupancy(
-        self, shelter_id: uuid.UUID, delta: int, *, actor: str, site: str, note: str = ""
+        self,
+        shelter_id: uuid.UUID,
+        delta: int,
+        *,
+        actor: str,
+        site: str,
+        note: str = "",
+        at: datetime | None = None,
     ) -> int:
         """People in (``delta`` > 0) or out (< 0) of a shelter; returns the new occupancy.
 
+        ``at`` is when they came or left (a record typed after the fact);
+        without it, now by the database's clock.
+
         Refused with :class:`RuleViolation`: ``occupancy.delta`` (zero or not an
-        integer), ``shelter.unknown``, ``shelter.closed`` (people in, shelter
-        closed), ``occupancy.over_capacity`` (people in beyond the capacity),
-        ``occupancy.negative`` (more people out than are in). People may always
-        leave a closed shelter or one whose capacity was lowered below its
-        occupancy, as long as the occupancy stays at 0 or above.
+        integer), ``time.naive`` / ``time.future`` (``at`` without a time zone, or
+        later than now beyond the clock skew between seats), ``shelter.unknown``,
+        ``shelter.closed`` (people in, shelter closed), ``occupancy.over_capacity``
+        (people in beyond the capacity), ``occupancy.negative`` (more people out
+        than are in). People may always leave a closed shelter or one whose
+        capacity was lowered below its occupancy, as long as the occupancy stays
+        at 0 or above. The rules hold for the total now, whatever ``at`` says.
         """
         if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
             raise RuleViolation("occupancy.delta", repr(delta))
@@ -204,6 +218,7 @@ class MovementService:
             "delta": delta,
             "actor": actor,
             "note": _note(note),
+            "at": self._movement_time(at),
         }
 
         def attempt(uow: UnitOfWork) -> int:
@@ -281,6 +296,16 @@ class MovementService:
             return new
 
         return self._run(attempt, actor=actor, site=site)
+
+    def _movement_time(self, at: datetime | None) -> datetime:
+        now = self._db.clock()
+        if at is None:
+            return now
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise RuleViolation("time.naive", "a time without a timezone")
+        if at > now + CLOCK_SKEW:
+            raise RuleViolation("time.future", at.isoformat())
+        return at
 
     # -- the retry loop ---------------------------------------------------------
     def _run(self, attempt: Callable[[UnitOfWork], T], *, actor: str, site: str) -> T:

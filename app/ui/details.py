@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -29,6 +30,7 @@ class DetailsPanel(DataPanel):
     """Shows one feature's fields. Every value is plain text, never HTML."""
 
     edit_requested = Signal(object)  # the DTO on display
+    occupancy_requested = Signal(object)  # the ShelterDTO on display: 入住/离开登记
 
     def __init__(
         self,
@@ -60,12 +62,20 @@ class DetailsPanel(DataPanel):
         self.edit_button.setObjectName("details_edit")
         self.edit_button.hide()
         self.edit_button.clicked.connect(self._on_edit_button_clicked)
+        self.occupancy_button = QPushButton(self.tr("Check in / out…"), self)
+        self.occupancy_button.setObjectName("details_occupancy")
+        self.occupancy_button.hide()
+        self.occupancy_button.clicked.connect(self._on_occupancy_button_clicked)
         self._dto: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.occupancy_button)
+        buttons.addWidget(self.edit_button)
+        layout.addLayout(buttons)
 
     def refresh(self) -> None:
         if self.current is not None:
@@ -95,6 +105,7 @@ class DetailsPanel(DataPanel):
         self._dto = dto
         # Shelters are edited here; other kinds get their forms with their issues.
         self.edit_button.setVisible(isinstance(dto, ShelterDTO))
+        self.occupancy_button.setVisible(isinstance(dto, ShelterDTO))
         if dto is None:
             self.title.setText(self.tr("This feature no longer exists."))
             return
@@ -109,6 +120,10 @@ class DetailsPanel(DataPanel):
     def _on_edit_button_clicked(self) -> None:
         if self._dto is not None:
             self.edit_requested.emit(self._dto)
+
+    def _on_occupancy_button_clicked(self) -> None:
+        if isinstance(self._dto, ShelterDTO):
+            self.occupancy_requested.emit(self._dto)
 
     def value_of(self, row_name: str) -> str | None:
         """The text shown for a row (for tests and accessibility)."""
@@ -154,10 +169,7 @@ class DetailsPanel(DataPanel):
         if isinstance(dto, ShelterDTO):
             return [
                 (self.tr("Type"), labels.shelter_type(dto.shelter_type)),
-                (
-                    self.tr("State"),
-                    labels.shelter_status(dto.is_open, dto.occupancy, dto.capacity),
-                ),
+                (self.tr("State"), labels.shelter_state_label(dto.state)),
                 (self.tr("Occupancy"), f"{dto.occupancy} / {dto.capacity}"),
                 (self.tr("Township"), dto.township),
                 (self.tr("Address"), dto.address),

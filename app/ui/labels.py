@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.domain import labels as table
 from app.domain.labels import Family
+from app.domain.rules import shelter_state
 from app.ui.i18n import current_language
 
 
@@ -32,13 +33,14 @@ def shelter_type(code: str) -> str:
     return label(Family.SHELTER_TYPE, code)
 
 
-def shelter_status(is_open: bool, occupancy: int | None = None, capacity: int | None = None) -> str:
-    """Open, full or closed: full when open and at capacity (as the map shows it)."""
-    if not is_open:
-        return label(Family.SHELTER_STATUS, table.SHELTER_CLOSED)
-    if occupancy is not None and capacity is not None and 0 < capacity <= occupancy:
-        return label(Family.SHELTER_STATUS, table.SHELTER_FULL)
-    return label(Family.SHELTER_STATUS, table.SHELTER_OPEN)
+def shelter_status(is_open: bool, occupancy: int, capacity: int) -> str:
+    """开放 / 已满 / 关闭, derived as everywhere else (:func:`app.domain.rules.shelter_state`)."""
+    return shelter_state_label(shelter_state(is_open, capacity, occupancy))
+
+
+def shelter_state_label(state: str) -> str:
+    """The word for a shelter state code (``ShelterDTO.state``)."""
+    return label(Family.SHELTER_STATUS, state)
 
 
 def depot_level(code: str) -> str:

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from app.data.models import (
     SupplyDepot,
 )
 from app.data.uow import UnitOfWork
+from app.domain.clock import CHINA_TZ
 from app.domain.enums import StockMovementKind
 from app.domain.rules import RuleViolation
 from app.services.movements import MovementService, is_transient, stock_delta
@@ -167,6 +169,46 @@ def test_unknown_shelter_and_long_note_are_refused(migrated_db: Database) -> Non
         service.record_occupancy(shelter, 1, actor=ACTOR, site=SITE, note="x" * 300)
     assert caught.value.code == "movement.note_too_long"
     assert _rows(migrated_db, ShelterOccupancyMovement) == 0
+
+
+def test_occupancy_movement_keeps_when_it_happened(migrated_db: Database) -> None:
+    """A check-in typed after the fact keeps the time people arrived; without one,
+    the database's clock."""
+    service = MovementService(migrated_db)
+    shelter = _shelter(migrated_db, capacity=10)
+    now = migrated_db.clock()
+    arrived = (now - timedelta(hours=2)).astimezone(CHINA_TZ).replace(microsecond=0)
+    service.record_occupancy(shelter, 4, actor=ACTOR, site=SITE, note="早到", at=arrived)
+    service.record_occupancy(shelter, -1, actor=ACTOR, site=SITE, note="刚走")
+    with migrated_db.read_session() as s:
+        rows = s.execute(select(ShelterOccupancyMovement.note, ShelterOccupancyMovement.at))
+        times = {note: at for note, at in rows}
+    assert times["早到"] == arrived
+    assert abs(times["刚走"] - now) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("offset", "naive", "code"),
+    [
+        (timedelta(minutes=30), False, "time.future"),
+        (timedelta(0), True, "time.naive"),
+    ],
+)
+def test_occupancy_time_in_the_future_or_without_zone_is_refused(
+    migrated_db: Database, offset: timedelta, naive: bool, code: str
+) -> None:
+    service = MovementService(migrated_db)
+    shelter = _shelter(migrated_db, capacity=10)
+    at = migrated_db.clock() + offset
+    if naive:
+        at = at.replace(tzinfo=None)
+    with pytest.raises(RuleViolation) as caught:
+        service.record_occupancy(shelter, 1, actor=ACTOR, site=SITE, at=at)
+    assert caught.value.code == code
+    assert _rows(migrated_db, ShelterOccupancyMovement) == 0
+    # A seat whose clock runs a minute or two ahead is not refused.
+    ahead = migrated_db.clock() + timedelta(minutes=2)
+    assert service.record_occupancy(shelter, 1, actor=ACTOR, site=SITE, at=ahead) == 1
 
 
 # -- stock rules ------------------------------------------------------------------

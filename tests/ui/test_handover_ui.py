@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
@@ -18,6 +19,7 @@ from app.domain.rules import ShiftPattern
 from app.services.duty_report import DutyReportService, report_title
 from app.services.handover import HandoverService
 from app.services.incidents import IncidentService
+from app.services.roster import RosterService
 from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.tasks import TaskRunner
@@ -240,3 +242,42 @@ def test_duty_menu_opens_handover_and_report(window: Any, qtbot: Any) -> None:
     qtbot.wait(50)
     report.reject()
     handover.reject()
+
+
+def _day_label(day: date) -> str:
+    """How the demo roster names a day's 24-hour shift."""
+    return f"{day.month}月{day.day}日 值班"
+
+
+def test_handover_defaults_to_the_shift_on_duty_and_the_incoming_follows(
+    window: Any, check_db: Database, qtbot: Any
+) -> None:
+    """At 08:29 the night is still yesterday's shift; at 08:31 today's is on duty."""
+    now = _now()
+    duty_day = ShiftPattern().duty_day(now, CHINA_TZ)
+    on_duty = RosterService(check_db).on_duty(now)
+    assert on_duty is not None and on_duty.label == _day_label(duty_day)
+    dialog = window.open_handover(acknowledge=False)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=10000)
+    dialog.grab().save("/tmp/handover_defaults.png")
+    assert dialog.outgoing.currentText().startswith(_day_label(duty_day))
+    assert dialog.incoming.currentText().startswith(_day_label(duty_day + timedelta(days=1)))
+    # Who hands over: the leader and the officers of the shift on duty.
+    for person in on_duty.assignments:
+        assert person.name in dialog.outgoing_people.text()
+    assert "带班领导" in dialog.outgoing_people.text()
+
+    # The night officer finishing late picks yesterday's shift: 接班 follows.
+    qtbot.keyClick(dialog.outgoing, Qt.Key.Key_Up)
+    assert dialog.outgoing.currentText().startswith(_day_label(duty_day - timedelta(days=1)))
+    assert dialog.incoming.currentText().startswith(_day_label(duty_day))
+    assert all(p.name in dialog.incoming_people.text() for p in on_duty.assignments)
+
+    dialog.summary.setPlainText("夜间平稳。")
+    with qtbot.waitSignal(dialog.recorded, timeout=10000) as sig:
+        dialog.save_button.click()
+    handover = sig.args[0]
+    assert (handover.outgoing_label, handover.incoming_label) == (
+        _day_label(duty_day - timedelta(days=1)),
+        _day_label(duty_day),
+    )

@@ -20,6 +20,7 @@ from app.domain.clock import CHINA_TZ
 from app.domain.rules import ShiftPattern
 from app.services.dto import ShiftDTO, StaffDTO
 from app.services.roster import RosterService, monday_of
+from app.ui.roster import calendar as roster_calendar
 from app.ui.roster.calendar import MONTH, WEEK, staff_mime
 from app.ui.roster.panel import RosterPanel, visible_problems
 from app.ui.tasks import TaskRunner
@@ -290,3 +291,87 @@ def test_import_preview_enables_import_only_without_errors(
     with qtbot.waitSignal(panel.loaded, timeout=15000):
         dialog.accept()
     assert len(RosterService(check_db).week(day).shifts) == 1
+
+
+class _Answers:
+    """Stands in for the yes/no box: records each question and gives the next answer."""
+
+    def __init__(self, *answers: bool) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    def __call__(self, _parent: Any, _title: str, text: str) -> bool:
+        self.asked.append(text)
+        return self.answers.pop(0)
+
+
+def _shift_count(check_db: Database) -> int:
+    with check_db.read_session() as s:
+        return int(s.scalar(select(func.count()).select_from(DutyShift)) or 0)
+
+
+def test_copy_last_week_says_first_when_this_week_has_shifts(
+    window: Any, check_db: Database, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = _Answers()
+    monkeypatch.setattr(roster_calendar, "ask", answers)
+    cal = window.roster_panel.calendar
+    this_week = cal.monday()
+    shifts = len(RosterService(check_db).week(this_week).shifts)
+    assert shifts > 0  # the demo roster covers the week on duty now
+    before = _shift_count(check_db)
+    cal.copy_button.click()
+    qtbot.waitUntil(lambda: cal.message.isVisible(), timeout=5000)
+    assert cal.message.text() == (
+        f"这一周（{this_week.month}月{this_week.day}日起）已有 {shifts} 个班次，不能复制上周："
+        "复制只填入还没有班次的一周，不会改动或替换已有的班次。"
+    )
+    assert answers.asked == [], "nothing to ask: the copy would be refused"
+    assert _shift_count(check_db) == before
+
+
+def test_copy_last_week_into_an_empty_week_asks_with_the_count(
+    window: Any, check_db: Database, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = RosterService(check_db)
+    last = max(
+        s.starts_at
+        for s in svc.shifts_between(
+            datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        )
+    )
+    source = monday_of(last.astimezone(CHINA_TZ).date())
+    target = source + timedelta(days=7)
+    shifts = len(svc.week(source).shifts)
+    assert shifts > 0 and svc.week(target).shifts == ()
+    cal = window.roster_panel.calendar
+    cal.go_to(target)
+    answers = _Answers(False, True)
+    monkeypatch.setattr(roster_calendar, "ask", answers)
+    question = (
+        f"把 {source.month}月{source.day}日起一周的 {shifts} 个班次及值班人员"
+        f"复制到 {target.month}月{target.day}日起的一周？"
+    )
+
+    before = _shift_count(check_db)
+    cal.copy_button.click()  # answered no: nothing copied
+    qtbot.waitUntil(lambda: len(answers.asked) == 1, timeout=5000)
+    assert answers.asked == [question]
+    qtbot.wait(100)
+    assert _shift_count(check_db) == before
+
+    with qtbot.waitSignal(window.roster_panel.loaded, timeout=15000):
+        cal.copy_button.click()  # answered yes
+    assert answers.asked == [question, question]
+    assert len(svc.week(target).shifts) == shifts
+    assert f"已复制 {shifts} 个班次" in cal.message.text()
+
+    # A week after an empty one: there is nothing to copy, and it says so at once.
+    cal.go_to(target + timedelta(days=14))
+    cal.copy_button.click()
+    qtbot.waitUntil(lambda: "上一周" in cal.message.text(), timeout=5000)
+    empty = target + timedelta(days=7)
+    assert cal.message.text() == (
+        f"上一周（{empty.month}月{empty.day}日起）没有班次，没有可复制的。"
+    )
+    assert len(answers.asked) == 2

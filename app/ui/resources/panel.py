@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QAbstractProxyModel, QItemSelection, Signal
-from PySide6.QtWidgets import QLineEdit, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractProxyModel, QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.domain.labels import SHELTER_FULL
 from app.services.dto import DepotDTO, HazardDTO, MapChanges, MapData, ShelterDTO, TeamDTO
 from app.ui import labels
 from app.ui.models.table import Column, DtoTableModel
@@ -23,6 +34,7 @@ class ResourcePanel(QWidget):
 
     selected = Signal(str, uuid.UUID)
     loaded = Signal()
+    occupancy_requested = Signal(object)  # ShelterDTO: 入住/离开登记
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,9 +69,25 @@ class ResourcePanel(QWidget):
             )
         self._filter.textChanged.connect(self._on_filter_text_changed)
 
+        # 入住/离开登记 for the selected shelter: a button on the shelters tab and
+        # the rows' context menu.
+        self.occupancy_button = QPushButton(self.tr("Check in / out…"), self)
+        self.occupancy_button.setObjectName("shelter_occupancy")
+        self.occupancy_button.setEnabled(False)
+        self.occupancy_button.clicked.connect(self._on_occupancy_button_clicked)
+        shelters = self._views["shelters"]
+        shelters.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        shelters.customContextMenuRequested.connect(self._on_shelter_context_menu)
+        shelters.selectionModel().selectionChanged.connect(self._on_shelter_selection_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._on_tab_changed(self.tabs.currentIndex())
+
+        top = QHBoxLayout()
+        top.addWidget(self._filter, 1)
+        top.addWidget(self.occupancy_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._filter)
+        layout.addLayout(top)
         layout.addWidget(self.tabs)
 
     def show_data(self, data: MapData) -> None:
@@ -96,6 +124,47 @@ class ResourcePanel(QWidget):
     def _on_filter_text_changed(self, text: str) -> None:
         for proxy in self._proxies:
             proxy.setFilterFixedString(text)
+
+    def _on_tab_changed(self, index: int) -> None:
+        self.occupancy_button.setVisible(self.tabs.widget(index) is self._views["shelters"])
+
+    def _on_shelter_selection_changed(self) -> None:
+        self.occupancy_button.setEnabled(self.selected_shelter() is not None)
+
+    def _shelter_at(self, index: QModelIndex) -> ShelterDTO | None:
+        if not index.isValid():
+            return None
+        proxy = self._views["shelters"].model()
+        assert isinstance(proxy, QAbstractProxyModel)
+        return self.shelters.row_at(proxy.mapToSource(index).row())
+
+    def selected_shelter(self) -> ShelterDTO | None:
+        """The shelter selected in the list, as the list shows it now."""
+        rows = self._views["shelters"].selectionModel().selectedRows()
+        return self._shelter_at(rows[0]) if rows else None
+
+    def _on_occupancy_button_clicked(self) -> None:
+        shelter = self.selected_shelter()
+        if shelter is not None:
+            self.occupancy_requested.emit(shelter)
+
+    def context_actions(self, index: QModelIndex, menu: QMenu) -> list[QAction]:
+        """The actions of a shelter row's context menu (none elsewhere)."""
+        shelter = self._shelter_at(index)
+        if shelter is None:
+            return []
+        occupancy = QAction(self.tr("Check in / out…"), menu)
+        occupancy.triggered.connect(lambda: self.occupancy_requested.emit(shelter))
+        return [occupancy]
+
+    def _on_shelter_context_menu(self, pos: QPoint) -> None:
+        view = self._views["shelters"]
+        menu = QMenu(self)
+        actions = self.context_actions(view.indexAt(pos), menu)
+        if actions:
+            menu.addActions(actions)
+            menu.exec(view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def _on_view_selection_changed(self, layer: str, view: QTableView, sel: QItemSelection) -> None:
         indexes = sel.indexes()
@@ -152,8 +221,12 @@ class ResourcePanel(QWidget):
             Column(self.tr("Occupancy"), lambda s: s.occupancy, align_right=True),
             Column(
                 self.tr("State"),
-                lambda s: s.is_open,
-                display=lambda s: labels.shelter_status(s.is_open, s.occupancy, s.capacity),
+                lambda s: s.state,
+                display=lambda s: labels.shelter_state_label(s.state),
+                # Full, or 90 % and more: worth a look before sending anyone there.
+                background=lambda s: (
+                    WARNING_BACKGROUND if s.nearly_full or s.state == SHELTER_FULL else None
+                ),
             ),
             Column(self.tr("Township"), lambda s: s.township),
             Column(self.tr("Manager"), lambda s: s.manager),

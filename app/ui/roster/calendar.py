@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -51,7 +50,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QTableView,
@@ -84,8 +82,10 @@ from app.services.roster_import import (
     preview_roster,
 )
 from app.ui import labels
+from app.ui.documents import ask_open_path, ask_save_path
 from app.ui.models.table import format_time
 from app.ui.panel import WARNING_BACKGROUND
+from app.ui.questions import ask_yes_no
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -158,6 +158,11 @@ def shift_name(shift: ShiftDTO) -> str:
     if len(parts) == 2 and parts[0].endswith("日"):
         return parts[1]
     return label
+
+
+def ask(parent: QWidget, title: str, text: str) -> bool:
+    """A yes/no question (tests answer it in place of the modal box)."""
+    return ask_yes_no(parent, title, text)
 
 
 def error_text(exc: BaseException) -> str:
@@ -1001,10 +1006,10 @@ class RosterCalendar(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-        # Rows share the height but never get shorter than four lines of text
+        # Rows share the height but never get shorter than three lines of text
         # (the grid scrolls instead), columns never narrower than a name or two.
         lines = self.view.fontMetrics().lineSpacing()
-        self.view.verticalHeader().setMinimumSectionSize(lines * 4 + 8)
+        self.view.verticalHeader().setMinimumSectionSize(lines * 3 + 8)
         self.view.horizontalHeader().setMinimumSectionSize(
             self.view.fontMetrics().horizontalAdvance("值班:王建华、周")
         )
@@ -1329,28 +1334,58 @@ class RosterCalendar(QWidget):
 
     # -- user actions ---------------------------------------------------------------
     def _on_copy_clicked(self) -> None:
+        """Count both weeks first: copy_week refuses a week that has shifts, so say
+        that instead of asking a question whose yes would only be refused."""
         to_monday = self.monday()
         from_monday = to_monday - timedelta(days=7)
-        answer = QMessageBox.question(
-            self,
-            self.tr("Copy previous week"),
-            self.tr("Copy the shifts and people of the week of %1 into the week of %2?")
-            .replace("%1", day_text(from_monday))
-            .replace("%2", day_text(to_monday)),
+        svc = self._service
+        self._runner.submit(
+            lambda: (len(svc.week(from_monday).shifts), len(svc.week(to_monday).shifts)),
+            on_done=lambda counts: self._confirm_copy(from_monday, to_monday, *counts),
+            on_error=self._failed,
+            owner=self,
         )
-        if answer == QMessageBox.StandardButton.Yes:
+
+    def _confirm_copy(self, from_monday: date, to_monday: date, source: int, target: int) -> None:
+        if target:
+            self.show_message(
+                self.tr(
+                    "The week of %1 already has %2 shift(s): the previous week is not copied. "
+                    "Copying only fills a week without shifts; it never changes or replaces "
+                    "the shifts there."
+                )
+                .replace("%1", day_text(to_monday))
+                .replace("%2", str(target)),
+                error=True,
+            )
+            return
+        if not source:
+            self.show_message(
+                self.tr(
+                    "The previous week (from %1) has no shifts: there is nothing to copy."
+                ).replace("%1", day_text(from_monday)),
+                error=True,
+            )
+            return
+        question = (
+            self.tr(
+                "Copy the %1 shift(s) of the week of %2, with their people, into the week of %3?"
+            )
+            .replace("%1", str(source))
+            .replace("%2", day_text(from_monday))
+            .replace("%3", day_text(to_monday))
+        )
+        if ask(self, self.tr("Copy previous week"), question):
             self.copy_week(from_monday, to_monday)
 
     def _on_import_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Import roster"), "", self.tr("Roster files (*.xlsx *.csv)")
-        )
+        path = ask_open_path(self, self.tr("Import roster"), self.tr("Roster files (*.xlsx *.csv)"))
         if path:
             self.open_import(path)
 
     def _on_export_clicked(self) -> None:
         name = f"值班表_{self.anchor.year}年{self.anchor.month}月.xlsx"
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self, self.tr("Export month"), name, self.tr("Excel workbook (*.xlsx)")
         )
         if path:

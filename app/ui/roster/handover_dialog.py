@@ -22,7 +22,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -41,15 +40,19 @@ from PySide6.QtWidgets import (
 
 from app.data.errors import classify
 from app.domain.clock import CHINA_TZ
+from app.domain.enums import StaffRole
 from app.domain.rules import RuleViolation
+from app.services.dto import ShiftDTO
 from app.services.handover import (
     HandoverContext,
     HandoverDTO,
     HandoverItemDTO,
     HandoverService,
     OpenIncidentDTO,
+    next_shift,
 )
 from app.ui import labels
+from app.ui.forms import GuardedDialog
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
@@ -77,7 +80,7 @@ def _at(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
     return item
 
 
-class HandoverDialog(QDialog):
+class HandoverDialog(GuardedDialog):
     recorded = Signal(object)  # HandoverDTO
     acknowledged = Signal(object)  # uuid.UUID of the handover
     loaded = Signal()
@@ -105,6 +108,8 @@ class HandoverDialog(QDialog):
         self._ack_mode = acknowledge
         self._busy = False
         self._incidents: list[OpenIncidentDTO] = []
+        self._shifts: dict[uuid.UUID, ShiftDTO] = {}
+        self._filling = False
         self._pending: HandoverDTO | None = None
         # Chosen when the form opens and kept across failed saves.
         self.handover_id = uuid.uuid4()
@@ -144,11 +149,29 @@ class HandoverDialog(QDialog):
     def _build_handover(self, layout: QVBoxLayout) -> None:
         self.outgoing = QComboBox(self)
         self.incoming = QComboBox(self)
-        for box in (self.outgoing, self.incoming):
-            box.setMinimumContentsLength(24)
+        # Who is on each shift, under its choice.
+        self.outgoing_people = QLabel(self)
+        self.incoming_people = QLabel(self)
         form = QFormLayout()
-        form.addRow(self.tr("Outgoing shift"), self.outgoing)
-        form.addRow(self.tr("Incoming shift"), self.incoming)
+        for box, people, name, title in (
+            (self.outgoing, self.outgoing_people, "outgoing", self.tr("Outgoing shift")),
+            (self.incoming, self.incoming_people, "incoming", self.tr("Incoming shift")),
+        ):
+            box.setObjectName(f"{name}_shift")
+            box.setMinimumContentsLength(24)
+            people.setObjectName(f"{name}_people")
+            people.setTextFormat(Qt.TextFormat.PlainText)
+            people.setWordWrap(True)
+            people.setStyleSheet("color: #444;")
+            cell = QWidget(self)
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(box)
+            column.addWidget(people)
+            form.addRow(title, cell)
+        self.outgoing.currentIndexChanged.connect(self._on_outgoing_changed)
+        self.incoming.currentIndexChanged.connect(self._on_incoming_changed)
         layout.addLayout(form)
 
         carried = QGroupBox(self.tr("Open items carried over (tick to close)"), self)
@@ -250,21 +273,38 @@ class HandoverDialog(QDialog):
             self._runner.submit(lambda: service.context(at), self._on_context, self._on_load_failed)
 
     def _on_context(self, ctx: HandoverContext) -> None:
+        # What the program fills in is nothing to lose; what the user typed stays so.
+        with self.discard_guard.refilling():
+            self._fill_context(ctx)
+        self.save_button.setEnabled(True)
+        self.loaded.emit()
+
+    def _fill_context(self, ctx: HandoverContext) -> None:
         # Keep what the user chose if this is a reload after a refused save.
         ticked = self.closures()
         notes = {item_id: note for item_id, note in ticked}
         chosen = (self.outgoing.currentData(), self.incoming.currentData())
-        for box, default in ((self.outgoing, ctx.outgoing_id), (self.incoming, ctx.incoming_id)):
-            box.clear()
-            box.addItem(self.tr("(none)"), None)
-            for sh in ctx.shifts:
-                box.addItem(f"{sh.label}  {_local(sh.starts_at)} – {_local(sh.ends_at)}", sh.id)
-            box.setCurrentIndex(max(0, box.findData(default)))
-        if chosen[0] is not None or chosen[1] is not None:
-            for box, value in zip((self.outgoing, self.incoming), chosen, strict=True):
-                index = box.findData(value)
-                if index >= 0:
-                    box.setCurrentIndex(index)
+        self._shifts = {sh.id: sh for sh in ctx.shifts}
+        self._filling = True  # the defaults and the user's earlier choice, not a new choice
+        try:
+            for box, default in (
+                (self.outgoing, ctx.outgoing_id),
+                (self.incoming, ctx.incoming_id),
+            ):
+                box.clear()
+                box.addItem(self.tr("(none)"), None)
+                for sh in ctx.shifts:
+                    box.addItem(f"{sh.label}  {_local(sh.starts_at)} – {_local(sh.ends_at)}", sh.id)
+                box.setCurrentIndex(max(0, box.findData(default)))
+            if chosen[0] is not None or chosen[1] is not None:
+                for box, value in zip((self.outgoing, self.incoming), chosen, strict=True):
+                    index = box.findData(value)
+                    if index >= 0:
+                        box.setCurrentIndex(index)
+        finally:
+            self._filling = False
+        self._show_people(self.outgoing, self.outgoing_people)
+        self._show_people(self.incoming, self.incoming_people)
         self._fill_carried(ctx.open_items, notes)
         self._incidents = list(ctx.open_incidents)
         current = self.item_incident.currentData()
@@ -276,8 +316,34 @@ class HandoverDialog(QDialog):
                 f"{title} · {labels.incident_status(inc.status)}", str(inc.id)
             )
         self.item_incident.setCurrentIndex(max(0, self.item_incident.findData(current)))
-        self.save_button.setEnabled(True)
-        self.loaded.emit()
+
+    def _on_outgoing_changed(self) -> None:
+        """接班 follows 交班: the shift after the one chosen takes over."""
+        self._show_people(self.outgoing, self.outgoing_people)
+        if self._filling:
+            return
+        chosen = self.outgoing.currentData()
+        if chosen is None:
+            return
+        following = next_shift(tuple(self._shifts.values()), chosen)
+        self.incoming.setCurrentIndex(max(0, self.incoming.findData(following)))
+
+    def _on_incoming_changed(self) -> None:
+        self._show_people(self.incoming, self.incoming_people)
+
+    def _show_people(self, box: QComboBox, people: QLabel) -> None:
+        shift = self._shifts.get(box.currentData())
+        if shift is None:
+            people.setText("")
+            return
+        parts = []
+        for role, on_duty in (
+            (labels.staff_role(StaffRole.LEADER.value), shift.leaders),
+            (labels.staff_role(StaffRole.OFFICER.value), shift.officers),
+        ):
+            names = "、".join(p.name for p in on_duty) or "—"
+            parts.append(self.tr("%1: %2").replace("%1", role).replace("%2", names))
+        people.setText("　".join(parts))
 
     def _fill_carried(
         self, items: tuple[HandoverItemDTO, ...], notes: dict[uuid.UUID, str]
