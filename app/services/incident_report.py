@@ -6,6 +6,11 @@ natural-disaster statistics into a frozen :class:`IncidentReport`;
 (title, 报送单位, 报送时间, then 一、 .. 四、 and the signatures);
 :func:`write_xlsx` writes the same text to a one-sheet spreadsheet.
 
+Each fact is written once: the handling is the log under 三、处置情况 and
+nowhere else, and 四、下一步工作 holds what the officer writes there
+(:func:`set_next_steps` puts it into a text that may have been edited), or the
+customary closing sentence of the kind of report while nothing is written.
+
 The document is the county's own Chinese text, so its words are written in
 Chinese whatever the display language is. No Qt here.
 """
@@ -23,17 +28,29 @@ from sqlalchemy import select
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, IncidentStatistics, Township, Village
 from app.domain.clock import CHINA_TZ
-from app.domain.deadlines import ReportKind
+from app.domain.deadlines import ReportKind, next_report_kind
 from app.domain.enums import IncidentStatus, LogEntryKind
 from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.duty_report import ORGANISATION
-from app.services.incident_workflow import parse_status_body
+from app.services.incident_workflow import parse_report_body, parse_status_body
 
 DRILL_MARK = "【演练】"
+# A report on a demo incident is made (the desk learns on the demo data), but
+# the line under its title says, in every copy, that it must not go anywhere.
+DEMO_NOTE = "【演示数据】本报告依据演示数据生成，所述事件并未发生，不得报送。"
 PLACEHOLDER = "________"
 
 NUMERALS = ("一", "二", "三", "四", "五", "六")
+NEXT_STEPS_HEADING = "下一步工作"
+# What 四、下一步工作 says while the officer has written nothing there.
+DEFAULT_NEXT_STEPS: dict[ReportKind, str] = {
+    ReportKind.INITIAL: (
+        "县应急管理局将密切关注事态发展，督促属地和相关部门做好处置工作，及时续报。"
+    ),
+    ReportKind.FOLLOW_UP: "县应急管理局将继续跟踪事态发展，有新情况及时续报。",
+    ReportKind.FINAL: "县应急管理局将督促做好善后工作，组织总结评估。",
+}
 # Log entries whose kind is named before the text (notes and calls speak for themselves).
 _NAMED_KINDS = frozenset(
     {
@@ -98,9 +115,9 @@ class IncidentReport:
     missing: int
     figures: DisasterFigures | None
     log: tuple[ReportLogLine, ...]
-    closing_note: str  # the note of the closing status step, if any
     reporter: str  # 报告人: the latest duty officer writing in the log
     leader: str  # 值班领导: the latest author of a 领导批示
+    is_demo: bool = False  # made from the demo data set
 
 
 def _zh(family: Family, code: str) -> str:
@@ -121,12 +138,15 @@ class IncidentReportService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def build(self, incident_id: uuid.UUID, kind: ReportKind, now: datetime) -> IncidentReport:
-        """The report of ``kind`` on the incident as of ``now``.
+    def build(
+        self, incident_id: uuid.UUID, kind: ReportKind | None, now: datetime
+    ) -> IncidentReport:
+        """The report of ``kind`` on the incident as of ``now``; with ``kind``
+        None, the report the incident owes next (初报 until one is made, then
+        续报, 核报 once closed).
 
         Raises RuleViolation ``incident.unknown`` for an id that is not there.
         """
-        kind = ReportKind(kind)
         with self._db.read_session() as s:
             row = s.execute(
                 select(Incident, Township.name, Village.name)
@@ -151,17 +171,23 @@ class IncidentReportService:
                 .limit(1)
             ).first()
             figures = _figures(stats) if stats is not None else None
+            if kind is None:
+                made = [
+                    parsed[0]
+                    for e in entries
+                    if e.kind == LogEntryKind.REPORT.value
+                    and (parsed := parse_report_body(e.body)) is not None
+                ]
+                kind = next_report_kind(incident.status == IncidentStatus.CLOSED.value, made)
+            kind = ReportKind(kind)
             corrected = {e.corrects_id for e in entries if e.corrects_id is not None}
             lines: list[ReportLogLine] = []
-            closing_note = ""
             reporter = ""
             leader = ""
             for e in entries:
                 if e.kind == LogEntryKind.REPORT.value:
                     continue  # earlier reports are not part of the handling
-                text, note = _entry_text(e.kind, e.body)
-                if e.kind == LogEntryKind.STATUS.value and note is not None:
-                    closing_note = note
+                text = _entry_text(e.kind, e.body)
                 if e.kind == LogEntryKind.INSTRUCTION.value:
                     leader = e.actor
                 else:
@@ -176,6 +202,7 @@ class IncidentReportService:
                 generated_at=now,
                 title=title,
                 is_drill=incident.is_drill,
+                is_demo=incident.is_demo,
                 category=incident.category,
                 incident_type=incident.incident_type,
                 severity=incident.severity,
@@ -192,7 +219,6 @@ class IncidentReportService:
                 missing=incident.missing,
                 figures=figures,
                 log=tuple(lines),
-                closing_note=closing_note,
                 reporter=reporter,
                 leader=leader,
             )
@@ -216,13 +242,13 @@ def _figures(r: IncidentStatistics) -> DisasterFigures:
     )
 
 
-def _entry_text(kind: str, body: str) -> tuple[str, str | None]:
-    """The entry in words; for a closing status step also its note (else None)."""
+def _entry_text(kind: str, body: str) -> str:
+    """The entry in words (a status step spelt out, its level by the label table)."""
     if kind == LogEntryKind.STATUS.value:
         try:
             st = parse_status_body(body)
         except (ValueError, KeyError, TypeError):
-            return body.strip(), None  # free text (older or imported entries)
+            return body.strip()  # free text (older or imported entries)
         text = f"事件状态转为「{_zh(Family.INCIDENT_STATUS, st.status)}」"
         if st.response_level:
             text += f"，启动{_zh(Family.RESPONSE_LEVEL, st.response_level)}"
@@ -230,25 +256,65 @@ def _entry_text(kind: str, body: str) -> tuple[str, str | None]:
             text += f"（{st.plan}）"
         if st.note:
             text += f"：{st.note}"
-        return text, (st.note if st.status is IncidentStatus.CLOSED else None)
+        return text
     if kind in _NAMED_KINDS:
-        return f"{_zh(Family.LOG_KIND, kind)}：{body.strip()}", None
-    return body.strip(), None
+        return f"{_zh(Family.LOG_KIND, kind)}：{body.strip()}"
+    return body.strip()
 
 
-def _clause(text: str) -> str:
-    """A sentence without its closing punctuation, to join with ；."""
-    return text.rstrip("。；;.，, ")
+def _place(township: str | None, village: str | None, address: str | None) -> str:
+    """Township and village, then what the address adds to them (an address
+    often repeats the township and village it lies in)."""
+    place = "".join(p for p in (township, village) if p)
+    rest = (address or "").strip()
+    for part in (township, village):
+        if part and rest.startswith(part):
+            rest = rest[len(part) :].lstrip("，, ")
+    if not place:
+        return rest or "（乡镇未填）"
+    if not rest:
+        return place
+    return place + (rest if rest.startswith("（") else f"（{rest}）")
+
+
+def _next_steps_lines(kind: ReportKind, next_steps: str) -> list[str]:
+    lines = [line.rstrip() for line in next_steps.strip().splitlines() if line.strip()]
+    return lines or [DEFAULT_NEXT_STEPS[kind]]
+
+
+def set_next_steps(text: str, kind: ReportKind, next_steps: str) -> str:
+    """``text`` (a rendered report, maybe edited) with the body of 下一步工作
+    replaced by ``next_steps`` (the default sentence of ``kind`` when blank).
+
+    The body runs from the heading to the next blank line. A text without the
+    heading is returned as it is.
+    """
+    lines = text.split("\n")
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line[:1] in NUMERALS and line[1:].strip() == f"、{NEXT_STEPS_HEADING}"
+        ),
+        None,
+    )
+    if start is None:
+        return text
+    end = start + 1
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    return "\n".join(lines[: start + 1] + _next_steps_lines(kind, next_steps) + lines[end:])
 
 
 def _int(n: float) -> str:
     return f"{n:g}"
 
 
-def render_text(report: IncidentReport) -> str:
-    """The report as plain text in the customary layout."""
+def render_text(report: IncidentReport, next_steps: str = "") -> str:
+    """The report as plain text in the customary layout; ``next_steps`` is
+    what the officer wrote under 下一步工作."""
     r = report
-    out: list[str] = [report_title(r), ""]
+    out: list[str] = [report_title(r), *([DEMO_NOTE] if r.is_demo else []), ""]
     out.append(f"报送单位：{ORGANISATION}")
     out.append(f"报送时间：{local_text(r.generated_at)}")
     out.append("")
@@ -261,16 +327,19 @@ def render_text(report: IncidentReport) -> str:
 
     # 一、基本情况
     heading("基本情况")
-    place = "".join(p for p in (r.township, r.village) if p) or "（乡镇未填）"
-    if r.address:
-        place += f"（{r.address}）"
-    occurred = r.occurred_at or r.received_at
+    place = _place(r.township, r.village, r.address)
     category = _zh(Family.INCIDENT_CATEGORY, r.category)
     kind = _zh(Family.INCIDENT_TYPE, r.incident_type)
     severity = _zh(Family.SEVERITY, r.severity)
-    basic = (
-        f"{local_text(occurred)}，萧县{place}发生{r.title}。"
-        f"{local_text(r.received_at)}，县应急管理局值班室接报。"
+    if r.occurred_at is None or local_text(r.occurred_at) == local_text(r.received_at):
+        # One moment: written once.
+        basic = f"{local_text(r.received_at)}，县应急管理局值班室接报：萧县{place}发生{r.title}。"
+    else:
+        basic = (
+            f"{local_text(r.occurred_at)}，萧县{place}发生{r.title}。"
+            f"{local_text(r.received_at)}，县应急管理局值班室接报。"
+        )
+    basic += (
         f"事件类别：{category}（{kind}）；事件等级：{severity}；"
         f"当前状态：{_zh(Family.INCIDENT_STATUS, r.status)}。"
     )
@@ -311,26 +380,9 @@ def render_text(report: IncidentReport) -> str:
         out.append("暂无处置记录。")
     out.append("")
 
-    # 四、下一步工作
-    heading("下一步工作")
-    if r.kind is ReportKind.INITIAL:
-        out.append("县应急管理局将密切关注事态发展，督促属地和相关部门做好处置工作，及时续报。")
-    elif r.kind is ReportKind.FOLLOW_UP:
-        latest = [line for line in r.log if not line.corrected][-3:]
-        if latest:
-            out.append("最新进展：" + "；".join(_clause(line.text) for line in latest) + "。")
-        out.append("县应急管理局将继续跟踪事态发展，有新情况及时续报。")
-    else:
-        if r.closed_at is not None:
-            out.append(f"事件已于{local_text(r.closed_at)}处置结束。")
-        else:
-            out.append("事件尚未处置结束。")
-        if r.closing_note:
-            out.append(f"处置小结：{r.closing_note}")
-        latest = [line for line in r.log if not line.corrected][-1:]
-        if latest and not r.closing_note:
-            out.append(f"处置小结：{latest[0].text}")
-        out.append("县应急管理局将督促做好善后工作，组织总结评估。")
+    # 四、下一步工作: the officer's words; the handling so far is under 三 only.
+    heading(NEXT_STEPS_HEADING)
+    out.extend(_next_steps_lines(r.kind, next_steps))
     out.append("")
 
     out.append(f"报告人：{r.reporter or PLACEHOLDER}        值班领导：{r.leader or PLACEHOLDER}")

@@ -12,9 +12,11 @@ Log entry bodies written here:
   "plan": "...", "note": "..."}`` (level, plan and note only when given). The
   first entry written at intake holds the bare status code (``"received"``);
   :func:`parse_status_body` reads both.
-- ``report`` entries (初报/续报/核报): JSON ``{"report": "<kind>", "text": "..."}``
-  with ``report`` always the first key, so the database can find final reports
-  by prefix. :func:`parse_report_body` reads them.
+- ``report`` entries (初报/续报/核报): JSON ``{"report": "<kind>", "text": "...",
+  "next_steps": "..."}`` (``next_steps``, the 下一步工作 the officer typed, only
+  when given) with ``report`` always the first key, so the database can find
+  final reports by prefix. :func:`parse_report_body` and
+  :func:`report_next_steps` read them.
 
 Who and when are the entry's ``actor`` and ``at`` columns. JSON is written
 with ``ensure_ascii=False`` so the Chinese text stays readable in the database.
@@ -27,6 +29,7 @@ are accepted on input.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Collection
@@ -50,6 +53,7 @@ from app.domain.deadlines import (
     ReportingRules,
     ReportKind,
     deadlines,
+    next_report_kind,
 )
 from app.domain.enums import IncidentStatus, LogEntryKind, Severity
 from app.domain.intake import CLOCK_SKEW
@@ -104,20 +108,33 @@ def status_body(
 
 
 def parse_status_body(body: str) -> StatusBody:
-    """The body of a ``status`` entry: JSON, or the bare code written at intake."""
+    """The body of a ``status`` entry: JSON, or the bare code written at intake.
+
+    The level comes back as its code (``"3"``) whichever accepted spelling was
+    stored, so that it is written with its one label everywhere; an unknown
+    spelling is kept as it is.
+    """
     if body in IncidentStatus._value2member_map_:
         return StatusBody(IncidentStatus(body))
     data = json.loads(body)
+    level = data.get("response_level")
+    if level is not None:
+        level = str(level)
+        with contextlib.suppress(RuleViolation):  # an unknown spelling stays visible
+            level = normalize_response_level(level)
     return StatusBody(
         IncidentStatus(data["status"]),
-        data.get("response_level"),
+        level,
         data.get("plan"),
         data.get("note", ""),
     )
 
 
-def report_body(kind: ReportKind, text: str) -> str:
-    return json.dumps({"report": kind.value, "text": text}, ensure_ascii=False)
+def report_body(kind: ReportKind, text: str, next_steps: str = "") -> str:
+    data = {"report": kind.value, "text": text}
+    if next_steps:
+        data["next_steps"] = next_steps
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _report_prefix(kind: ReportKind) -> str:
@@ -131,6 +148,33 @@ def parse_report_body(body: str) -> tuple[ReportKind, str] | None:
         return ReportKind(data["report"]), str(data.get("text", ""))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def report_next_steps(body: str) -> str:
+    """The 下一步工作 recorded with a ``report`` entry ("" when none was given)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    return str(data.get("next_steps", "")) if isinstance(data, dict) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingState:
+    """What an incident has reported upward so far: enough to offer the next
+    report and to question an unlikely one."""
+
+    status: IncidentStatus
+    is_drill: bool
+    made: frozenset[ReportKind]
+
+    @property
+    def initial_made(self) -> bool:
+        return ReportKind.INITIAL in self.made
+
+    @property
+    def next_kind(self) -> ReportKind:
+        return next_report_kind(self.status is IncidentStatus.CLOSED, self.made)
 
 
 def normalize_response_level(level: str) -> str:
@@ -228,12 +272,14 @@ class IncidentWorkflow:
         actor: str,
         site: str,
         body: str,
+        next_steps: str = "",
         now: datetime | None = None,
     ) -> LogEntryDTO:
         """Record a report made upward (初报 / 续报 / 核报) as a ``report`` entry.
 
         ``at`` is when the report was made; it is what the deadlines count.
-        Same refusals as :meth:`append`.
+        ``next_steps`` is the 下一步工作 the officer wrote for it, kept with the
+        entry. Same refusals as :meth:`append`.
         """
         kind = ReportKind(kind)
         if not body.strip():
@@ -241,7 +287,7 @@ class IncidentWorkflow:
         return self._add_entry(
             incident_id,
             LogEntryKind.REPORT,
-            report_body(kind, body.strip()),
+            report_body(kind, body.strip(), next_steps.strip()),
             actor,
             site,
             at,
@@ -250,6 +296,26 @@ class IncidentWorkflow:
         )
 
     # ---- reads ----------------------------------------------------------------
+
+    def incident(self, incident_id: uuid.UUID) -> IncidentDTO:
+        """The incident as it is now. RuleViolation ``incident.unknown`` if gone."""
+        found = self._incidents.by_ids([incident_id])
+        if not found:
+            raise RuleViolation("incident.unknown", str(incident_id))
+        return found[0]
+
+    def reporting_state(self, incident_id: uuid.UUID) -> ReportingState:
+        """Status, drill flag and the kinds of report already made upward."""
+        with self._reading() as s:
+            incident = s.get(Incident, incident_id)
+            if incident is None:
+                raise RuleViolation("incident.unknown", str(incident_id))
+            reports = _reports(s, [incident_id]).get(incident_id, [])
+            return ReportingState(
+                IncidentStatus(incident.status),
+                incident.is_drill,
+                frozenset(r.kind for r in reports),
+            )
 
     def deadlines(
         self, incident_id: uuid.UUID, rules: ReportingRules, now: datetime
@@ -264,12 +330,18 @@ class IncidentWorkflow:
         return deadlines(facts, reports, rules, now)
 
     def overdue(
-        self, rules: ReportingRules, now: datetime, *, include_warnings: bool = False
+        self,
+        rules: ReportingRules,
+        now: datetime,
+        *,
+        include_warnings: bool = False,
+        include_demo: bool = False,
     ) -> list[tuple[IncidentDTO, Deadline]]:
         """Deadlines missed as of ``now`` (and, with ``include_warnings``, those
         about to be), soonest due first, over every open incident and every
         closed one that has no 核报 yet. Drills are included (their ``is_drill``
-        is on the DTO): they owe the same reports."""
+        is on the DTO): they owe the same reports. Demo incidents owe nothing
+        unless ``include_demo``."""
         wanted = {DeadlineState.OVERDUE} | ({DeadlineState.WARNING} if include_warnings else set())
         with self._reading() as s:
             has_final = (
@@ -288,7 +360,8 @@ class IncidentWorkflow:
                     | (
                         (Incident.status == IncidentStatus.CLOSED.value)
                         & Incident.id.not_in(has_final)
-                    )
+                    ),
+                    *([] if include_demo else [Incident.is_demo.is_(False)]),
                 )
             ).all()
             facts = {i.id: _facts(i) for i in candidates}

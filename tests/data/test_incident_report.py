@@ -13,14 +13,21 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from app.data.engine import Database
-from app.data.models import Incident, IncidentStatistics
+from app.data.models import Incident, IncidentLogEntry, IncidentStatistics
 from app.data.uow import UnitOfWork
 from app.domain.deadlines import ReportKind
 from app.domain.enums import IncidentStatus
 from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
-from app.services.incident_report import IncidentReportService, render_text, write_xlsx
-from app.services.incident_workflow import IncidentWorkflow
+from app.services.incident_report import (
+    DEFAULT_NEXT_STEPS,
+    IncidentReportService,
+    local_text,
+    render_text,
+    set_next_steps,
+    write_xlsx,
+)
+from app.services.incident_workflow import IncidentWorkflow, status_body
 from app.services.incidents import IncidentService
 
 pytestmark = pytest.mark.dates  # runs at every frozen moment too
@@ -118,7 +125,10 @@ def test_status_steps_in_order_with_level_and_plan(db: Database) -> None:
     assert first < second < third < text.index("领导批示：加强现场疏导")
     assert "庄里乡" in text
     assert text.splitlines()[0] == "关于集镇庙会人员聚集的续报"
-    assert "最新进展：" in text and "值班领导：王建华" in text
+    assert "值班领导：王建华" in text
+    # 四、下一步工作 does not repeat the log.
+    assert "最新进展" not in text
+    assert text.count("领导批示：加强现场疏导") == 1
 
 
 def test_drill_marked_once(db: Database) -> None:
@@ -171,7 +181,11 @@ def test_final_report_has_closure_and_statistics(db: Database) -> None:
     assert text.splitlines()[0].endswith("的核报")
     assert "受灾人口1500人" in text and "紧急转移安置320人" in text and "直接经济损失60万元" in text
     assert "受灾人口1200人" not in text
-    assert "处置结束" in text and "处置小结：积水全部排除，转移群众已返家。" in text
+    # The closing note once, with the closing step under 三.
+    assert text.count("积水全部排除，转移群众已返家。") == 1
+    assert "事件状态转为「结束」：积水全部排除，转移群众已返家。" in text
+    assert "处置小结" not in text
+    assert "当前状态：结束" in text
 
 
 def test_unknown_incident(db: Database) -> None:
@@ -193,3 +207,83 @@ def test_xlsx(db: Database, tmp_path: Path) -> None:
     # Edited text is written as given.
     write_xlsx("改过的标题\n一、基本情况\n正文", path)
     assert load_workbook(path).active["A1"].value == "改过的标题"  # type: ignore[index]
+
+
+def _section(text: str, heading: str) -> list[str]:
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.endswith(f"、{heading}"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip())
+    return lines[start + 1 : end]
+
+
+def test_nothing_is_written_twice(db: Database) -> None:
+    """Every incident of the demo, every kind: no line twice, no log entry under
+    two headings, the time of receipt once, the township not again in brackets."""
+    with db.read_session() as s:
+        ids = list(s.scalars(select(Incident.id)))
+    assert ids
+    service = IncidentReportService(db)
+    for iid in ids:
+        for kind in ReportKind:
+            report = service.build(iid, kind, _now())
+            text = render_text(report)
+            lines = [line for line in text.split("\n") if line.strip()]
+            assert len(lines) == len(set(lines)), (report.title, kind)
+            for entry in report.log:
+                assert text.count(entry.text) == 1, (report.title, kind, entry.text)
+            assert text.count(local_text(report.received_at)) == 1, (report.title, kind)
+            place = f"{report.township or ''}{report.village or ''}"
+            assert f"{place}（{report.township}" not in text, (report.title, kind)
+            assert _section(text, "下一步工作") == [DEFAULT_NEXT_STEPS[kind]]
+
+
+def test_next_steps_written_by_the_officer(db: Database) -> None:
+    iid = _id(db, "储罐泄漏")
+    report = IncidentReportService(db).build(iid, ReportKind.FOLLOW_UP, _now())
+    typed = "1. 继续监测周边空气质量\n\n2. 督促企业排查同类储罐  "
+    text = render_text(report, typed)
+    assert _section(text, "下一步工作") == [
+        "1. 继续监测周边空气质量",
+        "2. 督促企业排查同类储罐",
+    ]
+    assert DEFAULT_NEXT_STEPS[ReportKind.FOLLOW_UP] not in text
+    # Into a text edited elsewhere: only the section changes.
+    edited = render_text(report).replace("企业一储罐阀门", "企业3号储罐阀门")
+    replaced = set_next_steps(edited, ReportKind.FOLLOW_UP, typed)
+    assert "企业3号储罐阀门" in replaced
+    assert _section(replaced, "下一步工作") == _section(text, "下一步工作")
+    assert set_next_steps(replaced, ReportKind.FOLLOW_UP, "") == edited
+    # Without the heading (the officer took it out) the text stays as it is.
+    assert set_next_steps("标题\n正文", ReportKind.FOLLOW_UP, typed) == "标题\n正文"
+
+
+def test_the_kind_owed_when_none_is_asked_for(db: Database) -> None:
+    service, wf = IncidentReportService(db), IncidentWorkflow(db)
+    iid = _id(db, "人员聚集")
+    assert service.build(iid, None, _now()).kind is ReportKind.INITIAL
+    wf.record_report(iid, ReportKind.INITIAL, _now(), actor="陈晨", site="s", body="已初报")
+    assert service.build(iid, None, _now()).kind is ReportKind.FOLLOW_UP
+    closed = _id(db, "两车相撞")
+    assert service.build(closed, None, _now()).kind is ReportKind.FINAL
+
+
+def test_the_response_level_reads_as_the_label_table_writes_it(db: Database) -> None:
+    """Whatever spelling a level was stored in, the report writes Ⅳ级响应."""
+    iid = _id(db, "人员聚集")
+    [dto] = IncidentService(db).by_ids([iid])
+    with UnitOfWork(db, actor="王建华", site="s") as uow:
+        uow.session.add(
+            IncidentLogEntry(
+                incident_id=iid,
+                kind="status",
+                body=status_body(IncidentStatus.RESPONDING, "IV", "县大型活动预案", ""),
+                at=dto.received_at + timedelta(minutes=30),
+                actor="王建华",
+            )
+        )
+        uow.commit()
+    text = render_text(IncidentReportService(db).build(iid, ReportKind.FOLLOW_UP, _now()))
+    level = label(Family.RESPONSE_LEVEL, "4", "zh_CN")
+    assert level == "Ⅳ级响应"
+    assert f"启动{level}（县大型活动预案）" in text
+    assert "启动IV" not in text

@@ -22,6 +22,7 @@ from app.services.incident_workflow import (
     IncidentWorkflow,
     parse_report_body,
     parse_status_body,
+    report_next_steps,
 )
 from app.services.incidents import IncidentService
 
@@ -302,7 +303,15 @@ def test_append_and_correction_leave_the_original_untouched(migrated_db: Databas
 
 def test_service_has_no_way_to_change_or_remove_entries() -> None:
     public = {n for n in dir(IncidentWorkflow) if not n.startswith("_")}
-    assert public == {"transition", "append", "record_report", "deadlines", "overdue"}
+    assert public == {
+        "transition",
+        "append",
+        "record_report",
+        "deadlines",
+        "overdue",
+        "incident",
+        "reporting_state",
+    }
 
 
 def test_database_refuses_update_and_delete_of_log_entries(migrated_db: Database) -> None:
@@ -388,3 +397,51 @@ def test_overdue_list(migrated_db: Database) -> None:
     assert all(dto.id != soon for dto, _ in flow.overdue(RULES, NOW))
     warned = flow.overdue(RULES, NOW, include_warnings=True)
     assert [d.state(NOW) for dto, d in warned if dto.id == soon] == [DeadlineState.WARNING]
+
+
+def test_the_report_owed_next_follows_the_incident(migrated_db: Database) -> None:
+    wf = IncidentWorkflow(migrated_db)
+    iid = _record(migrated_db, drill=True)
+    state = wf.reporting_state(iid)
+    assert state.is_drill and not state.initial_made
+    assert state.next_kind is ReportKind.INITIAL
+    wf.record_report(iid, ReportKind.INITIAL, NOW, actor="甲", site="s", body="已电话初报", now=NOW)
+    state = wf.reporting_state(iid)
+    assert state.initial_made and state.next_kind is ReportKind.FOLLOW_UP
+    wf.transition(iid, S.CLOSED, _version(migrated_db, iid), actor="甲", site="s", at=NOW, now=NOW)
+    assert wf.reporting_state(iid).next_kind is ReportKind.FINAL
+    assert wf.incident(iid).status == "closed"
+    with pytest.raises(RuleViolation):
+        wf.reporting_state(uuid.uuid4())
+
+
+def test_next_steps_are_kept_with_the_report(migrated_db: Database) -> None:
+    wf = IncidentWorkflow(migrated_db)
+    iid = _record(migrated_db)
+    entry = wf.record_report(
+        iid,
+        ReportKind.INITIAL,
+        NOW,
+        actor="甲",
+        site="s",
+        body="关于……的初报\n四、下一步工作\n继续排涝",
+        next_steps=" 继续排涝 ",
+        now=NOW,
+    )
+    assert parse_report_body(entry.body) == (
+        ReportKind.INITIAL,
+        "关于……的初报\n四、下一步工作\n继续排涝",
+    )
+    assert report_next_steps(entry.body) == "继续排涝"
+    # Without next steps the body is as before; final reports are still found by prefix.
+    final = wf.record_report(iid, ReportKind.FINAL, NOW, actor="甲", site="s", body="核报", now=NOW)
+    assert json.loads(final.body) == {"report": "final", "text": "核报"}
+    assert report_next_steps(final.body) == ""
+
+
+def test_a_level_stored_in_another_spelling_reads_as_its_code() -> None:
+    for stored in ("III", "Ⅲ级", "Ⅲ级响应", "三级", "3"):
+        body = json.dumps({"status": "responding", "response_level": stored, "plan": "预案"})
+        assert parse_status_body(body).response_level == "3"
+    odd = json.dumps({"status": "responding", "response_level": "特级"})
+    assert parse_status_body(odd).response_level == "特级"  # shown as it is

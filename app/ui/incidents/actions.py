@@ -2,13 +2,24 @@
 
 A strip under the incident list. It offers only the steps the flow allows from
 the incident's current status (``INCIDENT_TRANSITIONS``); entering 响应 asks
-for the response level and plan first. Every write runs on the task runner
-with the version of the incident the officer sees, so a step based on a stale
-copy is refused (ConflictError) and the list reloads. A refused write keeps
-everything that was typed; a successful one clears it and emits ``changed``.
+for the response level and plan first. Steps that cannot be undone (结束, and
+启动响应 with its level) are confirmed first, naming the incident. Every write
+runs on the task runner with the version of the incident the officer sees, so
+a step based on a stale copy is refused (ConflictError) and the list reloads;
+the refreshed incident then tells whether the step was already taken (a
+second click, or another seat) or something else changed. A refused write
+keeps everything that was typed; a successful one clears it and emits
+``changed``.
+
+The report kind offered follows the incident (初报 until one is made, then
+续报, 核报 once closed) unless the officer picks another for this incident. A
+续报 before any 初报, and any report on a drill, is confirmed first.
 
 The deadlines line shows the next report the incident owes and how long is
-left (or how late it is), read again every 30 seconds off the GUI thread.
+left (or how late it is), read again after every write and every 30 seconds
+off the GUI thread.
+
+Questions go through :func:`confirm` (one place, replaced in tests).
 
 For a natural disaster, 统计更新… opens the figures of 自然灾害情况统计 (prefilled
 with the current ones, read off the GUI thread) with 基本生活救助已到位.
@@ -18,6 +29,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,11 +54,12 @@ from app.domain.labels import RESPONSE_LEVEL_CODES
 from app.domain.rules import INCIDENT_TRANSITIONS, RuleViolation
 from app.services.disaster_stats import DisasterStats, Figures
 from app.services.dto import IncidentDTO
-from app.services.incident_workflow import MAX_PLAN, IncidentWorkflow
+from app.services.incident_workflow import MAX_PLAN, IncidentWorkflow, ReportingState
 from app.ui import labels
 from app.ui.incidents.stats_dialog import StatsUpdateDialog, failure_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
+from app.ui.questions import ask_yes_no
 from app.ui.tasks import TaskRunner
 
 DEADLINE_REFRESH_MS = 30_000
@@ -113,6 +126,75 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("IncidentActions", text)
 
 
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask a yes/no question before a step; No is the default, so a stray
+    Enter does not say yes. Every question of the incident actions and the
+    report dialog comes through here."""
+    return ask_yes_no(parent, title, text)
+
+
+def report_questions(
+    kind: ReportKind, state: ReportingState, title: str, *, text_marked: bool = True
+) -> list[str]:
+    """What to ask before recording a report of ``kind`` (nothing when it is
+    the expected one). ``text_marked`` is False when a drill's report text has
+    lost its drill mark."""
+    questions: list[str] = []
+    if kind is ReportKind.FOLLOW_UP and not state.initial_made:
+        questions.append(
+            QCoreApplication.translate(
+                "IncidentActions",
+                "No first report has been made for this incident yet. "
+                "Record a follow-up report anyway?",
+            )
+        )
+    if state.is_drill:
+        question = (
+            QCoreApplication.translate(
+                "IncidentActions", "“%1” is a drill, not a real incident. Record this %2 for it?"
+            )
+            .replace("%1", title)
+            .replace("%2", labels.report_kind(kind.value))
+        )
+        if not text_marked:
+            question += "\n" + QCoreApplication.translate(
+                "IncidentActions",
+                "The report text has no drill mark (【演练】): "
+                "it could be taken for a real incident.",
+            )
+        questions.append(question)
+    return questions
+
+
+def step_conflict_text(target: IncidentStatus, current: IncidentStatus, otherwise: str) -> str:
+    """Why a step was refused, from the incident as it is now: already taken,
+    no longer possible, or else ``otherwise``."""
+    step = labels.incident_status(target.value)
+    now = labels.incident_status(current.value)
+    if current is target:
+        return QCoreApplication.translate(
+            "IncidentActions", "The incident is already at “%1”; there is nothing to do again."
+        ).replace("%1", step)
+    if current is IncidentStatus.CLOSED:
+        return QCoreApplication.translate(
+            "IncidentActions", "The incident has already been closed; “%1” is no longer possible."
+        ).replace("%1", step)
+    if (
+        target in STEP_ORDER
+        and current in STEP_ORDER
+        and STEP_ORDER.index(current) > STEP_ORDER.index(target)
+    ):
+        return (
+            QCoreApplication.translate(
+                "IncidentActions",
+                "The incident is already at “%2”, past “%1”; there is nothing to do.",
+            )
+            .replace("%1", step)
+            .replace("%2", now)
+        )
+    return otherwise
+
+
 def rule_text(exc: RuleViolation) -> str:
     """The rule a refused request broke, in the user's language."""
     text = RULE_TEXTS.get(exc.code)
@@ -152,9 +234,12 @@ def next_deadline(found: list[Deadline]) -> Deadline | None:
 class ResponseDialog(QDialog):
     """Response level and plan, both required, asked before entering 响应."""
 
-    def __init__(self, level: str | None, plan: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, level: str | None, plan: str, parent: QWidget | None = None, *, title: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("ResponseDialog")
+        self._title = title
         self.setWindowTitle(self.tr("Start response"))
         self.level = QComboBox(self)
         self.level.setObjectName("response_level")
@@ -201,8 +286,19 @@ class ResponseDialog(QDialog):
         elif not self.plan.text().strip():
             self._refuse(RuleViolation("incident.plan_required"))
             self.plan.setFocus()
-        else:
+        elif self._confirmed():
             self.accept()
+
+    def _confirmed(self) -> bool:
+        """A response once started cannot be taken back: say which, for what."""
+        level = labels.response_level(self.chosen_level() or "")
+        text = (
+            self.tr("Start a %1 for “%2” under %3? A response once started cannot be undone.")
+            .replace("%1", level)
+            .replace("%2", self._title)
+            .replace("%3", self.plan.text().strip())
+        )
+        return confirm(self, self.tr("Start response"), text)
 
     def _refuse(self, exc: RuleViolation) -> None:
         self.error.setText(rule_text(exc))
@@ -247,6 +343,10 @@ class IncidentActions(QWidget):
         # Level and plan typed into the response dialog, kept until a response starts.
         self._level: str | None = None
         self._plan = ""
+        # What the incident has reported so far (None until read), and whether
+        # the officer picked the report kind for this incident by hand.
+        self.reporting: ReportingState | None = None
+        self._kind_chosen = False
 
         self._steps_label = QLabel(self.tr("Next step:"), self)
         self.step_buttons: dict[IncidentStatus, QPushButton] = {}
@@ -308,6 +408,7 @@ class IncidentActions(QWidget):
         self.report_kind.setObjectName("report_kind")
         for rk in ReportKind:
             self.report_kind.addItem(labels.report_kind(rk.value), rk.value)
+        self.report_kind.activated.connect(self._on_report_kind_chosen)
         self.report_text = QLineEdit(self)
         self.report_text.setObjectName("report_text")
         self.report_text.setPlaceholderText(self.tr("What was reported, to whom"))
@@ -348,15 +449,36 @@ class IncidentActions(QWidget):
         same = (
             incident is not None and self.incident is not None and incident.id == self.incident.id
         )
+        if (
+            same
+            and incident is not None
+            and self.incident is not None
+            and incident.version < self.incident.version
+        ):
+            return  # an older copy (a list read that started before our write)
+        changed = incident != self.incident
         self.incident = incident
         if not same:
             self.selected_entry = None
             self._level, self._plan = None, ""
             self.banner.hide()
             self.deadline_label.clear()
+            # The kind offered is this incident's, never the previous one's.
+            self.reporting = None
+            self._kind_chosen = False
+            if incident is not None:
+                self._offer_kind(self._guess_kind(incident))
         self._update_buttons()
-        if not same:
+        # Also for a changed copy: a step or a report (from the report dialog or
+        # another seat: one more log entry) changes the countdown and the kind owed.
+        if changed:
             self.refresh_deadlines()
+
+    def _one_more_entry(self, incident_id: uuid.UUID) -> None:
+        """Count an entry written here, so that the list's next copy of the
+        incident is not taken for someone else's change."""
+        if self.incident is not None and self.incident.id == incident_id:
+            self.incident = replace(self.incident, log_count=self.incident.log_count + 1)
 
     def set_selected_entry(self, entry_id: uuid.UUID | None) -> None:
         self.selected_entry = entry_id
@@ -375,15 +497,11 @@ class IncidentActions(QWidget):
             button.setEnabled(not self._busy)
         self._no_steps.setVisible(self.incident is not None and not allowed)
         has = self.incident is not None and not self._busy
-        for widget in (
-            self.entry_kind,
-            self.entry_text,
-            self.add_button,
-            self.report_kind,
-            self.report_text,
-            self.report_button,
-        ):
+        for widget in (self.entry_kind, self.entry_text, self.add_button):
             widget.setEnabled(has)
+        # Reports wait until the kind owed is known.
+        for widget in (self.report_kind, self.report_text, self.report_button):
+            widget.setEnabled(has and self.reporting is not None)
         self.correct_button.setEnabled(has and self.selected_entry is not None)
         natural = (
             self.incident is not None
@@ -398,16 +516,46 @@ class IncidentActions(QWidget):
             return self.tr("Start response…")
         return labels.incident_status(target.value)
 
+    # -- the report kind ----------------------------------------------------------
+    def _on_report_kind_chosen(self, _index: int) -> None:
+        self._kind_chosen = True
+
+    def _offer_kind(self, kind: ReportKind) -> None:
+        self.report_kind.setCurrentIndex(self.report_kind.findData(kind.value))
+
+    @staticmethod
+    def _guess_kind(incident: IncidentDTO) -> ReportKind:
+        """The kind owed as far as the list row tells (the reports made are read later)."""
+        closed = incident.status == IncidentStatus.CLOSED.value
+        return ReportKind.FINAL if closed else ReportKind.INITIAL
+
+    def _apply_reporting(self, state: ReportingState) -> None:
+        self.reporting = state
+        if not self._kind_chosen:
+            self._offer_kind(state.next_kind)
+        self._update_buttons()
+
     # -- writes -----------------------------------------------------------------
     def request_transition(self, target: IncidentStatus) -> None:
-        """The step button: 响应 asks for level and plan first."""
+        """The step button: 响应 asks for level and plan first, 结束 is confirmed."""
+        incident = self.incident
+        if incident is None or self._busy:
+            return
         if target is IncidentStatus.RESPONDING:
             self.open_response_dialog()
+        elif target is IncidentStatus.CLOSED:
+            text = self.tr(
+                "Close “%1”? Closing cannot be undone: the incident takes no further steps "
+                "and owes its final report."
+            ).replace("%1", incident.title)
+            if confirm(self, self.tr("Close incident"), text):
+                self.transition(target)
         else:
             self.transition(target)
 
     def open_response_dialog(self) -> ResponseDialog:
-        dialog = ResponseDialog(self._level, self._plan, self)
+        title = self.incident.title if self.incident is not None else ""
+        dialog = ResponseDialog(self._level, self._plan, self, title=title)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.transition(
@@ -448,11 +596,14 @@ class IncidentActions(QWidget):
                 now=now,
             )
 
-        def done(_result: Any) -> None:
+        def done(result: Any) -> None:
             if target is IncidentStatus.RESPONDING:
                 self._level, self._plan = None, ""
+            self._kind_chosen = False  # closing makes 核报 the report owed
+            if isinstance(result, IncidentDTO):
+                self.set_incident(result)  # the new status and version at once
 
-        self._run(incident.id, run, done)
+        self._run(incident.id, run, done, step=target)
 
     def add_entry(self) -> None:
         self._append(None)
@@ -489,12 +640,15 @@ class IncidentActions(QWidget):
         def done(_result: Any) -> None:
             if self.entry_text.text() == text:
                 self.entry_text.clear()
+            self._one_more_entry(incident.id)
 
         self._run(incident.id, run, done)
 
     def record_report(self) -> None:
+        """Record the report made upward; an unlikely one (续报 before any 初报,
+        any report on a drill) is confirmed first, on what the database says now."""
         incident = self.incident
-        if incident is None or self._busy:
+        if incident is None or self._busy or self.reporting is None:
             return
         text = self.report_text.text()
         if not text.strip():
@@ -502,6 +656,30 @@ class IncidentActions(QWidget):
             self.report_text.setFocus()
             return
         kind = ReportKind(self.report_kind.currentData())
+        workflow = self._workflow
+        self._busy = True
+        self._update_buttons()
+
+        def checked(state: ReportingState) -> None:
+            self._busy = False
+            self._update_buttons()
+            if self.incident is None or self.incident.id != incident.id:
+                return  # another incident was selected meanwhile
+            questions = report_questions(kind, state, incident.title)
+            if questions and not confirm(self, self.tr("Record report"), "\n\n".join(questions)):
+                return
+            self._record_report(incident, kind, text)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self._update_buttons()
+            self._on_failed(incident.id, exc)
+
+        self._runner.submit(
+            lambda: workflow.reporting_state(incident.id), checked, failed, owner=self
+        )
+
+    def _record_report(self, incident: IncidentDTO, kind: ReportKind, text: str) -> None:
         workflow, clock, actor, site = self._workflow, self._clock, self._actor, self._site
 
         def run() -> Any:
@@ -513,7 +691,8 @@ class IncidentActions(QWidget):
         def done(_result: Any) -> None:
             if self.report_text.text() == text:
                 self.report_text.clear()
-            self.refresh_deadlines()
+            self._kind_chosen = False  # the next report owed is offered again
+            self._one_more_entry(incident.id)
 
         self._run(incident.id, run, done)
 
@@ -522,6 +701,8 @@ class IncidentActions(QWidget):
         incident_id: uuid.UUID,
         fn: Callable[[], Any],
         on_success: Callable[[Any], None],
+        *,
+        step: IncidentStatus | None = None,
     ) -> None:
         self._busy = True
         self._update_buttons()
@@ -531,23 +712,39 @@ class IncidentActions(QWidget):
             self.banner.hide()
             on_success(result)
             self._update_buttons()
+            self.refresh_deadlines()  # the countdown follows every write at once
             self.changed.emit(incident_id)
 
         def failed(exc: BaseException) -> None:
             self._busy = False
             self._update_buttons()
-            self._on_failed(incident_id, exc)
+            self._on_failed(incident_id, exc, step)
 
         self._runner.submit(fn, on_done=done, on_error=failed)
 
-    def _on_failed(self, incident_id: uuid.UUID, exc: BaseException) -> None:
+    def _on_failed(
+        self, incident_id: uuid.UUID, exc: BaseException, step: IncidentStatus | None = None
+    ) -> None:
+        conflict = self.tr(
+            "This incident was updated by someone else; it has been reloaded, try again."
+        )
         if isinstance(exc, ConflictError):
-            self._show_error(
-                self.tr(
-                    "This incident was updated by someone else; it has been reloaded, try again."
-                )
-            )
+            if step is not None:
+                self._explain_step(incident_id, step, conflict)
+                return
+            self._show_error(conflict)
             self.stale.emit(incident_id)
+            return
+        if (
+            isinstance(exc, RuleViolation)
+            and exc.code == "incident.transition"
+            and step is not None
+        ):
+            # The copy on screen was current, yet the step is not allowed from
+            # it: most likely a repeated click on a step just taken.
+            self._explain_step(
+                incident_id, step, self.tr("Not saved: %1").replace("%1", rule_text(exc))
+            )
             return
         if isinstance(exc, RuleViolation):
             self._show_error(self.tr("Not saved: %1").replace("%1", rule_text(exc)))
@@ -556,7 +753,36 @@ class IncidentActions(QWidget):
         text = problem_text(problem, self._where) if problem else unexpected_text(exc)
         self._show_error(self.tr("Not saved: %1").replace("%1", text))
 
+    def _explain_step(self, incident_id: uuid.UUID, step: IncidentStatus, otherwise: str) -> None:
+        """A refused step: read the incident again and say whether the step is
+        already taken (a second click, another seat), no longer possible, or,
+        failing those, ``otherwise``."""
+        workflow = self._workflow
+
+        def done(fresh: IncidentDTO) -> None:
+            status = IncidentStatus(fresh.status)
+            text = step_conflict_text(step, status, otherwise)
+            if status is step:
+                self._show_note(text)  # what was wanted is done: not an error
+            else:
+                self._show_error(text)
+            if self.incident is not None and self.incident.id == fresh.id:
+                self.set_incident(fresh)
+            self.stale.emit(incident_id)
+
+        def failed(_exc: BaseException) -> None:
+            self._show_error(otherwise)
+            self.stale.emit(incident_id)
+
+        self._runner.submit(lambda: workflow.incident(incident_id), done, failed, owner=self)
+
     def _show_error(self, text: str) -> None:
+        self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
+        self.banner.setText(text)
+        self.banner.show()
+
+    def _show_note(self, text: str) -> None:
+        self.banner.setStyleSheet("color: #1f4e99; font-weight: bold;")
         self.banner.setText(text)
         self.banner.show()
 
@@ -610,23 +836,38 @@ class IncidentActions(QWidget):
 
     # -- deadlines --------------------------------------------------------------
     def refresh_deadlines(self) -> None:
+        """Read the countdown and the reports made again (off the GUI thread)."""
         incident = self.incident
         if incident is None:
             self.deadline_label.clear()
             return
         workflow, rules, now = self._workflow, self._rules(), self._clock()
 
-        def done(found: list[Deadline]) -> None:
+        def load() -> tuple[list[Deadline], ReportingState]:
+            return workflow.deadlines(incident.id, rules, now), workflow.reporting_state(
+                incident.id
+            )
+
+        def done(result: tuple[list[Deadline], ReportingState]) -> None:
             if self.incident is not None and self.incident.id == incident.id:
+                found, state = result
                 self._show_deadline(next_deadline(found), now)
+                self._apply_reporting(state)
 
         def failed(_exc: BaseException) -> None:
             if self.incident is not None and self.incident.id == incident.id:
                 self.deadline_label.setText(self.tr("Report deadlines unavailable"))
                 self.deadline_label.setStyleSheet("color: gray;")
+                if self.reporting is None:
+                    # Reports stay possible, with the kind the list row suggests.
+                    self._apply_reporting(
+                        ReportingState(
+                            IncidentStatus(incident.status), incident.is_drill, frozenset()
+                        )
+                    )
 
         self._runner.submit(
-            lambda: workflow.deadlines(incident.id, rules, now),
+            load,
             done,
             failed,
             owner=self,

@@ -5,6 +5,13 @@ edit; the clipboard, XLSX and PDF take the text as it stands in the preview.
 XLSX is written and 记录为已上报 recorded in the background; the PDF is painted
 on the GUI thread (rendering only, no database). Every piece of text goes into
 the PDF's HTML escaped.
+
+The kind first shown is the report the incident owes next (初报 until one is
+made, then 续报, 核报 once closed). 下一步工作 is what the officer writes in its
+own field: it is put into the text as it is typed (other edits stay), kept
+while the dialog is open (changing the kind or regenerating keeps it) and
+recorded with the report. A 续报 before any 初报, and any report on a drill,
+is confirmed before it is recorded.
 """
 
 from __future__ import annotations
@@ -32,16 +39,20 @@ from app.data.errors import classify
 from app.domain.deadlines import ReportKind
 from app.domain.rules import RuleViolation
 from app.services.incident_report import (
+    DEFAULT_NEXT_STEPS,
+    DRILL_MARK,
     NUMERALS,
     IncidentReport,
     IncidentReportService,
     render_text,
+    set_next_steps,
     write_xlsx,
 )
-from app.services.incident_workflow import IncidentWorkflow
+from app.services.incident_workflow import IncidentWorkflow, ReportingState
 from app.ui import labels
 from app.ui.documents import CJK_FAMILIES, ask_export, cjk_font, write_pdf
-from app.ui.incidents.actions import rule_text
+from app.ui.incidents import actions
+from app.ui.incidents.actions import report_questions, rule_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
@@ -82,7 +93,7 @@ class IncidentReportDialog(QDialog):
         where: str,
         parent: QWidget | None = None,
         *,
-        kind: ReportKind = ReportKind.INITIAL,
+        kind: ReportKind | None = None,  # None: the report the incident owes next
         workflow: IncidentWorkflow | None = None,
         actor: str = "",
         site: str = "",
@@ -100,11 +111,14 @@ class IncidentReportDialog(QDialog):
         self._site = site
         self.report: IncidentReport | None = None
 
+        # The kind asked for; None until the first report tells which is owed.
+        self._kind: ReportKind | None = ReportKind(kind) if kind is not None else None
         self.kind = QComboBox(self)
+        self.kind.setObjectName("report_kind")
         for k in ReportKind:
             self.kind.addItem(labels.report_kind(k.value), k.value)
-        self.kind.setCurrentIndex(self.kind.findData(ReportKind(kind).value))
-        self.kind.currentIndexChanged.connect(self.reload)
+        self.kind.setCurrentIndex(self.kind.findData((self._kind or ReportKind.INITIAL).value))
+        self.kind.currentIndexChanged.connect(self._on_kind_changed)
         self.regenerate_button = QPushButton(self.tr("Regenerate"), self)
         self.regenerate_button.setToolTip(
             self.tr("Build the text again from the incident and its log (edits are lost)")
@@ -116,6 +130,11 @@ class IncidentReportDialog(QDialog):
         font.setFamilies(CJK_FAMILIES)
         font.setPointSizeF(11)
         self.preview.setFont(font)
+        self.next_steps = QPlainTextEdit(self)
+        self.next_steps.setObjectName("next_steps")
+        self.next_steps.setTabChangesFocus(True)
+        self.next_steps.setFixedHeight(self.next_steps.fontMetrics().lineSpacing() * 3 + 12)
+        self.next_steps.textChanged.connect(self._on_next_steps_changed)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -139,9 +158,14 @@ class IncidentReportDialog(QDialog):
         top.addWidget(self.kind)
         top.addWidget(self.regenerate_button)
         top.addStretch(1)
-        top.addWidget(QLabel(self.tr("The text may be edited before it is exported."), self))
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
+        hint = QLabel(self.tr("The text may be edited before it is exported."), self)
+        hint.setWordWrap(True)
+        top.addWidget(hint, 1)
+        next_label = QLabel(self.tr("Next steps (for 下一步工作 in the report):"), self)
+        next_label.setWordWrap(True)
+        next_label.setBuddy(self.next_steps)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for b in (
             self.copy_button,
             self.xlsx_button,
@@ -149,11 +173,15 @@ class IncidentReportDialog(QDialog):
             self.record_button,
             close,
         ):
-            bottom.addWidget(b)
+            buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.preview, 1)
-        layout.addLayout(bottom)
+        layout.addWidget(next_label)
+        layout.addWidget(self.next_steps)
+        # The status on a line of its own: a long message never squeezes the buttons.
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
         self._set_ready(False)
         self.resize(900, 720)
         self.reload()
@@ -162,8 +190,12 @@ class IncidentReportDialog(QDialog):
     def selected_kind(self) -> ReportKind:
         return ReportKind(self.kind.currentData())
 
+    def _on_kind_changed(self, _index: int) -> None:
+        self._kind = self.selected_kind()
+        self.reload()
+
     def reload(self) -> None:
-        kind = self.selected_kind()
+        kind = self._kind
         now = self._now()
         incident_id = self._incident_id
         self._set_ready(False)
@@ -171,17 +203,40 @@ class IncidentReportDialog(QDialog):
         self.status.setText(self.tr("Loading…"))
         service = self._service  # the task must not hold the dialog (freed on a worker)
         self._runner.submit(
-            lambda: service.build(incident_id, kind, now), self._on_report, self._fail
+            lambda: service.build(incident_id, kind, now),
+            self._on_report,
+            self._fail,
+            owner=self,
+            latest="build",  # an older request (another kind) is not shown
         )
 
     def _on_report(self, report: IncidentReport) -> None:
-        if report.kind is not self.selected_kind():
-            return  # an older request; the newer one is on its way
         self.report = report
-        self.preview.setPlainText(render_text(report))
+        if self._kind is None:
+            self._kind = report.kind
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(self.kind.findData(report.kind.value))
+            self.kind.blockSignals(False)
+        self.next_steps.setPlaceholderText(
+            self.tr("Left empty, the report says: %1").replace(
+                "%1", DEFAULT_NEXT_STEPS[report.kind]
+            )
+        )
+        self.preview.setPlainText(render_text(report, self.next_steps.toPlainText()))
         self.status.setText("")
         self._set_ready(True)
         self.loaded.emit()
+
+    def _on_next_steps_changed(self) -> None:
+        """Put the next steps into the text as they are typed; other edits stay."""
+        if self.report is None:
+            return
+        bar = self.preview.verticalScrollBar()
+        position = bar.value()
+        text = set_next_steps(self.text(), self.report.kind, self.next_steps.toPlainText())
+        if text != self.text():
+            self.preview.setPlainText(text)
+            bar.setValue(position)
 
     def _set_ready(self, ready: bool) -> None:
         for b in (self.copy_button, self.xlsx_button, self.pdf_button, self.record_button):
@@ -240,20 +295,51 @@ class IncidentReportDialog(QDialog):
         self._done(target)
 
     def record_reported(self) -> None:
-        """Record the (edited) text as the report made upward now (记录为已上报)."""
-        workflow = self._workflow
-        if workflow is None or self.report is None:
+        """Record the (edited) text as the report made upward now (记录为已上报).
+
+        What the database says now decides whether to ask first (续报 before
+        any 初报, a drill)."""
+        workflow, report = self._workflow, self.report
+        if workflow is None or report is None:
             return
-        text = self.text()
-        kind = self.selected_kind()
         incident_id = self._incident_id
-        actor, site, at = self._actor, self._site, self._now()
         self.record_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(self.tr("Recording…"))
         self._runner.submit(
+            lambda: workflow.reporting_state(incident_id),
+            self._on_reporting_state,
+            self._fail_record,
+        )
+
+    def _on_reporting_state(self, state: ReportingState) -> None:
+        workflow, report = self._workflow, self.report
+        if workflow is None or report is None:
+            return
+        text = self.text()
+        kind = report.kind
+        questions = report_questions(
+            kind, state, report.title, text_marked=DRILL_MARK in text.split("\n", 1)[0]
+        )
+        if questions and not actions.confirm(
+            self, self.tr("Record as reported"), "\n\n".join(questions)
+        ):
+            self.record_button.setEnabled(True)
+            self.status.setText(self.tr("Not recorded."))
+            return
+        next_steps = self.next_steps.toPlainText()
+        incident_id = self._incident_id
+        actor, site, at = self._actor, self._site, self._now()
+        self._runner.submit(
             lambda: workflow.record_report(
-                incident_id, kind, at, actor=actor, site=site, body=text, now=at
+                incident_id,
+                kind,
+                at,
+                actor=actor,
+                site=site,
+                body=text,
+                next_steps=next_steps,
+                now=at,
             ),
             self._on_recorded,
             self._fail_record,
@@ -261,10 +347,9 @@ class IncidentReportDialog(QDialog):
 
     def _on_recorded(self, _entry: object) -> None:
         self.record_button.setEnabled(True)
+        kind = self.report.kind if self.report is not None else self.selected_kind()
         self.status.setText(
-            self.tr("Recorded in the log: %1 made.").replace(
-                "%1", labels.report_kind(self.selected_kind().value)
-            )
+            self.tr("Recorded in the log: %1 made.").replace("%1", labels.report_kind(kind.value))
         )
         self.recorded.emit()
 
