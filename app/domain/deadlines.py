@@ -84,6 +84,9 @@ class ReportingRules:
     final_within: timedelta = timedelta(hours=72)  # after closure
     warn_before: timedelta = timedelta(minutes=10)
     timezone_name: str = "Asia/Shanghai"
+    # Drills owe the same reports; the county chooses whether their missed
+    # deadlines are counted (apart from real incidents) or not at all.
+    drills_counted: bool = True
 
     def __post_init__(self) -> None:
         table = {Severity(k): v for k, v in self.initial_within.items()}
@@ -132,6 +135,8 @@ class ReportingRules:
             kwargs["warn_before"] = timedelta(minutes=float(config["warn_minutes"]))
         if "timezone" in config:
             kwargs["timezone_name"] = str(config["timezone"])
+        if "drills_counted" in config:
+            kwargs["drills_counted"] = bool(config["drills_counted"])
         return cls(**kwargs)
 
     def to_config(self) -> dict[str, Any]:
@@ -145,6 +150,7 @@ class ReportingRules:
             "final_hours": self.final_within.total_seconds() / 3600,
             "warn_minutes": self.warn_before.total_seconds() / 60,
             "timezone": self.timezone_name,
+            "drills_counted": self.drills_counted,
         }
 
 
@@ -234,6 +240,14 @@ def _next_follow_up_due(facts: IncidentFacts, rules: ReportingRules, after: date
     while (due := _daily_at(day, rules)) < earliest or due <= after:
         day += timedelta(days=1)
     return due
+
+
+def next_report_kind(closed: bool, made: Iterable[ReportKind]) -> ReportKind:
+    """The report the duty desk files next: 核报 once the incident is closed,
+    初报 until one has been made, 续报 in between."""
+    if closed:
+        return ReportKind.FINAL
+    return ReportKind.FOLLOW_UP if ReportKind.INITIAL in set(made) else ReportKind.INITIAL
 
 
 def deadlines(

@@ -6,24 +6,25 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QWidget,
 )
 
 from app.data.mbtiles import MBTiles, MBTilesError
+from app.data.uow import ChangeSet
 from app.domain.clock import CHINA_TZ
-from app.services.dto import MapChanges, ShelterDTO, StatusDTO, TownshipDTO
+from app.services.demo import DemoRemovalRefused, remove_demo
+from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.startup import probe_database
-from app.ui import labels
 from app.ui.connection import ConnectionDialog
 from app.ui.details import DetailsPanel
+from app.ui.documents import ask_open_path, remember_folder_in
 from app.ui.incidents.intake import IncidentIntakeDialog
-from app.ui.incidents.panel import IncidentPanel
+from app.ui.incidents.panel import TIMELINE_MIN_PX, TIMELINE_SHORT_PX, IncidentPanel
 from app.ui.incidents.report_dialog import IncidentReportDialog
 from app.ui.incidents.rules_dialog import ReportingRulesDialog
 from app.ui.incidents.stats_dialog import StatsDialog
@@ -32,8 +33,10 @@ from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.updates import MapUpdates
 from app.ui.map.view import MapPanel
 from app.ui.messages import unexpected_text
-from app.ui.models.table import format_time
+from app.ui.overdue import OverdueIndicator
 from app.ui.panel import DataPanel
+from app.ui.questions import ask_yes_no, show_warning
+from app.ui.resources.occupancy_dialog import OccupancyDialog
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
 from app.ui.roster.duty_report_dialog import DutyReportDialog
@@ -41,7 +44,12 @@ from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
 from app.ui.roster.settings_dialog import RosterSettingsDialog
 from app.ui.roster.staff_dialog import StaffDialog
-from app.ui.session import AppSession, Overdue
+from app.ui.session import AppSession
+
+# A dock widget's title bar, above its content.
+DOCK_TITLE_PX = 18
+# Below this height for the docks (a 768-pixel laptop) the layout is compact.
+SHORT_SCREEN_PX = 850
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +96,8 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self._build_menus()
-        self._default_state = self.saveState()
+        self._layout_pending = True  # sized to the window when first shown
+        remember_folder_in(settings)
         self._restore_layout()
 
         for panel in self._data_panels():
@@ -97,6 +106,8 @@ class MainWindow(QMainWindow):
         self.resource_panel.loaded.connect(self._on_panel_loaded)
         self.details_panel.load_failed.connect(session.report_failure)
         self.details_panel.edit_requested.connect(self.open_shelter_editor)
+        self.details_panel.occupancy_requested.connect(self.open_occupancy)
+        self.resource_panel.occupancy_requested.connect(self.open_occupancy)
         self.map_panel.loaded.connect(self._on_map_loaded)
         self.map_panel.feature_clicked.connect(self._on_map_feature_clicked)
         self.map_panel.incident_requested.connect(self._on_map_incident_requested)
@@ -107,7 +118,6 @@ class MainWindow(QMainWindow):
         session.changes_arrived.connect(self._map_updates.add)
         session.status_changed.connect(self._on_session_status_changed)
         session.connection_changed.connect(self._on_session_connection_changed)
-        session.overdue_changed.connect(self._on_session_overdue_changed)
         session.problem_reported.connect(self._on_session_problem_reported)
         self.incident_panel.changed.connect(lambda _id: session.refresh_overdue())
 
@@ -167,20 +177,6 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(
             self._docks["resources"], self._docks["details"], Qt.Orientation.Horizontal
         )
-        self.resizeDocks(
-            [self._docks["resources"], self._docks["details"]],
-            [800, 300],
-            Qt.Orientation.Horizontal,
-        )
-        self.resizeDocks(
-            [self._docks["map"], self._docks["roster"]], [1100, 700], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks(
-            [self._docks["map"], self._docks["resources"]], [640, 300], Qt.Orientation.Vertical
-        )
-        self.resizeDocks(
-            [self._docks["roster"], self._docks["incidents"]], [380, 560], Qt.Orientation.Vertical
-        )
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -215,13 +211,9 @@ class MainWindow(QMainWindow):
         self.clock_label = QLabel(self)
         self.clock_label.setObjectName("status_clock")
         bar.addWidget(self.db_label, 1)
-        self.overdue_label = QLabel(self)
-        self.overdue_label.setObjectName("status_overdue")
-        self.overdue_label.setStyleSheet(
-            "QLabel { background: #b30000; color: white; font-weight: bold; padding: 1px 8px; }"
-        )
-        self.overdue_label.setVisible(False)
-        bar.addPermanentWidget(self.overdue_label)
+        self.overdue = OverdueIndicator(self._session, self)
+        self.overdue.incident_chosen.connect(self._on_overdue_incident_chosen)
+        bar.addPermanentWidget(self.overdue)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.connection_label)
         bar.addPermanentWidget(self.user_label)
@@ -236,6 +228,11 @@ class MainWindow(QMainWindow):
         statistics = QAction(self.tr("Disaster statistics…"), self)
         statistics.triggered.connect(lambda: self.open_statistics())
         file_menu.addAction(statistics)
+        file_menu.addSeparator()
+        self.remove_demo_action = QAction(self.tr("Remove demo data…"), self)
+        self.remove_demo_action.triggered.connect(lambda: self.remove_demo_data())
+        file_menu.addAction(self.remove_demo_action)
+        file_menu.addSeparator()
         refresh = QAction(self.tr("&Refresh"), self)
         refresh.setShortcut("F5")
         refresh.triggered.connect(self.refresh_all)
@@ -273,6 +270,17 @@ class MainWindow(QMainWindow):
         reset = QAction(self.tr("Reset layout"), self)
         reset.triggered.connect(self._on_reset_layout_triggered)
         view_menu.addAction(reset)
+        view_menu.addSeparator()
+        self.include_demo_action = QAction(self.tr("Count demo data in alarms"), self)
+        self.include_demo_action.setCheckable(True)
+        self.include_demo_action.setToolTip(
+            self.tr("Demo incidents count in 'overdue reports' only when this is ticked.")
+        )
+        include = str(self._settings.value("view/include_demo", "false")) == "true"
+        self.include_demo_action.setChecked(include)
+        self._session.set_include_demo(include)
+        self.include_demo_action.toggled.connect(self._on_include_demo_toggled)
+        view_menu.addAction(self.include_demo_action)
 
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         connection = QAction(self.tr("Database connection…"), self)
@@ -312,11 +320,11 @@ class MainWindow(QMainWindow):
     # -- basemap --------------------------------------------------------------
     def _on_choose_basemap_triggered(self) -> None:
         start = str(self._settings.value("map/tiles", "") or "")
-        path, _filter = QFileDialog.getOpenFileName(
+        path = ask_open_path(
             self,
             self.tr("Choose an offline basemap"),
-            start,
             self.tr("MBTiles map files (*.mbtiles);;All files (*)"),
+            start,
         )
         if path:
             self.load_basemap(Path(path), remember=True)
@@ -345,15 +353,78 @@ class MainWindow(QMainWindow):
         self._runner.submit(lambda: MBTiles(path), on_done=opened, on_error=failed)
 
     # -- layout -------------------------------------------------------------
+    @property
+    def first_start(self) -> bool:
+        """No window size saved yet on this seat: open maximised."""
+        return self._settings.value("window/geometry") is None
+
     def _restore_layout(self) -> None:
         geometry = self._settings.value("window/geometry")
         state = self._settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1600, 1000)
-        if state is not None:
-            self.restoreState(state)
+            screen = self.screen().availableGeometry()
+            self.resize(min(1600, screen.width()), min(1000, screen.height()))
+        if state is not None and self.restoreState(state):
+            self._layout_pending = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._layout_pending:
+            self._layout_pending = False
+            # After the window has its final size (maximised, or a snapshot's size),
+            # and again when the panels hold data (the card's names take room).
+            QTimer.singleShot(0, self.apply_default_layout)
+            self.all_loaded.connect(self.apply_default_layout)
+
+    def apply_default_layout(self) -> None:
+        """Dock sizes for this window's size (first start, 重置布局).
+
+        The roster and the incident list share the right column: on a tall
+        screen the roster shows the whole week, on a short one (a 768-pixel
+        laptop) three days, and the incident list keeps at least five rows;
+        the map takes the rest of the width beside them.
+        """
+        docks = self._docks
+        for dock in docks.values():
+            dock.setFloating(False)
+            dock.show()
+        width, height = self.width(), self._dock_height()
+        right = min(max(int(width * 0.42), 600), 800)
+        self.resizeDocks(
+            [docks["map"], docks["roster"]], [width - right, right], Qt.Orientation.Horizontal
+        )
+        panel = self.incident_panel
+        short = height < SHORT_SCREEN_PX
+        # A short screen folds the incident filters' second row (one click shows
+        # it) and leaves the log below the list a few lines, which grow on a drag.
+        if panel.filters is not None:
+            panel.filters.set_expanded(not short)
+        panel.timeline_min = TIMELINE_SHORT_PX if short else TIMELINE_MIN_PX
+        incidents = panel.height_for_rows(5) + DOCK_TITLE_PX
+        days = 7 if height - incidents >= self.roster_panel.height_for_days(7) else 3
+        roster = self.roster_panel.height_for_days(days) + DOCK_TITLE_PX
+        self.resizeDocks(
+            [docks["roster"], docks["incidents"]],
+            [roster, max(incidents, height - roster)],
+            Qt.Orientation.Vertical,
+        )
+        bottom = max(200, int(height * 0.3))
+        self.resizeDocks(
+            [docks["map"], docks["resources"]], [height - bottom, bottom], Qt.Orientation.Vertical
+        )
+        left = width - right
+        self.resizeDocks(
+            [docks["resources"], docks["details"]],
+            [int(left * 0.68), left - int(left * 0.68)],
+            Qt.Orientation.Horizontal,
+        )
+        QTimer.singleShot(0, panel.fit_list)
+
+    def _dock_height(self) -> int:
+        """The height the docks share: the window less its menu and status bars."""
+        return self.height() - self.menuBar().height() - self.statusBar().height()
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
@@ -361,9 +432,58 @@ class MainWindow(QMainWindow):
         self._settings.sync()
 
     def _on_reset_layout_triggered(self) -> None:
-        self.restoreState(self._default_state)
-        for dock in self._docks.values():
-            dock.show()
+        self.apply_default_layout()
+
+    # -- demo data --------------------------------------------------------------
+    def remove_demo_data(self, *, confirmed: bool = False) -> None:
+        """文件 → 删除演示数据: every demo row, in one transaction, for every seat."""
+        if not confirmed and not ask_yes_no(
+            self,
+            self.tr("Remove demo data"),
+            self.tr(
+                "Remove every demo row (invented places, people, shifts, incidents and their "
+                "logs) from %1? Real records are kept. Every seat sees the change. This cannot "
+                "be undone."
+            ).replace("%1", self._session.where),
+        ):
+            return
+        db, session = self._session.db, self._session
+        self.remove_demo_action.setEnabled(False)
+        self._runner.submit(
+            lambda: remove_demo(db, actor=session.user, site=session.site),
+            on_done=self._on_demo_removed,
+            on_error=self._on_demo_removal_failed,
+        )
+
+    def _on_demo_removed(self, changes: ChangeSet) -> None:
+        self.remove_demo_action.setEnabled(True)
+        self._tell(self.tr("Demo data removed: %1 rows.").replace("%1", str(len(changes))))
+
+    def _on_demo_removal_failed(self, exc: BaseException) -> None:
+        self.remove_demo_action.setEnabled(True)
+        if isinstance(exc, DemoRemovalRefused):
+            lines = [
+                self.tr("%1 “%2” needs the demo %3 “%4”")
+                .replace("%1", d.entity_type)
+                .replace("%2", d.name)
+                .replace("%3", d.demo_entity_type)
+                .replace("%4", d.demo_name)
+                for d in exc.dependents[:20]
+            ]
+            text = (
+                self.tr("Nothing was removed: real records need demo records.")
+                + "\n"
+                + ("\n".join(lines))
+            )
+        else:
+            text = self._session.failure_text(exc)
+        self.demo_removal_message = text
+        self._tell(text.split("\n", 1)[0])
+        show_warning(self, self.tr("Remove demo data"), text)
+
+    def _on_include_demo_toggled(self, include: bool) -> None:
+        self._settings.setValue("view/include_demo", "true" if include else "false")
+        self._session.set_include_demo(include)
 
     def _on_language_chosen(self, code: str) -> None:
         self._settings.setValue("ui/language", code)
@@ -488,6 +608,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_occupancy(self, shelter: ShelterDTO) -> OccupancyDialog:
+        """安置登记: people checked into or out of ``shelter``."""
+        dialog = OccupancyDialog(self._session, shelter, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def open_handover(self, *, acknowledge: bool) -> HandoverDialog:
         """交接班 for the outgoing shift, or 接班确认 for the incoming one."""
         session = self._session
@@ -593,22 +720,17 @@ class MainWindow(QMainWindow):
     # -- overdue reports -------------------------------------------------------
     @property
     def overdue_count(self) -> int:
-        return len({dto.id for dto, _ in self._session.overdue})
+        """Real incidents with a missed reporting deadline (as the status bar shows)."""
+        return self.overdue.real_count
 
     def refresh_overdue(self) -> None:
         self._session.refresh_overdue()
 
-    def _on_session_overdue_changed(self, found: Overdue) -> None:
-        incidents = {dto.id for dto, _ in found}
-        self.overdue_label.setText(self.tr("Overdue reports %1").replace("%1", str(len(incidents))))
-        self.overdue_label.setToolTip(
-            "\n".join(
-                f"{dto.title}: {labels.report_kind(d.kind.value)} "
-                + self.tr("due %1").replace("%1", format_time(d.due_at))
-                for dto, d in found
-            )
-        )
-        self.overdue_label.setVisible(bool(incidents))
+    def _on_overdue_incident_chosen(self, incident: IncidentDTO) -> None:
+        self._docks["incidents"].show()
+        self._docks["incidents"].raise_()
+        self.incident_panel.show_incident(incident)
+        self.map_panel.highlight("incidents", str(incident.id))
 
     # -- shutdown -----------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

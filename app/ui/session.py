@@ -130,6 +130,8 @@ class AppSession(QObject):
             VersionedPolicy(RosterPolicy(), 0), VersionedReportingRules(ReportingRules(), 0)
         )
         self.overdue: Overdue = ()
+        # Demo rows count in the overdue watch only when this seat asks for them.
+        self.include_demo = False
         self._overdue_busy = False
         self._overdue_again = False
         self._closed = False
@@ -254,6 +256,12 @@ class AppSession(QObject):
             self.refresh_overdue()
 
     # -- overdue reports -------------------------------------------------------------
+    def set_include_demo(self, include: bool) -> None:
+        """Count demo incidents in the overdue watch (off: real work only)."""
+        if include != self.include_demo:
+            self.include_demo = include
+            self.refresh_overdue()
+
     def refresh_overdue(self) -> None:
         """Read the missed reporting deadlines off the GUI thread (one read at a time)."""
         if self._closed:
@@ -263,8 +271,9 @@ class AppSession(QObject):
             return
         self._overdue_busy = True
         workflow, rules, now = self.services.workflow, self.rules.reporting.rules, self.now()
+        include_demo = self.include_demo
         self.runner.submit(
-            lambda: tuple(workflow.overdue(rules, now)),
+            lambda: tuple(workflow.overdue(rules, now, include_demo=include_demo)),
             on_done=self._on_overdue_read,
             on_error=self._on_overdue_failed,
             owner=self,

@@ -253,6 +253,10 @@
         <source>dead %1, injured %2, missing %3</source>
         <translation>死亡 %1 人,受伤 %2 人,失踪 %3 人</translation>
     </message>
+    <message>
+        <source>Check in / out…</source>
+        <translation>入住/离开登记…</translation>
+    </message>
 </context>
 <context>
     <name>DisasterStats</name>
@@ -310,6 +314,25 @@
     </message>
 </context>
 <context>
+    <name>DiscardGuard</name>
+    <message>
+        <source>Discard what has been typed?</source>
+        <translation>放弃已填写的内容？</translation>
+    </message>
+    <message>
+        <source>What has been typed in this form is not saved.</source>
+        <translation>本表单中已填写的内容尚未保存。</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续填写</translation>
+    </message>
+</context>
+<context>
     <name>DutyReportDialog</name>
     <message>
         <source>Daily duty report</source>
@@ -334,6 +357,14 @@
     <message>
         <source>Day</source>
         <translation>日期</translation>
+    </message>
+    <message>
+        <source>Include demo data</source>
+        <translation>包含演示数据</translation>
+    </message>
+    <message>
+        <source>This report includes demo data: it is not the duty report.</source>
+        <translation>本日报包含演示数据，不得作为正式值班日报报送。</translation>
     </message>
     <message>
         <source>Loading…</source>
@@ -506,6 +537,37 @@
     <message>
         <source>The file could not be written: %1</source>
         <translation>无法写入文件：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Forms</name>
+    <message>
+        <source>Cannot be negative.</source>
+        <translation>不能为负数。</translation>
+    </message>
+    <message>
+        <source>Enter a number.</source>
+        <translation>请输入数字。</translation>
+    </message>
+    <message>
+        <source>Enter a whole number.</source>
+        <translation>请输入整数。</translation>
+    </message>
+    <message>
+        <source>At most %1 decimal places.</source>
+        <translation>最多 %1 位小数。</translation>
+    </message>
+    <message>
+        <source>At most %1.</source>
+        <translation>不能大于 %1。</translation>
+    </message>
+    <message>
+        <source>Only digits, spaces, dashes, &apos;+&apos;, parentheses and an extension (e.g. 0557-5021234 ext. 801).</source>
+        <translation>只能填写数字、空格、短横线、加号、括号和分机号(如 0557-5021234 转 801)。</translation>
+    </message>
+    <message>
+        <source>At most %1 characters.</source>
+        <translation>最多 %1 个字符。</translation>
     </message>
 </context>
 <context>
@@ -693,6 +755,10 @@
     <message>
         <source>Not allowed by the rules: %1</source>
         <translation>不符合规则：%1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
 </context>
 <context>
@@ -884,6 +950,38 @@
         <source>Due at %1</source>
         <translation>截止时间:%1</translation>
     </message>
+    <message>
+        <source>No first report has been made for this incident yet. Record a follow-up report anyway?</source>
+        <translation>此事件尚未报送初报，确定报送续报？</translation>
+    </message>
+    <message>
+        <source>“%1” is a drill, not a real incident. Record this %2 for it?</source>
+        <translation>“%1”是演练，不是真实突发事件。确定为其记录此%2？</translation>
+    </message>
+    <message>
+        <source>The report text has no drill mark (【演练】): it could be taken for a real incident.</source>
+        <translation>报告文本中没有【演练】标注，可能被误当作真实事件。</translation>
+    </message>
+    <message>
+        <source>The incident is already at “%1”; there is nothing to do again.</source>
+        <translation>该事件已处于“%1”状态，无需重复操作。</translation>
+    </message>
+    <message>
+        <source>The incident has already been closed; “%1” is no longer possible.</source>
+        <translation>该事件已结束，不能再进行“%1”。</translation>
+    </message>
+    <message>
+        <source>The incident is already at “%2”, past “%1”; there is nothing to do.</source>
+        <translation>该事件已处于“%2”状态，已过“%1”这一步，无需操作。</translation>
+    </message>
+    <message>
+        <source>Close “%1”? Closing cannot be undone: the incident takes no further steps and owes its final report.</source>
+        <translation>确定结束事件“%1”？结束后不能撤销：事件不再有后续步骤，须报送核报。</translation>
+    </message>
+    <message>
+        <source>Close incident</source>
+        <translation>结束事件</translation>
+    </message>
 </context>
 <context>
     <name>IncidentFilterBar</name>
@@ -930,6 +1028,10 @@
     <message>
         <source>Any</source>
         <translation>不限</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>筛选</translation>
     </message>
 </context>
 <context>
@@ -1210,6 +1312,18 @@
         <source>The file could not be written: %1</source>
         <translation>无法写入文件：%1</translation>
     </message>
+    <message>
+        <source>Next steps (for 下一步工作 in the report):</source>
+        <translation>下一步工作（写入报告“四、下一步工作”）：</translation>
+    </message>
+    <message>
+        <source>Left empty, the report says: %1</source>
+        <translation>不填写时，报告写：%1</translation>
+    </message>
+    <message>
+        <source>Not recorded.</source>
+        <translation>未记录。</translation>
+    </message>
 </context>
 <context>
     <name>LazyIncidentModel</name>
@@ -1416,6 +1530,38 @@
         <source>due %1</source>
         <translation>应于 %1 前上报</translation>
     </message>
+    <message>
+        <source>%1 “%2” needs the demo %3 “%4”</source>
+        <translation>%1“%2”依赖演示%3“%4”</translation>
+    </message>
+    <message>
+        <source>Count demo data in alarms</source>
+        <translation>超时提醒包含演示数据</translation>
+    </message>
+    <message>
+        <source>Demo data removed: %1 rows.</source>
+        <translation>已删除演示数据：%1 行。</translation>
+    </message>
+    <message>
+        <source>Demo incidents count in 'overdue reports' only when this is ticked.</source>
+        <translation>勾选后，演示事件才计入“超时未报”。</translation>
+    </message>
+    <message>
+        <source>Nothing was removed: real records need demo records.</source>
+        <translation>未删除任何内容：以下真实记录依赖演示数据。</translation>
+    </message>
+    <message>
+        <source>Remove demo data</source>
+        <translation>删除演示数据</translation>
+    </message>
+    <message>
+        <source>Remove demo data…</source>
+        <translation>删除演示数据…</translation>
+    </message>
+    <message>
+        <source>Remove every demo row (invented places, people, shifts, incidents and their logs) from %1? Real records are kept. Every seat sees the change. This cannot be undone.</source>
+        <translation>确定从 %1 删除全部演示数据（虚构的地点、人员、班次、事件及其记录）？真实记录将保留。所有席位都会看到此变更。此操作不能撤销。</translation>
+    </message>
 </context>
 <context>
     <name>MapPage</name>
@@ -1528,8 +1674,8 @@
         <translation>演练（虚线、半透明）</translation>
     </message>
     <message>
-        <source>Newest report</source>
-        <translation>最新接报</translation>
+        <source>Dark pulsing ring: newest report</source>
+        <translation>深色脉动圈：最新接报</translation>
     </message>
     <message>
         <source>Other</source>
@@ -1544,8 +1690,8 @@
         <translation>乡镇驻地</translation>
     </message>
     <message>
-        <source>Selected</source>
-        <translation>选中</translation>
+        <source>Blue ring: selected</source>
+        <translation>蓝圈：当前选中</translation>
     </message>
 </context>
 <context>
@@ -1715,6 +1861,141 @@
     </message>
 </context>
 <context>
+    <name>OccupancyDialog</name>
+    <message>
+        <source>Shelter check-in / check-out: %1</source>
+        <translation>安置登记：%1</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>入住</translation>
+    </message>
+    <message>
+        <source>Check out</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>number of people, e.g. 25</source>
+        <translation>人数，例如 25</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. which village, which households</source>
+        <translation>可选，例如哪个村（社区）、哪几户</translation>
+    </message>
+    <message>
+        <source>Movement</source>
+        <translation>登记类型</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Recorded by</source>
+        <translation>登记人</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>This shelter no longer exists.</source>
+        <translation>该避难场所已不存在。</translation>
+    </message>
+    <message>
+        <source>Now %1 / %2 people · %3</source>
+        <translation>现有 %1 / %2 人 · %3</translation>
+    </message>
+    <message>
+        <source> · nearly full</source>
+        <translation> · 接近满员</translation>
+    </message>
+    <message>
+        <source>The shelter is closed: nobody can be checked in.</source>
+        <translation>该场所已关闭，不能入住。</translation>
+    </message>
+    <message>
+        <source>Then %1 / %2 people: more than it holds.</source>
+        <translation>登记后 %1 / %2 人：超过容纳人数。</translation>
+    </message>
+    <message>
+        <source>More people than the %1 inside.</source>
+        <translation>多于场所内现有的 %1 人。</translation>
+    </message>
+    <message>
+        <source>Then %1 / %2 people (%3)</source>
+        <translation>登记后 %1 / %2 人（%3）</translation>
+    </message>
+    <message>
+        <source>Not recorded: please correct the fields marked in red.</source>
+        <translation>未登记：请更正标红的栏目。</translation>
+    </message>
+    <message>
+        <source>People must be a positive whole number; for people leaving choose “Check out”.</source>
+        <translation>人数应为正整数；有人离开请选“离开”。</translation>
+    </message>
+    <message>
+        <source>People must be a positive whole number.</source>
+        <translation>人数应为正整数。</translation>
+    </message>
+    <message>
+        <source>Enter the number of people (a whole number), e.g. 25.</source>
+        <translation>请输入人数（整数），例如 25。</translation>
+    </message>
+    <message>
+        <source>The time cannot be later than now.</source>
+        <translation>登记时间不能晚于现在。</translation>
+    </message>
+    <message>
+        <source>Not recorded: %1</source>
+        <translation>未登记：%1</translation>
+    </message>
+    <message>
+        <source>Not recorded: the shelter is closed; nobody can be checked in.</source>
+        <translation>未登记：该避难场所已关闭，不能登记入住。</translation>
+    </message>
+    <message>
+        <source>Not recorded: the shelter is full (%1 / %2 people); nobody more can be checked in.</source>
+        <translation>未登记：该避难场所已满（%1 / %2 人），不能再入住。</translation>
+    </message>
+    <message>
+        <source>Not recorded: only %1 more people fit (now %2 / %3).</source>
+        <translation>未登记：最多还能入住 %1 人（现有 %2 / 容纳 %3 人）。</translation>
+    </message>
+    <message>
+        <source>Not recorded: more people leaving than the %1 in the shelter.</source>
+        <translation>未登记：离开的人数多于场所内现有的 %1 人。</translation>
+    </message>
+    <message>
+        <source>Not recorded: this shelter no longer exists.</source>
+        <translation>未登记：该避难场所已不存在。</translation>
+    </message>
+    <message>
+        <source>Not recorded: the time lies in the future.</source>
+        <translation>未登记：登记时间晚于现在。</translation>
+    </message>
+    <message>
+        <source>Not recorded: the note is too long.</source>
+        <translation>未登记：备注太长。</translation>
+    </message>
+    <message>
+        <source>Not recorded: not allowed by the rules (%1).</source>
+        <translation>未登记：不符合规则（%1）。</translation>
+    </message>
+</context>
+<context>
     <name>OnDutyCard</name>
     <message>
         <source>On duty now</source>
@@ -1794,6 +2075,10 @@
     <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Count drills' missed deadlines (apart from real incidents)</source>
+        <translation>演练的超时单独计数（与真实事件分开）</translation>
     </message>
 </context>
 <context>
@@ -1894,6 +2179,10 @@
         <source>Status</source>
         <translation>状态</translation>
     </message>
+    <message>
+        <source>Check in / out…</source>
+        <translation>入住/离开登记…</translation>
+    </message>
 </context>
 <context>
     <name>ResponseDialog</name>
@@ -1920,6 +2209,10 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+    <message>
+        <source>Start a %1 for “%2” under %3? A response once started cannot be undone.</source>
+        <translation>确定按%3对“%2”启动%1？响应启动后不能撤销。</translation>
     </message>
 </context>
 <context>
@@ -2157,10 +2450,6 @@
         <translation>已导出 %1 个班次到 %2。</translation>
     </message>
     <message>
-        <source>Copy the shifts and people of the week of %1 into the week of %2?</source>
-        <translation>把 %1 起一周的班次和人员复制到 %2 起的一周?</translation>
-    </message>
-    <message>
         <source>Import roster</source>
         <translation>导入值班表</translation>
     </message>
@@ -2207,6 +2496,18 @@
     <message>
         <source>someone</source>
         <translation>他人</translation>
+    </message>
+    <message>
+        <source>The week of %1 already has %2 shift(s): the previous week is not copied. Copying only fills a week without shifts; it never changes or replaces the shifts there.</source>
+        <translation>这一周（%1起）已有 %2 个班次，不能复制上周：复制只填入还没有班次的一周，不会改动或替换已有的班次。</translation>
+    </message>
+    <message>
+        <source>The previous week (from %1) has no shifts: there is nothing to copy.</source>
+        <translation>上一周（%1起）没有班次，没有可复制的。</translation>
+    </message>
+    <message>
+        <source>Copy the %1 shift(s) of the week of %2, with their people, into the week of %3?</source>
+        <translation>把 %2起一周的 %1 个班次及值班人员复制到 %3起的一周？</translation>
     </message>
 </context>
 <context>
@@ -2390,8 +2691,20 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>Not saved: the capacity cannot be negative.</source>
-        <translation>未保存:容纳人数不能为负数。</translation>
+        <source>Cannot be less than the people now inside (%1).</source>
+        <translation>不能少于当前在住人数(%1 人)。</translation>
+    </message>
+    <message>
+        <source>At most %1 characters.</source>
+        <translation>最多 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>Not allowed by the rules: %1</source>
+        <translation>不符合规则:%1</translation>
+    </message>
+    <message>
+        <source>Not saved: please correct the fields marked in red.</source>
+        <translation>未保存:请更正红色标出的项目。</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
@@ -2599,10 +2912,6 @@
     <message>
         <source>At most %1 characters.</source>
         <translation>最多 %1 个字符。</translation>
-    </message>
-    <message>
-        <source>Only digits, dashes and spaces.</source>
-        <translation>只能填写数字、短横线和空格。</translation>
     </message>
     <message>
         <source>Choose a role, or type the name of a new one.</source>
@@ -2819,6 +3128,14 @@
         <translation>自然灾害 %1 起(不含演练)</translation>
     </message>
     <message>
+        <source>Include demo data</source>
+        <translation>包含演示数据</translation>
+    </message>
+    <message>
+        <source>%1 natural disasters (drills left out, demo data included)</source>
+        <translation>自然灾害 %1 起(不含演练，含演示数据)</translation>
+    </message>
+    <message>
         <source>met</source>
         <translation>达标</translation>
     </message>
@@ -2856,6 +3173,10 @@
     <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Not saved: please correct the figures marked in red.</source>
+        <translation>未保存:请更正红色标出的数据。</translation>
     </message>
 </context>
 <context>
@@ -2925,6 +3246,25 @@
     <message>
         <source>Export PDF</source>
         <translation>导出PDF</translation>
+    </message>
+</context>
+<context>
+    <name>OverdueIndicator</name>
+    <message>
+        <source>Click to list them and select an incident</source>
+        <translation>点击列出超时报告并选中事件</translation>
+    </message>
+    <message>
+        <source>Drills overdue %1</source>
+        <translation>演练超时 %1</translation>
+    </message>
+    <message>
+        <source>Overdue reports %1</source>
+        <translation>超时未报 %1</translation>
+    </message>
+    <message>
+        <source>due %1</source>
+        <translation>应于 %1 报送</translation>
     </message>
 </context>
 </TS>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget
 from sqlalchemy import func, select
@@ -214,3 +215,28 @@ def test_roster_card_changes_at_shift_change(
     )
     w.close()
     db.dispose()
+
+
+def test_remove_demo_data_from_the_file_menu_after_a_confirmation(
+    window: MainWindow, check_db: Database, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services.overview import OverviewService
+    from app.ui import main_window
+
+    asked: list[str] = []
+    answers = [False, True]
+
+    def answer(_parent: object, _title: str, text: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(main_window, "ask_yes_no", answer)
+    assert window.demo_badge.isVisible()
+    window.remove_demo_action.trigger()  # "No": nothing happens
+    assert OverviewService(check_db).status().has_demo
+    window.remove_demo_action.trigger()
+    assert "不能撤销" in asked[0] or "cannot be undone" in asked[0]
+    # Every seat sees it through the change feed: the badge goes, the lists empty.
+    qtbot.waitUntil(lambda: not window.demo_badge.isVisible(), timeout=15000)
+    assert not OverviewService(check_db).status().has_demo
+    qtbot.waitUntil(lambda: window.resource_panel.hazards.rowCount() == 0, timeout=5000)

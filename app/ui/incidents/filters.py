@@ -113,10 +113,20 @@ class IncidentFilterBar(QWidget):
         layout.addLayout(first)
         first.addWidget(self.search, 1)
         first.addWidget(self.drill)
+        # The second row can fold away on a short screen; the button says so.
+        self.more_button = QToolButton(self)
+        self.more_button.setObjectName("incident_filters_toggle")
+        self.more_button.setText(self.tr("Filters"))
+        self.more_button.setCheckable(True)
+        self.more_button.setChecked(True)
+        self.more_button.toggled.connect(self.set_expanded)
+        first.addWidget(self.more_button)
         for w in (self.statuses, self.categories, self.severities, self.township):
             w.setSizePolicy(QSizePolicy.Policy.Ignored, w.sizePolicy().verticalPolicy())
-        second = QHBoxLayout()
-        layout.addLayout(second)
+        self.second_row = QWidget(self)
+        second = QHBoxLayout(self.second_row)
+        second.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.second_row)
         for w in (self.statuses, self.categories, self.severities, self.township):
             second.addWidget(w, 1)
         second.addWidget(QLabel(self.tr("From"), self))
@@ -132,6 +142,12 @@ class IncidentFilterBar(QWidget):
         self.date_to.dateChanged.connect(self._emit)
         self.search.textChanged.connect(self._debounce.start)
         self._last: IncidentQuery | None = None
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Show or fold the second row (status, category, level, township, dates)."""
+        self.second_row.setVisible(expanded)
+        if self.more_button.isChecked() != expanded:
+            self.more_button.setChecked(expanded)
 
     def _date_box(self) -> QDateEdit:
         box = QDateEdit(self)

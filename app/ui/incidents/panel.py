@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import QIdentityProxyModel, QItemSelection, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,6 +32,10 @@ from app.ui.panel import (
     make_table,
 )
 from app.ui.session import INCIDENT_ENTITIES, AppSession
+
+# The log below the list keeps at least this much (its title and two entries).
+TIMELINE_MIN_PX = 80
+TIMELINE_SHORT_PX = 56  # on a short screen: its title and one entry
 
 
 class IncidentPanel(DataPanel):
@@ -140,6 +145,15 @@ class IncidentPanel(DataPanel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
+        self.splitter = splitter
+        self._top = top
+        self.timeline.setMinimumHeight(20)  # a short screen gives it a line or two
+        # Rows one line high (plus padding): five fit beside the roster on a laptop.
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().lineSpacing() + 10)
+        self.timeline_min = TIMELINE_MIN_PX
+        # Until the user drags the splitter, the list keeps room for five rows.
+        self._user_split = False
+        splitter.splitterMoved.connect(self._on_splitter_moved)
         self._current: uuid.UUID | None = None
         self._first_page_pending = False
         session.reloaded.connect(self.refresh)
@@ -147,6 +161,48 @@ class IncidentPanel(DataPanel):
 
     def _on_session_incidents_changed(self, _records: list[ChangeRecord]) -> None:
         self.refresh()
+
+    # -- size -----------------------------------------------------------------
+    def list_height(self, rows: int) -> int:
+        """Pixels the upper part needs to show ``rows`` incidents with the filters,
+        the count and the actions strip."""
+        view = self.view
+        table = (
+            view.horizontalHeader().sizeHint().height()
+            + rows * view.verticalHeader().defaultSectionSize()
+            + view.horizontalScrollBar().sizeHint().height()
+            + 2 * view.frameWidth()
+        )
+        parts = [self._filter.sizeHint().height(), table]
+        if self.count_label is not None:
+            parts.append(self.count_label.sizeHint().height())
+        if self.incident_actions is not None:
+            parts.append(self.incident_actions.sizeHint().height())
+        top_layout = self._top.layout()
+        spacing = top_layout.spacing() if top_layout is not None else 6
+        return sum(parts) + spacing * (len(parts) - 1)
+
+    def height_for_rows(self, rows: int) -> int:
+        """The panel's height that shows ``rows`` incidents and a few lines of the log."""
+        return self.list_height(rows) + self.timeline_min + self.splitter.handleWidth() + 8
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._user_split:
+            self.fit_list(event.size().height())
+
+    def fit_list(self, height: int | None = None) -> None:
+        """Give the list room for five rows first and the log the rest (the
+        splitter's own size is not updated yet during the panel's resize)."""
+        layout = self.layout()
+        margins = layout.contentsMargins().top() * 2 if layout is not None else 0
+        inner = (height if height is not None else self.height()) - margins
+        total = inner - self.splitter.handleWidth()
+        top = min(max(self.list_height(5), int(total * 0.6)), total - self.timeline_min)
+        self.splitter.setSizes([top, total - top])
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._user_split = True
 
     def refresh(self) -> None:
         if isinstance(self.model, LazyIncidentModel):
@@ -218,7 +274,21 @@ class IncidentPanel(DataPanel):
         indexes = sel.indexes()
         if not indexes:
             return
-        incident = self.model.row_at(self._proxy.mapToSource(indexes[0]).row())
+        self._select(self.model.row_at(self._proxy.mapToSource(indexes[0]).row()))
+
+    def show_incident(self, incident: IncidentDTO) -> None:
+        """Select ``incident`` (e.g. from the overdue list): its row when the list
+        holds it, else its log and actions alone (the list's filters stay)."""
+        row = self.model.row_of_id(incident.id)
+        if row is not None:
+            index = self._proxy.mapFromSource(self.model.index(row, 0))
+            self.view.selectRow(index.row())
+            self.view.scrollTo(index)
+        else:
+            self.view.clearSelection()
+            self._select(incident)
+
+    def _select(self, incident: IncidentDTO) -> None:
         changed = incident.id != self._current
         self._current = incident.id
         self.report_button.setEnabled(True)

@@ -14,6 +14,7 @@ from datetime import time, timedelta
 
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -92,6 +93,11 @@ class ReportingRulesDialog(QDialog):
         )
         form.addRow(self.tr("Final report, within after closure"), self.final_hours)
         form.addRow(self.tr("Warn before a deadline"), self.warn_minutes)
+        self.drills_counted = QCheckBox(
+            self.tr("Count drills' missed deadlines (apart from real incidents)"), self
+        )
+        self.drills_counted.setObjectName("drills_counted")
+        form.addRow("", self.drills_counted)
 
         self.banner = QLabel(self)
         self.banner.setObjectName("reporting_rules_banner")
@@ -132,6 +138,7 @@ class ReportingRulesDialog(QDialog):
         self.follow_up_gap.setValue(round(rules.follow_up_min_gap.total_seconds() / 3600))
         self.final_hours.setValue(round(rules.final_within.total_seconds() / 3600))
         self.warn_minutes.setValue(_minutes(rules.warn_before))
+        self.drills_counted.setChecked(rules.drills_counted)
         self.save_button.setEnabled(True)
 
     def rules(self) -> ReportingRules:
@@ -144,6 +151,7 @@ class ReportingRulesDialog(QDialog):
             final_within=timedelta(hours=self.final_hours.value()),
             warn_before=timedelta(minutes=self.warn_minutes.value()),
             timezone_name=self._timezone,
+            drills_counted=self.drills_counted.isChecked(),
         )
 
     def save(self) -> None:

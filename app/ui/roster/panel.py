@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -64,16 +65,23 @@ class OnDutyCard(QFrame):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Compact: the roster grid below needs the height (a laptop has 768 px).
         grid = QGridLayout(self)
-        grid.addWidget(self.title, 0, 0, 1, 2)
-        grid.addWidget(QLabel(self.tr("Leader on duty:"), self), 1, 0)
-        grid.addWidget(self.leader, 1, 1)
-        grid.addWidget(QLabel(self.tr("Duty officers:"), self), 2, 0)
-        grid.addWidget(self.officers, 2, 1)
-        grid.addWidget(QLabel(self.tr("Shift ends:"), self), 3, 0)
-        grid.addWidget(self.until, 3, 1)
-        grid.addWidget(self.warning, 4, 0, 1, 2)
+        grid.setContentsMargins(8, 4, 8, 4)
+        grid.setVerticalSpacing(2)
+        # Row 0: title, leader on duty, shift end; row 1: the duty officers.
+        grid.addWidget(self.title, 0, 0)
+        leader = QHBoxLayout()
+        leader.addWidget(QLabel(self.tr("Leader on duty:"), self))
+        leader.addWidget(self.leader, 1)
+        leader.addWidget(QLabel(self.tr("Shift ends:"), self))
+        leader.addWidget(self.until)
+        grid.addLayout(leader, 0, 1)
+        grid.addWidget(QLabel(self.tr("Duty officers:"), self), 1, 0)
+        grid.addWidget(self.officers, 1, 1)
+        grid.addWidget(self.warning, 2, 0, 1, 2)
         grid.setColumnStretch(1, 1)
+        self.warning.hide()
 
     def show_shift(self, shift: ShiftDTO | None) -> None:
         if shift is None:
@@ -81,6 +89,7 @@ class OnDutyCard(QFrame):
             self.officers.setText("")
             self.until.setText("")
             self.warning.setText(self.tr("Nobody is on duty now: the roster has a gap!"))
+            self.warning.show()
             return
         self.leader.setText(self._with_phones(shift.leaders))
         self.officers.setText(self._with_phones(shift.officers))
@@ -90,10 +99,11 @@ class OnDutyCard(QFrame):
             if shift.shortfall
             else ""
         )
+        self.warning.setVisible(bool(shift.shortfall))
 
     @staticmethod
     def _with_phones(people: tuple[AssignmentDTO, ...]) -> str:
-        return "\n".join(f"{p.name}  {p.phone or ''}".strip() for p in people)
+        return "；".join(f"{p.name} {p.phone or ''}".strip() for p in people)
 
 
 def problem_text(problem: Problem, shifts: Sequence[ShiftDTO] = ()) -> str:
@@ -209,6 +219,23 @@ class RosterPanel(DataPanel):
         self._shift_timer.setInterval(1000)
         self._shift_timer.timeout.connect(self._on_shift_timer_timeout)
         self._shift_timer.start()
+
+    def height_for_days(self, days: int) -> int:
+        """The panel's height that shows ``days`` rows of the week grid (with the
+        card, the tabs and the toolbar)."""
+        grid = self.calendar.view
+        table = (
+            grid.horizontalHeader().sizeHint().height()
+            + days * grid.verticalHeader().minimumSectionSize()
+            + 2 * grid.frameWidth()
+        )
+        return (
+            self.card.sizeHint().height()
+            + self.tabs.tabBar().sizeHint().height()
+            + self.calendar.toolbar.sizeHint().height()
+            + table
+            + 8 * 4  # margins and spacing of the panel, the tabs and the calendar
+        )
 
     def _on_session_rules_changed(self, _rules: object) -> None:
         self.refresh()
