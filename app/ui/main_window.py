@@ -15,12 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.mbtiles import MBTiles, MBTilesError
-from app.data.uow import ChangeSet
 from app.domain.clock import CHINA_TZ
-from app.services.demo import DemoRemovalRefused, remove_demo
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.startup import probe_database
 from app.ui.connection import ConnectionDialog
+from app.ui.demo_data import RemoveDemoAction
 from app.ui.details import DetailsPanel
 from app.ui.documents import ask_open_path, remember_folder_in
 from app.ui.incidents.intake import IncidentIntakeDialog
@@ -35,7 +34,6 @@ from app.ui.map.view import MapPanel
 from app.ui.messages import unexpected_text
 from app.ui.overdue import OverdueIndicator
 from app.ui.panel import DataPanel
-from app.ui.questions import ask_yes_no, show_warning
 from app.ui.resources.occupancy_dialog import OccupancyDialog
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
@@ -229,8 +227,8 @@ class MainWindow(QMainWindow):
         statistics.triggered.connect(lambda: self.open_statistics())
         file_menu.addAction(statistics)
         file_menu.addSeparator()
-        self.remove_demo_action = QAction(self.tr("Remove demo data…"), self)
-        self.remove_demo_action.triggered.connect(lambda: self.remove_demo_data())
+        self.remove_demo_action = RemoveDemoAction(self._session, self)
+        self.remove_demo_action.told.connect(self._tell)
         file_menu.addAction(self.remove_demo_action)
         file_menu.addSeparator()
         refresh = QAction(self.tr("&Refresh"), self)
@@ -433,53 +431,6 @@ class MainWindow(QMainWindow):
 
     def _on_reset_layout_triggered(self) -> None:
         self.apply_default_layout()
-
-    # -- demo data --------------------------------------------------------------
-    def remove_demo_data(self, *, confirmed: bool = False) -> None:
-        """文件 → 删除演示数据: every demo row, in one transaction, for every seat."""
-        if not confirmed and not ask_yes_no(
-            self,
-            self.tr("Remove demo data"),
-            self.tr(
-                "Remove every demo row (invented places, people, shifts, incidents and their "
-                "logs) from %1? Real records are kept. Every seat sees the change. This cannot "
-                "be undone."
-            ).replace("%1", self._session.where),
-        ):
-            return
-        db, session = self._session.db, self._session
-        self.remove_demo_action.setEnabled(False)
-        self._runner.submit(
-            lambda: remove_demo(db, actor=session.user, site=session.site),
-            on_done=self._on_demo_removed,
-            on_error=self._on_demo_removal_failed,
-        )
-
-    def _on_demo_removed(self, changes: ChangeSet) -> None:
-        self.remove_demo_action.setEnabled(True)
-        self._tell(self.tr("Demo data removed: %1 rows.").replace("%1", str(len(changes))))
-
-    def _on_demo_removal_failed(self, exc: BaseException) -> None:
-        self.remove_demo_action.setEnabled(True)
-        if isinstance(exc, DemoRemovalRefused):
-            lines = [
-                self.tr("%1 “%2” needs the demo %3 “%4”")
-                .replace("%1", d.entity_type)
-                .replace("%2", d.name)
-                .replace("%3", d.demo_entity_type)
-                .replace("%4", d.demo_name)
-                for d in exc.dependents[:20]
-            ]
-            text = (
-                self.tr("Nothing was removed: real records need demo records.")
-                + "\n"
-                + ("\n".join(lines))
-            )
-        else:
-            text = self._session.failure_text(exc)
-        self.demo_removal_message = text
-        self._tell(text.split("\n", 1)[0])
-        show_warning(self, self.tr("Remove demo data"), text)
 
     def _on_include_demo_toggled(self, include: bool) -> None:
         self._settings.setValue("view/include_demo", "true" if include else "false")

@@ -1531,36 +1531,12 @@
         <translation>应于 %1 前上报</translation>
     </message>
     <message>
-        <source>%1 “%2” needs the demo %3 “%4”</source>
-        <translation>%1“%2”依赖演示%3“%4”</translation>
-    </message>
-    <message>
         <source>Count demo data in alarms</source>
         <translation>超时提醒包含演示数据</translation>
     </message>
     <message>
-        <source>Demo data removed: %1 rows.</source>
-        <translation>已删除演示数据：%1 行。</translation>
-    </message>
-    <message>
         <source>Demo incidents count in 'overdue reports' only when this is ticked.</source>
         <translation>勾选后，演示事件才计入“超时未报”。</translation>
-    </message>
-    <message>
-        <source>Nothing was removed: real records need demo records.</source>
-        <translation>未删除任何内容：以下真实记录依赖演示数据。</translation>
-    </message>
-    <message>
-        <source>Remove demo data</source>
-        <translation>删除演示数据</translation>
-    </message>
-    <message>
-        <source>Remove demo data…</source>
-        <translation>删除演示数据…</translation>
-    </message>
-    <message>
-        <source>Remove every demo row (invented places, people, shifts, incidents and their logs) from %1? Real records are kept. Every seat sees the change. This cannot be undone.</source>
-        <translation>确定从 %1 删除全部演示数据（虚构的地点、人员、班次、事件及其记录）？真实记录将保留。所有席位都会看到此变更。此操作不能撤销。</translation>
     </message>
 </context>
 <context>
@@ -3265,6 +3241,33 @@
     <message>
         <source>due %1</source>
         <translation>应于 %1 报送</translation>
+    </message>
+</context>
+<context>
+    <name>RemoveDemoAction</name>
+    <message>
+        <source>Remove demo data…</source>
+        <translation>删除演示数据…</translation>
+    </message>
+    <message>
+        <source>Remove demo data</source>
+        <translation>删除演示数据</translation>
+    </message>
+    <message>
+        <source>Remove every demo row (invented places, people, shifts, incidents and their logs) from %1? Real records are kept. Every seat sees the change. This cannot be undone.</source>
+        <translation>确定从 %1 删除全部演示数据（虚构的地点、人员、班次、事件及其记录）？真实记录将保留。所有席位都会看到此变更。此操作不能撤销。</translation>
+    </message>
+    <message>
+        <source>Demo data removed: %1 rows.</source>
+        <translation>已删除演示数据：%1 行。</translation>
+    </message>
+    <message>
+        <source>%1 “%2” needs the demo %3 “%4”</source>
+        <translation>%1“%2”依赖演示%3“%4”</translation>
+    </message>
+    <message>
+        <source>Nothing was removed: real records need demo records.</source>
+        <translation>未删除任何内容：以下真实记录依赖演示数据。</translation>
     </message>
 </context>
 </TS>

@@ -221,7 +221,7 @@ def test_remove_demo_data_from_the_file_menu_after_a_confirmation(
     window: MainWindow, check_db: Database, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from app.services.overview import OverviewService
-    from app.ui import main_window
+    from app.ui import demo_data
 
     asked: list[str] = []
     answers = [False, True]
@@ -230,7 +230,7 @@ def test_remove_demo_data_from_the_file_menu_after_a_confirmation(
         asked.append(text)
         return answers.pop(0)
 
-    monkeypatch.setattr(main_window, "ask_yes_no", answer)
+    monkeypatch.setattr(demo_data, "ask_yes_no", answer)
     assert window.demo_badge.isVisible()
     window.remove_demo_action.trigger()  # "No": nothing happens
     assert OverviewService(check_db).status().has_demo
