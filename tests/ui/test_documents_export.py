@@ -60,3 +60,18 @@ def test_the_next_dialog_opens_in_the_last_folder_used(
     # Remembered across starts, in the seat's settings.
     again = QSettings(str(tmp_path / "seat.ini"), QSettings.Format.IniFormat)
     assert again.value("files/last_folder") == str(reports)
+
+
+def test_file_dialogs_speak_chinese(qtbot: Any) -> None:
+    """Qt's own dialogs are translated too (qtbase_zh_CN), not only the program's words."""
+    from PySide6.QtWidgets import QPushButton
+
+    dialog = QFileDialog(None, "导出")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    texts = {b.text() for b in dialog.findChildren(QPushButton)}
+    assert any("保存" in t for t in texts), texts
+    assert any("取消" in t for t in texts), texts
+    dialog.reject()
