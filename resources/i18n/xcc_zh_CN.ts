@@ -2056,6 +2056,22 @@
         <source>Count drills' missed deadlines (apart from real incidents)</source>
         <translation>演练的超时单独计数（与真实事件分开）</translation>
     </message>
+    <message>
+        <source> (min)</source>
+        <translation>（分钟）</translation>
+    </message>
+    <message>
+        <source> (h)</source>
+        <translation>（小时）</translation>
+    </message>
+    <message>
+        <source>At least %1.</source>
+        <translation>不能小于 %1。</translation>
+    </message>
+    <message>
+        <source>Not saved: correct the fields marked in red.</source>
+        <translation>未保存：请更正标红的项目。</translation>
+    </message>
 </context>
 <context>
     <name>ResourcePanel</name>

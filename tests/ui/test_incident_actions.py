@@ -584,3 +584,9 @@ def test_a_step_past_which_another_seat_went_says_so(
     qtbot.waitUntil(actions.banner.isVisible, timeout=5000)
     assert actions.banner.text() == "该事件已处于“处置”状态，已过“响应”这一步，无需操作。"
     _settle(window, qtbot)
+
+
+def test_a_deadline_just_passed_is_never_overdue_by_0_minutes() -> None:
+    assert duration_text(timedelta(seconds=10)) == "1 分钟"
+    assert duration_text(timedelta(minutes=59, seconds=1)) == "1 小时 0 分钟"
+    assert duration_text(timedelta(0)) == "0 分钟"

@@ -173,3 +173,21 @@ def test_reporting_deadlines_dialog_saves_for_every_seat(
         OfficeSettings(check_db).reporting_rules().rules.final_within.total_seconds() == 48 * 3600
     )
     assert window._session.rules.reporting.rules.final_within.total_seconds() == 48 * 3600
+
+
+def test_a_minus_sign_in_a_deadline_is_kept_and_refused_at_the_field(
+    qtbot: Any, window: MainWindow, check_db: Database
+) -> None:
+    dialog = window.open_reporting_rules()
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5000)
+    box = next(iter(dialog.initial.values()))
+    box.selectAll()
+    qtbot.keyClicks(box, "-5")
+    assert box.text() == "-5"
+    dialog.save()
+    assert box.text() == "-5" and dialog.isVisible()
+    assert dialog.field_errors.text(box.objectName()) == "不能为负数。"
+    assert OfficeSettings(check_db).reporting_rules().version == 0  # nothing saved
+    box.setText("20")  # fixed: the message goes at once
+    assert dialog.field_errors.text(box.objectName()) == ""
+    dialog.discard_guard.mark_clean()

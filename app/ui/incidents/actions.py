@@ -27,6 +27,7 @@ with the current ones, read off the GUI thread) with 基本生活救助已到位
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -206,8 +207,12 @@ def rule_text(exc: RuleViolation) -> str:
 
 
 def duration_text(delta: timedelta) -> str:
-    """A span of time in words, to the minute: 23 分钟, 2 小时 5 分钟, 3 天 4 小时."""
-    minutes = max(0, int(delta.total_seconds() // 60))
+    """A span of time in words, to the minute: 23 分钟, 2 小时 5 分钟, 3 天 4 小时.
+
+    A part of a minute counts as a minute: "overdue by 0 minutes" would read as
+    not overdue at all.
+    """
+    minutes = max(0, math.ceil(delta.total_seconds() / 60))
     if minutes < 60:
         return QCoreApplication.translate("IncidentActions", "%1 min").replace("%1", str(minutes))
     hours, minutes = divmod(minutes, 60)

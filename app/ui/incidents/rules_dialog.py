@@ -15,11 +15,9 @@ from datetime import time, timedelta
 from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QSpinBox,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -30,6 +28,7 @@ from app.domain.deadlines import ReportingRules
 from app.domain.enums import Severity
 from app.services.office import VersionedReportingRules
 from app.ui import labels
+from app.ui.forms import FieldErrors, GuardedDialog, NumberField, field_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
@@ -41,7 +40,11 @@ def _minutes(value: timedelta) -> int:
     return round(value.total_seconds() / 60)
 
 
-class ReportingRulesDialog(QDialog):
+def _plain_max(value: float) -> str:
+    return f"{value:g}"
+
+
+class ReportingRulesDialog(GuardedDialog):
     saved = Signal(object)  # ReportingRules
 
     def __init__(
@@ -62,37 +65,43 @@ class ReportingRulesDialog(QDialog):
         self._version: int | None = None
         self._timezone = "Asia/Shanghai"
 
-        self.initial: dict[Severity, QSpinBox] = {}
+        # Numbers kept as typed: a minus sign or text is refused at the field, not dropped.
+        self.field_errors = FieldErrors(self)
+        self.initial: dict[Severity, NumberField] = {}
         form = QFormLayout()
         for severity in Severity:
-            box = QSpinBox(self)
-            box.setObjectName(f"initial_{severity.value}")
-            box.setRange(1, 24 * 60)
-            box.setSuffix(self.tr(" min"))
+            box = self._number(f"initial_{severity.value}", 24 * 60)
             self.initial[severity] = box
             form.addRow(
-                self.tr("First report (%1) within").replace("%1", labels.severity(severity.value)),
-                box,
+                self.tr("First report (%1) within").replace("%1", labels.severity(severity.value))
+                + self.tr(" (min)"),
+                self.field_errors.add(box.objectName(), box, check=self._check(box, 1)),
             )
         self.follow_up_time = QTimeEdit(self)
         self.follow_up_time.setObjectName("follow_up_time")
         self.follow_up_time.setDisplayFormat("HH:mm")
-        self.follow_up_gap = QSpinBox(self)
-        self.follow_up_gap.setRange(0, 48)
-        self.follow_up_gap.setSuffix(self.tr(" h"))
-        self.final_hours = QSpinBox(self)
-        self.final_hours.setObjectName("final_hours")
-        self.final_hours.setRange(1, 24 * 30)
-        self.final_hours.setSuffix(self.tr(" h"))
-        self.warn_minutes = QSpinBox(self)
-        self.warn_minutes.setRange(0, 24 * 60)
-        self.warn_minutes.setSuffix(self.tr(" min"))
+        self.follow_up_gap = self._number("follow_up_gap", 48)
+        self.final_hours = self._number("final_hours", 24 * 30)
+        self.warn_minutes = self._number("warn_minutes", 24 * 60)
         form.addRow(self.tr("Daily follow-up report at"), self.follow_up_time)
         form.addRow(
-            self.tr("First follow-up, at least after the first report is due"), self.follow_up_gap
+            self.tr("First follow-up, at least after the first report is due") + self.tr(" (h)"),
+            self.field_errors.add(
+                "follow_up_gap", self.follow_up_gap, check=self._check(self.follow_up_gap, 0)
+            ),
         )
-        form.addRow(self.tr("Final report, within after closure"), self.final_hours)
-        form.addRow(self.tr("Warn before a deadline"), self.warn_minutes)
+        form.addRow(
+            self.tr("Final report, within after closure") + self.tr(" (h)"),
+            self.field_errors.add(
+                "final_hours", self.final_hours, check=self._check(self.final_hours, 1)
+            ),
+        )
+        form.addRow(
+            self.tr("Warn before a deadline") + self.tr(" (min)"),
+            self.field_errors.add(
+                "warn_minutes", self.warn_minutes, check=self._check(self.warn_minutes, 0)
+            ),
+        )
         self.drills_counted = QCheckBox(
             self.tr("Count drills' missed deadlines (apart from real incidents)"), self
         )
@@ -124,10 +133,51 @@ class ReportingRulesDialog(QDialog):
         self.setMinimumWidth(420)
         self.reload()
 
+    def _number(self, name: str, maximum: int) -> NumberField:
+        box = NumberField(self, maximum=maximum)
+        box.setObjectName(name)
+        return box
+
+    def _check(self, box: NumberField, least: int) -> Callable[[], str | None]:
+        """The field's message: not a whole number, negative, or below ``least``."""
+
+        def check() -> str | None:
+            problem = box.problem()
+            if problem is not None:
+                return field_text(problem, _plain_max(box.maximum))
+            number = box.number() or 0
+            if number < 0:
+                return field_text("negative")
+            if number < least:
+                return self.tr("At least %1.").replace("%1", str(least))
+            return None
+
+        return check
+
+    def problems(self) -> dict[str, str]:
+        """Every field's message (empty when the form can be saved)."""
+        found: dict[str, str] = {}
+        for box in (
+            *self.initial.values(),
+            self.follow_up_gap,
+            self.final_hours,
+            self.warn_minutes,
+        ):
+            least = 0 if box in (self.follow_up_gap, self.warn_minutes) else 1
+            text = self._check(box, least)()
+            if text:
+                found[box.objectName()] = text
+        return found
+
     def reload(self) -> None:
         self._runner.submit(self._load, self._on_loaded, self._on_failed, owner=self)
 
     def _on_loaded(self, current: VersionedReportingRules) -> None:
+        with self.discard_guard.refilling():
+            self._fill(current)
+        self.save_button.setEnabled(True)
+
+    def _fill(self, current: VersionedReportingRules) -> None:
         self._version = current.version
         rules = current.rules
         self._timezone = rules.timezone_name
@@ -139,7 +189,6 @@ class ReportingRulesDialog(QDialog):
         self.final_hours.setValue(round(rules.final_within.total_seconds() / 3600))
         self.warn_minutes.setValue(_minutes(rules.warn_before))
         self.drills_counted.setChecked(rules.drills_counted)
-        self.save_button.setEnabled(True)
 
     def rules(self) -> ReportingRules:
         """The rules as the form shows them."""
@@ -157,6 +206,13 @@ class ReportingRulesDialog(QDialog):
     def save(self) -> None:
         if self._version is None:
             return
+        problems = self.problems()
+        self.field_errors.show(problems)
+        if problems:
+            self.banner.setText(self.tr("Not saved: correct the fields marked in red."))
+            self.banner.show()
+            return
+        self.banner.hide()
         rules, version, save = self.rules(), self._version, self._save
         self.save_button.setEnabled(False)
         self._runner.submit(lambda: save(rules, version), self._on_saved, self._on_failed)
