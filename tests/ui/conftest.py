@@ -123,10 +123,13 @@ def window(
 _DISCARD_ASK = DiscardGuard.ask
 
 
-@pytest.fixture(autouse=True)
-def _filled_forms_close_at_teardown(qtbot: Any) -> Iterator[None]:
-    """pytest-qt closes the test's widgets after the test: a form still filled in
-    must not wait for an answer to "discard?" (the test would hang, not fail)."""
-    DiscardGuard.ask = _DISCARD_ASK  # type: ignore[method-assign]
-    yield
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """pytest-qt closes the test's widgets when the test is over: a form still
+    filled in must not wait for an answer to "discard?" (the run would hang
+    instead of failing). This wraps pytest-qt's own teardown."""
     DiscardGuard.ask = lambda _self: True  # type: ignore[method-assign]
+    try:
+        return (yield)
+    finally:
+        DiscardGuard.ask = _DISCARD_ASK  # type: ignore[method-assign]
