@@ -1188,6 +1188,10 @@
         <source>Not saved: %1</source>
         <translation>未保存:%1</translation>
     </message>
+    <message>
+        <source>Give the coordinates, the township or the address.</source>
+        <translation>坐标、乡镇、地址至少填写一项。</translation>
+    </message>
 </context>
 <context>
     <name>IncidentPanel</name>

@@ -206,10 +206,10 @@ def test_a_required_field_loses_its_message_as_soon_as_it_is_filled(
 ) -> None:
     intake.save_button.click()
     assert shown_error(intake, "title") == "必填。"
-    assert shown_error(intake, "location") == "必填。"
+    assert shown_error(intake, "location") == "坐标、乡镇、地址至少填写一项。"
     qtbot.keyClicks(intake.title, "X")
     assert shown_error(intake, "title") == ""
-    assert shown_error(intake, "location") == "必填。"  # still wrong, still said
+    assert shown_error(intake, "location") == "坐标、乡镇、地址至少填写一项。"  # still said
     assert intake.banner.isVisible()
 
 

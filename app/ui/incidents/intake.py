@@ -320,6 +320,9 @@ class IncidentIntakeDialog(GuardedDialog):
     def _error_message(self, key: str, code: str) -> str:
         if code.startswith("number.") and key in self._counts:
             return self._counts[key].problem_text()
+        if key == "location" and code == "required":
+            # Any one of the three places the incident; coordinates are not a must.
+            return self.tr("Give the coordinates, the township or the address.")
         text = {
             "required": self.tr("Required."),
             "too_long": self.tr("Too long."),
