@@ -128,6 +128,7 @@ def test_check_in_from_the_details_reaches_list_details_and_map(
     shown = dialog.at.dateTime().toSecsSinceEpoch()
     assert abs(shown - datetime.now(UTC).timestamp()) < 120
     qtbot.waitUntil(lambda: f"{gym.occupancy} / {gym.capacity}" in dialog.status.text())
+    assert dialog.status.text().startswith(gym.name)  # named in the body, not only the title
 
     # Not a positive whole number: said at the field, nothing written, text kept.
     before = _movements(check_db)

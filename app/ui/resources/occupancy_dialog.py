@@ -184,12 +184,10 @@ class OccupancyDialog(QDialog):
 
     def _show_shelter(self) -> None:
         s = self.shelter
-        text = (
-            self.tr("Now %1 / %2 people · %3")
-            .replace("%1", str(s.occupancy))
-            .replace("%2", str(s.capacity))
-            .replace("%3", labels.shelter_state_label(s.state))
-        )
+        # The shelter's name in the body too: the title bar is easy to miss.
+        text = f"{s.name} · " + self.tr("Now %1 / %2 people · %3").replace(
+            "%1", str(s.occupancy)
+        ).replace("%2", str(s.capacity)).replace("%3", labels.shelter_state_label(s.state))
         if s.nearly_full:
             text += self.tr(" · nearly full")
         self.status.setText(text)
