@@ -20,9 +20,7 @@ _REAL_STYLE = (
     "QToolButton { background: #b30000; color: white; font-weight: bold; padding: 1px 8px;"
     " border: none; }"
 )
-_DRILL_STYLE = (
-    "QToolButton { background: #6a51a3; color: white; padding: 1px 8px; border: none; }"
-)
+_DRILL_STYLE = "QToolButton { background: #6a51a3; color: white; padding: 1px 8px; border: none; }"
 
 
 class OverdueIndicator(QWidget):
@@ -83,10 +81,9 @@ class OverdueIndicator(QWidget):
         menu = button.menu()
         menu.clear()
         for dto, deadline in found:
-            line = (
-                f"{dto.title} · {labels.report_kind(deadline.kind.value)} "
-                + self.tr("due %1").replace("%1", format_time(deadline.due_at))
-            )
+            line = f"{dto.title} · {labels.report_kind(deadline.kind.value)} " + self.tr(
+                "due %1"
+            ).replace("%1", format_time(deadline.due_at))
             # A title is data: "&" must not become a mnemonic.
             action = menu.addAction(line.replace("&", "&&"))
             action.triggered.connect(lambda _=False, d=dto: self.incident_chosen.emit(d))
