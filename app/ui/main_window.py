@@ -46,6 +46,9 @@ from app.ui.session import AppSession
 
 # A dock widget's title bar, above its content.
 DOCK_TITLE_PX = 18
+# Dock layouts saved by an earlier arrangement are not restored (the docks are
+# sized afresh for the screen): raise this when the default arrangement changes.
+LAYOUT_VERSION = 2
 # Below this height for the docks (a 768-pixel laptop) the layout is compact.
 SHORT_SCREEN_PX = 850
 
@@ -364,7 +367,7 @@ class MainWindow(QMainWindow):
         else:
             screen = self.screen().availableGeometry()
             self.resize(min(1600, screen.width()), min(1000, screen.height()))
-        if state is not None and self.restoreState(state):
+        if state is not None and self.restoreState(state, LAYOUT_VERSION):
             self._layout_pending = False
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -426,7 +429,7 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/state", self.saveState())
+        self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self._settings.sync()
 
     def _on_reset_layout_triggered(self) -> None:

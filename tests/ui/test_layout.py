@@ -60,3 +60,19 @@ def test_the_first_start_opens_maximised_and_a_later_one_where_it_was(
     assert window.first_start
     window.save_layout()
     assert not window.first_start
+
+
+def test_a_layout_saved_by_an_earlier_arrangement_is_not_restored(
+    window: MainWindow, settings: Any, qtbot: Any
+) -> None:
+    from tests.ui.conftest import make_window
+
+    settings.setValue("window/state", window.saveState(0))  # as an older version saved it
+    settings.setValue("window/geometry", window.saveGeometry())
+    again = make_window(window._session.db, window._runner, settings)
+    qtbot.addWidget(again)
+    assert again._layout_pending  # sized afresh when shown
+    window.save_layout()
+    third = make_window(window._session.db, window._runner, settings)
+    qtbot.addWidget(third)
+    assert not third._layout_pending  # this version's layout is kept
