@@ -28,6 +28,7 @@ from app.services.dto import ShiftDTO
 from app.services.handover import HandoverDTO, HandoverItemDTO, HandoverService, local_day_bounds
 from app.services.office import OfficeSettings
 from app.services.roster import RosterService
+from app.services.spreadsheet import write_cell
 
 ORGANISATION = "萧县应急管理局"
 DEMO_NOTE = "本日报包含演示数据，不得作为正式值班日报报送。"
@@ -256,7 +257,7 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
 
     def merged(text: str, font: Any, height: float | None = None) -> None:
         nonlocal row
-        ws.cell(row=row, column=1, value=text).font = font
+        write_cell(ws, row, 1, text).font = font
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
         ws.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
         if height:
@@ -266,24 +267,24 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
     def table(headers: list[str], lines: list[list[Any]], empty: str) -> None:
         nonlocal row
         for col, text in enumerate(headers, start=1):
-            cell = ws.cell(row=row, column=col, value=text)
+            cell = write_cell(ws, row, col, text)
             cell.font = Font(bold=True)
             cell.fill = header_fill
             cell.border = border
         row += 1
         if not lines:
-            ws.cell(row=row, column=1, value=empty)
+            write_cell(ws, row, 1, empty)
             row += 1
         for line in lines:
             for col, value in enumerate(line, start=1):
-                cell = ws.cell(row=row, column=col, value=value)
+                cell = write_cell(ws, row, col, value)
                 cell.alignment = wrap
                 cell.border = border
             row += 1
         row += 1
 
     title = report_title(report.day)
-    ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=16)
+    write_cell(ws, row, 1, title).font = Font(bold=True, size=16)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
     ws.cell(row=row, column=1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[row].height = 30

@@ -34,6 +34,7 @@ from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.duty_report import ORGANISATION
 from app.services.incident_workflow import parse_report_body, parse_status_body
+from app.services.spreadsheet import write_cell
 
 DRILL_MARK = "【演练】"
 # A report on a demo incident is made (the desk learns on the demo data), but
@@ -406,7 +407,7 @@ def write_xlsx(report: IncidentReport | str, path: Path | str) -> None:
     text = report if isinstance(report, str) else render_text(report)
     lines = text.split("\n")
     for row, line in enumerate(lines, start=1):
-        cell = ws.cell(row=row, column=1, value=line)
+        cell = write_cell(ws, row, 1, line)
         if row == 1:
             cell.font = Font(bold=True, size=16)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)

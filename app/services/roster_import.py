@@ -57,6 +57,7 @@ from app.domain.roster_checks import (
 from app.domain.rules import StaffingRule
 from app.services.demo import SHIFT_HANDOVER
 from app.services.roster import RosterService
+from app.services.spreadsheet import set_value
 
 # Header spellings (after normalising) -> canonical column.
 COL_DATE = "日期"
@@ -615,6 +616,9 @@ def export_month(
     ws = wb.create_sheet(f"{year}年{month}月")
     ws.append(list(EXPORT_HEADER))
 
+    def _text(value: str) -> WriteOnlyCell:
+        return set_value(WriteOnlyCell(ws), value)
+
     def _cell(value: date | datetime, fmt: str) -> WriteOnlyCell:
         c = WriteOnlyCell(ws, value=value)
         c.number_format = fmt
@@ -626,12 +630,12 @@ def export_month(
         ws.append(
             [
                 _cell(local_start.date(), "yyyy-mm-dd"),
-                _shift_name(sh.label),
+                _text(_shift_name(sh.label)),
                 _cell(local_start.replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
                 _cell(local_end.replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
-                "、".join(p.name for p in sh.leaders),
-                "、".join(p.name for p in sh.officers),
-                _staffing_text(sh.shortfall),
+                _text("、".join(p.name for p in sh.leaders)),
+                _text("、".join(p.name for p in sh.officers)),
+                _text(_staffing_text(sh.shortfall)),
             ]
         )
     wb.save(Path(path))
