@@ -12,21 +12,9 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from sqlalchemy.exc import ArgumentError, DBAPIError
-
 from app import config
-from app.cli_import import (
-    _PROBLEM_TEXT,
-    EXIT_DATABASE,
-    EXIT_OK,
-    EXIT_REJECTED,
-    EXIT_USAGE,
-    _Parser,
-    _where,
-    saved_db_url,
-)
+from app.cli_import import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, _Parser, on_database
 from app.data.engine import Database
-from app.data.errors import DatabaseProblem, classify
 from app.data.migrate import upgrade
 from app.domain.enums import ChangeOp
 from app.services.demo import DemoRemovalRefused, remove_demo
@@ -48,24 +36,7 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        db = Database(config.resolve_db_url(ns.db, None if ns.db else saved_db_url()))
-    except (ArgumentError, ValueError) as exc:
-        print(f"数据库地址无法使用: {ns.db or ''} ({exc})", file=sys.stderr)
-        return EXIT_DATABASE
-    try:
-        return _remove(db)
-    except (DatabaseProblem, DBAPIError) as exc:
-        problem = classify(exc)
-        if problem is None:
-            raise
-        text = _PROBLEM_TEXT.get(problem.kind, "数据库 {where} 无法使用。")
-        print(text.format(where=_where(db)), file=sys.stderr)
-        if problem.detail:
-            print(f"（{problem.detail}）", file=sys.stderr)
-        return EXIT_DATABASE
-    finally:
-        db.dispose()
+    return on_database(ns.db, _remove)
 
 
 def _remove(db: Database) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -130,15 +130,20 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    raw_db = ns.db or ""
+    return on_database(ns.db, lambda db: _run(db, ns.file, dry_run=ns.dry_run))
+
+
+def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
+    """Open the database ``--db`` names (else XCC_DB_URL, the saved choice, the
+    SQLite file), run ``work(db)`` and return its exit status; a database that
+    cannot be used is said in Chinese on stderr with status 2. A bug propagates."""
     try:
-        url = config.resolve_db_url(ns.db, None if ns.db else saved_db_url())
-        db = Database(url)
+        db = Database(config.resolve_db_url(db_arg, None if db_arg else saved_db_url()))
     except (ArgumentError, ValueError) as exc:
-        print(f"数据库地址无法使用: {raw_db} ({exc})", file=sys.stderr)
+        print(f"数据库地址无法使用: {db_arg or ''} ({exc})", file=sys.stderr)
         return EXIT_DATABASE
     try:
-        return _run(db, ns.file, dry_run=ns.dry_run)
+        return work(db)
     except (DatabaseProblem, DBAPIError) as exc:
         problem = classify(exc)
         if problem is None:
