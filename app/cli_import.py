@@ -1,7 +1,11 @@
-"""``main.py import roster FILE [--db URL] [--dry-run]``: a roster spreadsheet into the database.
+"""``main.py import roster FILE [--db URL] [--dry-run] [--add-unknown]``: a roster
+spreadsheet into the database.
 
-Exit status: 0 every row is fine (and written, unless --dry-run); 1 the file or
-some row was rejected (nothing written); 2 the database cannot be used;
+People the file names who are not in 人员与AB岗 are errors, unless
+``--add-unknown``: then they are added (with the phone found in the file and the
+role of the column they are in) in the same transaction as the shifts, and
+listed. Exit status: 0 every row is fine (and written, unless --dry-run); 1 the
+file or some row was rejected (nothing written); 2 the database cannot be used;
 64 wrong arguments. No Qt here: this runs on a server without a screen too.
 """
 
@@ -22,6 +26,7 @@ from app.data.migrate import upgrade
 from app.domain.labels import Family, label
 from app.domain.roster_checks import Overlap, ShortRest, Understaffed
 from app.services.roster_import import (
+    NewPerson,
     RosterImportRejected,
     RosterPreview,
     iter_error_lines,
@@ -63,12 +68,19 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py import", description="导入数据（值班表）")
     sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
-    roster = sub.add_parser("roster", help="导入值班表（XLSX 或 CSV：UTF-8 / GBK）")
+    roster = sub.add_parser(
+        "roster", help="导入值班表（XLSX 或 CSV：UTF-8 / UTF-16 / GBK / GB18030）"
+    )
     roster.add_argument("file", type=Path, help="值班表文件")
     roster.add_argument(
         "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
     )
     roster.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    roster.add_argument(
+        "--add-unknown",
+        action="store_true",
+        help="把人员与AB岗中没有的人员一并添加（否则这些行作为错误）",
+    )
     return parser
 
 
@@ -107,19 +119,37 @@ def _warning_text(w: Understaffed | Overlap | ShortRest) -> str:
     )
 
 
-def _report(preview: RosterPreview) -> None:
+def _person_text(p: NewPerson) -> str:
+    role = label(Family.STAFF_ROLE, p.role, "zh_CN")
+    phone = f"，电话 {p.phone}" if p.phone else "，无电话"
+    rows = "、".join(str(r) for r in p.rows)
+    return f"{p.name}（{role}{phone}；第 {rows} 行）"
+
+
+def _report(preview: RosterPreview, *, add_unknown: bool) -> None:
+    shifts = preview.to_write(add_unknown=add_unknown)
+    bad_rows = {e.row for e in preview.blocking(add_unknown=add_unknown)}
     print(f"文件: {preview.source}")
-    print(f"可导入的班次: {len(preview.shifts)}，有错误的行: {len(preview.errors_by_row())}")
+    print(f"可导入的班次: {len(shifts)}，有错误的行: {len(bad_rows)}")
     if preview.skipped_empty:
         print(f"跳过空行: {preview.skipped_empty}")
-    for sh in preview.shifts:
+    for row, text in preview.notes:
+        print(f"  跳过说明行 第 {row} 行: {text}")
+    for sh in shifts:
         start = sh.starts_at.strftime("%Y-%m-%d %H:%M")
         end = sh.ends_at.strftime("%Y-%m-%d %H:%M")
         leaders = "、".join(p.name for p in sh.leaders) or "—"
         officers = "、".join(p.name for p in sh.officers) or "—"
         print(f"  第 {sh.row} 行 正确: {sh.label} {start} 至 {end} 带班 {leaders} 值班 {officers}")
-    for line in iter_error_lines(preview):
+    for line in iter_error_lines(preview, add_unknown=add_unknown):
         print(f"  错误 {line}")
+    if preview.new_people:
+        head = "将添加到人员与AB岗" if add_unknown else "人员与AB岗中没有"
+        print(f"{head}的人员: {len(preview.new_people)}")
+        for p in preview.new_people:
+            print(f"  新人员 {_person_text(p)}")
+        if not add_unknown:
+            print("  （加 --add-unknown 可将这些人员一并添加）")
     for w in preview.warnings:
         print(f"  提醒 {_warning_text(w)}")
 
@@ -130,7 +160,9 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    return on_database(ns.db, lambda db: _run(db, ns.file, dry_run=ns.dry_run))
+    return on_database(
+        ns.db, lambda db: _run(db, ns.file, dry_run=ns.dry_run, add_unknown=ns.add_unknown)
+    )
 
 
 def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
@@ -157,24 +189,31 @@ def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
         db.dispose()
 
 
-def _run(db: Database, path: Path, *, dry_run: bool) -> int:
+def _run(db: Database, path: Path, *, dry_run: bool, add_unknown: bool) -> int:
     upgrade(db)
     preview = preview_roster(db, path)
-    _report(preview)
-    if not preview.ok:
+    _report(preview, add_unknown=add_unknown)
+    if preview.blocking(add_unknown=add_unknown):
         print("有错误，未写入任何内容。")
         return EXIT_REJECTED
     if dry_run:
         print("检查通过（--dry-run，未写入）。")
         return EXIT_OK
     try:
-        changes = preview.apply(actor=config.current_user(), site=config.site_name())
+        changes = preview.apply(
+            actor=config.current_user(), site=config.site_name(), add_unknown=add_unknown
+        )
     except RosterImportRejected as exc:
         for e in exc.errors:
-            print(f"  错误 第 {e.row} 行: {e.message}")
+            print(f"  错误 {e}")
         print("有错误，未写入任何内容。")
         return EXIT_REJECTED
-    print(f"已写入 {len(preview.shifts)} 个班次（{len(changes)} 条记录）。")
+    written = len(preview.to_write(add_unknown=add_unknown))
+    print(f"已写入 {written} 个班次（{len(changes)} 条记录）。")
+    if add_unknown and preview.new_people:
+        print(f"已添加到人员与AB岗: {len(preview.new_people)} 人")
+        for p in preview.new_people:
+            print(f"  已添加 {_person_text(p)}")
     return EXIT_OK
 
 

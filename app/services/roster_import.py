@@ -1,9 +1,10 @@
 """Import and export of duty rosters (值班表) as offices make them.
 
-Import reads an XLSX workbook (first sheet) or a CSV file in UTF-8, UTF-8 with
-BOM or GBK. The header row is the first row (among the first few, so a title
-row above it is fine) naming at least 日期 and 带班领导 or 值班员; headers may
-carry spaces, fullwidth characters, a trailing colon or a ``*``.
+The file is read by :mod:`app.services.tabular` (XLSX, the first visible sheet;
+CSV in UTF-8, UTF-8 with BOM, UTF-16, GBK or GB18030; a title or notes above
+the header; merged cells). The header row names at least 日期 and 带班领导 or
+值班员; headers may carry spaces, full-width characters, a trailing colon, a
+``*`` or "（必填）".
 
 =========  ==============================================================
 日期        2026-12-01, 2026/12/1, 2026年12月1日, 2026.12.1, 20261201, a date cell
@@ -13,21 +14,33 @@ carry spaces, fullwidth characters, a trailing colon or a ``*``.
 值班员      duty officers, separated by 、 , ， ; or spaces
 开始时间    optional, e.g. 8:30, 08:30:00, 8时30分, a time cell
 结束时间    optional; at or before the start means the next day
+电话        optional (also 联系电话, 手机, 手机号): the phones of the people in the
+           name column left of it, in the same order (or of the row's people
+           when no name column is left of it)
 =========  ==============================================================
+
+A cell merged over several rows (a 带班领导 for three days) applies to every
+row it covers. A mobile number written next to a name ("张三 13800000000",
+"张三（13800000000）") is that person's phone.
 
 :func:`preview_roster` reads the file and checks every row against the
 database (names must be active staff, the shift must not exist yet) without
-writing anything; :meth:`RosterPreview.apply` writes all shifts and
-assignments in one unit of work, and only when no row has an error.
-Messages are Chinese, for the people who made the spreadsheet.
+writing anything. Names are matched by :func:`~app.domain.text.fold_key`, so
+"王 芳", "王　芳" and full-width letters find 王芳. People the staff register
+does not have are row errors ("未知人员") and are also listed in
+:attr:`RosterPreview.new_people` with the phone found for each and the role
+of the column they appear in (带班领导 -> leader, else officer).
+:meth:`RosterPreview.apply` writes all shifts and assignments in one unit of
+work, and only when no row has an error; with ``add_unknown=True`` the unknown
+people are not errors: they are added to the staff register
+(:meth:`StaffService.create_in`) in the same unit of work as the shifts that
+name them. Messages are Chinese, for the people who made the spreadsheet, and
+name the row and, where one cell is at fault, its column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,18 +67,34 @@ from app.domain.roster_checks import (
     people_problems,
     understaffed,
 )
-from app.domain.rules import StaffingRule
+from app.domain.rules import StaffingRule, phone_problem
+from app.domain.text import fold_key
 from app.services.demo import SHIFT_HANDOVER
 from app.services.roster import RosterService
 from app.services.spreadsheet import set_value
+from app.services.staff import NAME_MAX, StaffDraft, StaffService
+from app.services.tabular import (
+    Table,
+    TableError,
+    TableRow,
+    TableSpec,
+    Value,
+    cell_date,
+    cell_text,
+    cell_time,
+    column_letter,
+    position_text,
+    read_table,
+)
 
-# Header spellings (after normalising) -> canonical column.
+# Canonical columns and the header spellings that name them.
 COL_DATE = "日期"
 COL_SHIFT = "班次"
 COL_LEADER = "带班领导"
 COL_OFFICERS = "值班员"
 COL_START = "开始时间"
 COL_END = "结束时间"
+COL_PHONE = "电话"
 _HEADER_ALIASES: dict[str, str] = {
     "日期": COL_DATE,
     "值班日期": COL_DATE,
@@ -81,9 +110,22 @@ _HEADER_ALIASES: dict[str, str] = {
     "开始": COL_START,
     "结束时间": COL_END,
     "结束": COL_END,
+    "电话": COL_PHONE,
+    "联系电话": COL_PHONE,
+    "手机": COL_PHONE,
+    "手机号": COL_PHONE,
+    "手机号码": COL_PHONE,
+    "联系方式": COL_PHONE,
 }
-# How far down a title block may push the header row.
-_HEADER_SEARCH_ROWS = 10
+ROSTER_TABLE = TableSpec(
+    _HEADER_ALIASES,
+    required=(COL_DATE, (COL_LEADER, COL_OFFICERS)),
+    missing_header=(
+        "找不到表头：需要“日期”“带班领导”“值班员”列（可选“班次”“开始时间”“结束时间”“电话”）"
+    ),
+)
+_NAME_COLUMNS = (COL_LEADER, COL_OFFICERS)
+_ROLE_OF_COLUMN = {COL_LEADER: StaffRole.LEADER.value, COL_OFFICERS: StaffRole.OFFICER.value}
 
 DEFAULT_SHIFT_NAME = "值班"
 # Customary shift names -> (start, length). Other names need explicit times.
@@ -98,21 +140,22 @@ _SHIFT_TIMES: dict[str, tuple[time, timedelta]] = {
 }
 _LABEL_MAX = 32  # DutyShift.label
 
-_NAME_GROUP_SEPARATORS = re.compile(r"[、,，;；/／]+")
+_NAME_GROUP_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
+_PHONE_SEPARATORS = re.compile(r"[、,，;；/／\n]")  # one each: "138…、、139…" leaves a gap
 _WHITESPACE = re.compile(r"\s+")
-_DATE_PATTERN = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s+0{1,2}:00(?::00)?)?$"
-)
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_TIME_PATTERN = re.compile(
-    r"^(\d{1,2})\s*[:：时点]\s*(\d{1,2})?\s*(?:[:：分]\s*(\d{1,2})?\s*秒?)?$"
-)
-# Excel day numbers between 1954 and 2173: a date cell stored without a format.
-_EXCEL_SERIALS = range(20000, 100000)
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+# A mainland mobile number (11 digits, 13x-19x) written next to a name.
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")  # also 138-0000-0000
+# What surrounds such a number: brackets, colons, dashes, a word saying it is a phone.
+_PHONE_WORD = re.compile(r"(?:电话|手机号?码?|联系方式|tel|TEL|Tel)\s*[:：]?\s*$")
+_AROUND_PHONE = " \t()[]【】<>:：-—"
 
+# RowError.kind of an unknown person (not an error when the people are added).
+UNKNOWN_PERSON = "unknown_person"
 
-class RosterFileError(ValueError):
-    """The file as a whole cannot be read (missing, wrong format, no header)."""
+# Old names of the cell parsers, now in app.services.tabular.
+parse_date = cell_date
+parse_time = cell_time
 
 
 class RosterImportRejected(ValueError):
@@ -125,14 +168,48 @@ class RosterImportRejected(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A problem of the file (``row`` 0) or of one row; ``column`` is the letter
+    of the cell at fault as Excel shows it ("" when the row as a whole is)."""
+
     row: int  # 1-based row number as the spreadsheet program shows it (0: the file)
     message: str
+    column: str = ""
+    kind: str = ""  # UNKNOWN_PERSON, or "" for any other error
+
+    @property
+    def where(self) -> str:
+        """ "文件", "第 5 行" or "第 5 行 A 列"."""
+        return "文件" if self.row == 0 else position_text(self.row, self.column or None)
+
+    @property
+    def text(self) -> str:
+        """The message with its column: "A 列：日期无法识别: 2026-13-01"."""
+        return f"{self.column} 列：{self.message}" if self.column else self.message
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.message}"
 
 
 @dataclass(frozen=True, slots=True)
 class StaffRef:
     staff_id: uuid.UUID
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    """Someone the file names who is not in the staff register (active staff).
+
+    ``staff_id`` is the id the person gets if added (the waiting shifts refer
+    to it); ``role`` a :class:`StaffRole` code: leader if named in a 带班领导
+    column anywhere in the file, else officer; ``rows`` where the name appears.
+    """
+
+    staff_id: uuid.UUID
+    name: str
+    role: str
+    phone: str | None
+    rows: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +232,13 @@ class ImportedShift:
 
 @dataclass(frozen=True)
 class RosterPreview:
-    """What an import would write, and why not, row by row."""
+    """What an import would write, and why not, row by row.
+
+    ``shifts`` import as they are; ``pending`` are the shifts that name people
+    of ``new_people`` and import only when those are added
+    (``apply(add_unknown=True)``). ``notes`` are rows of one merged cell across
+    the table (a note or heading), skipped like blank rows.
+    """
 
     db: Database = field(repr=False, compare=False)
     source: Path
@@ -164,6 +247,9 @@ class RosterPreview:
     skipped_empty: int
     # Not errors: what the roster checks say about the imported shifts themselves.
     warnings: tuple[Understaffed | Overlap | ShortRest, ...] = ()
+    new_people: tuple[NewPerson, ...] = ()
+    pending: tuple[ImportedShift, ...] = ()
+    notes: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -171,44 +257,96 @@ class RosterPreview:
 
     @property
     def rows_total(self) -> int:
-        return len(self.shifts) + len({e.row for e in self.errors if e.row})
+        rows = {sh.row for sh in (*self.shifts, *self.pending)}
+        return len(rows | {e.row for e in self.errors if e.row})
+
+    def blocking(self, *, add_unknown: bool = False) -> tuple[RowError, ...]:
+        """The errors that stop :meth:`apply`: all of them, or with ``add_unknown``
+        all but the unknown people (who would be added)."""
+        if not add_unknown:
+            return self.errors
+        return tuple(e for e in self.errors if e.kind != UNKNOWN_PERSON)
+
+    def can_apply(self, *, add_unknown: bool = False) -> bool:
+        """Whether :meth:`apply` would write something (the database may still
+        refuse a change made since the preview)."""
+        return not self.blocking(add_unknown=add_unknown) and bool(
+            self.to_write(add_unknown=add_unknown)
+        )
+
+    def to_write(self, *, add_unknown: bool = False) -> tuple[ImportedShift, ...]:
+        """The shifts :meth:`apply` writes, by row."""
+        if not add_unknown:
+            return self.shifts
+        return tuple(sorted((*self.shifts, *self.pending), key=lambda sh: sh.row))
 
     def errors_by_row(self) -> dict[int, list[str]]:
+        """Messages (without their column) by row; row 0 is the file."""
         out: dict[int, list[str]] = {}
         for e in self.errors:
             out.setdefault(e.row, []).append(e.message)
         return out
 
-    def apply(self, *, actor: str, site: str) -> ChangeSet:
+    def problems_by_row(self, *, add_unknown: bool = False) -> dict[int, list[str]]:
+        """Like :meth:`errors_by_row`, each message with its column ("C 列：未知人员: 张三");
+        with ``add_unknown`` the unknown people are left out."""
+        out: dict[int, list[str]] = {}
+        for e in self.blocking(add_unknown=add_unknown):
+            out.setdefault(e.row, []).append(e.text)
+        return out
+
+    def apply(self, *, actor: str, site: str, add_unknown: bool = False) -> ChangeSet:
         """Write every shift and its people in one unit of work, or nothing.
 
-        Raises :class:`RosterImportRejected` if the preview has errors or if, by
-        the time of writing, a shift has appeared in the database or a person is
-        no longer active (checked again inside the transaction).
+        With ``add_unknown`` the people of :attr:`new_people` are added to the
+        staff register first, in the same unit of work, and the pending shifts
+        are written too. Raises :class:`RosterImportRejected` if the preview has
+        errors (other than unknown people, with ``add_unknown``) or if, by the
+        time of writing, a shift has appeared in the database, a person is no
+        longer active, or someone has added a person of the same name (checked
+        again inside the transaction).
         """
-        if self.errors:
-            raise RosterImportRejected(self.errors)
+        blocking = self.blocking(add_unknown=add_unknown)
+        if blocking:
+            raise RosterImportRejected(blocking)
+        shifts = self.to_write(add_unknown=add_unknown)
+        adding = self.new_people if add_unknown else ()
         with UnitOfWork(self.db, actor=actor, site=site) as uow:
             late: list[RowError] = []
-            existing = _existing_spans(uow.session, self.shifts)
+            existing = _existing_spans(uow.session, shifts)
             late.extend(
                 RowError(sh.row, "该班次已存在")
-                for sh in self.shifts
+                for sh in shifts
                 if (sh.starts_at, sh.ends_at) in existing
             )
-            wanted = {p.staff_id for sh in self.shifts for p in (*sh.leaders, *sh.officers)}
+            new_ids = {p.staff_id for p in adding}
+            wanted = {p.staff_id for sh in shifts for p in (*sh.leaders, *sh.officers)} - new_ids
             active = _active_ids(uow.session, wanted)
-            for sh in self.shifts:
+            for sh in shifts:
                 late.extend(
                     RowError(sh.row, f"人员已停用或不存在: {p.name}")
                     for p in (*sh.leaders, *sh.officers)
-                    if p.staff_id not in active
+                    if p.staff_id not in active and p.staff_id not in new_ids
+                )
+            if adding:
+                taken = _active_keys(uow.session)
+                late.extend(
+                    RowError(p.rows[0], f"人员与AB岗中已有同名人员（刚由他人添加）: {p.name}")
+                    for p in adding
+                    if fold_key(p.name) in taken
                 )
             if late:
-                raise RosterImportRejected(late)
+                raise RosterImportRejected(sorted(late, key=lambda e: e.row))
+            StaffService(self.db).create_in(
+                uow,
+                [
+                    (p.staff_id, StaffDraft(name=p.name, role=p.role, phone=p.phone or ""))
+                    for p in adding
+                ],
+            )
             shift_rows: list[dict[str, Any]] = []
             assignment_rows: list[dict[str, Any]] = []
-            for sh in self.shifts:
+            for sh in shifts:
                 shift_id = uuid.uuid4()
                 shift_rows.append(
                     {
@@ -231,172 +369,109 @@ class RosterPreview:
             return uow.commit()
 
 
-# -- reading files ----------------------------------------------------------------
+# -- names and phones in a cell ----------------------------------------------------------
 
 
-Cell = str | int | float | date | datetime | time | None
+def split_people(value: Value, known: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """(name, mobile or None) of each person in a cell.
 
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) if the bytes are valid UTF-8, else GBK.
-
-    Chinese text in GBK is practically never valid UTF-8 (and the header row is
-    always Chinese), so a GBK file is not read as UTF-8 mojibake.
+    、 , ， ; / and line breaks separate names; so do spaces, except inside a name
+    written with a space for alignment: one whose :func:`fold_key` is in
+    ``known``, or one with a single Chinese character on either side ("王 芳";
+    nobody's name is one character). A mobile number (:data:`MOBILE`, also
+    written 138-0000-0000) after a name, with or without brackets
+    ("张三 13800000000", "张三（13800000000）", "张三 电话:138…"), is that name's
+    phone, as 11 digits; one written before the first name of a group is the
+    next name's. Names come back NFKC-normalised, without spaces.
     """
-    try:
-        return data.decode("utf-8-sig", errors="strict")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gbk", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise RosterFileError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV") from exc
+    known_keys = set(known)
+    out: list[tuple[str, str | None]] = []
+    for group in _NAME_GROUP_SEPARATORS.split(cell_text(value)):
+        carried: str | None = None
+        last = 0
+        pieces: list[tuple[str, str | None]] = []
+        for m in MOBILE.finditer(group):
+            pieces.append((group[last : m.start()], _digits(m.group())))
+            last = m.end()
+        pieces.append((group[last:], None))
+        for segment, phone in pieces:
+            if phone is not None:
+                segment = _PHONE_WORD.sub("", segment.strip(_AROUND_PHONE))
+            names = _names_in(segment, known_keys)
+            if not names:
+                carried = carried or phone
+                continue
+            people: list[tuple[str, str | None]] = [(n, None) for n in names]
+            if carried is not None:
+                people[0] = (people[0][0], carried)
+                carried = None
+            if phone is not None:
+                people[-1] = (people[-1][0], people[-1][1] or phone)
+            out.extend(people)
+    return out
 
 
-def _csv_rows(data: bytes) -> list[list[Cell]]:
-    text = decode_text(data)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first and "," not in first and "，" not in first else ","
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+def _names_in(segment: str, known: set[str]) -> list[str]:
+    segment = segment.strip(_AROUND_PHONE)
+    if not segment:
+        return []
+    if fold_key(segment) in known:
+        return ["".join(segment.split())]
+    parts = [p.strip(_AROUND_PHONE) for p in _WHITESPACE.split(segment)]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and any(_HAN_CHAR.fullmatch(p) for p in parts):
+        # "王 芳": one name spaced for alignment (no one's name is a single character)
+        return ["".join(parts)]
+    return parts
 
 
-def _xlsx_rows(path: Path) -> list[list[Cell]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            ws = wb.worksheets[0]
-            return [list(r) for r in ws.iter_rows(values_only=True)]
-        finally:
-            wb.close()
-    except Exception as exc:  # zipfile, XML and openpyxl errors alike: a damaged file
-        raise RosterFileError(f"无法读取 Excel 文件: {exc}") from exc
+def _digits(mobile: str) -> str:
+    return mobile.replace("-", "").replace(" ", "")
 
 
-def read_rows(path: Path) -> list[list[Cell]]:
-    """The cells of the file, row by row (XLSX: the first sheet)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise RosterFileError(f"文件不存在: {path}") from exc
-    except OSError as exc:
-        raise RosterFileError(f"无法读取文件: {path} ({exc.strerror})") from exc
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(path)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV")
-    return _csv_rows(data)
+def split_names(value: Value, known: Iterable[str] = ()) -> list[str]:
+    """The names in a cell (:func:`split_people` without the phones)."""
+    return [name for name, _phone in split_people(value, known)]
 
 
-# -- parsing cells --------------------------------------------------------------------
-
-
-def _norm(value: Cell) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def _header_key(value: Cell) -> str | None:
-    text = _WHITESPACE.sub("", _norm(value)).rstrip(":*").lstrip("*")
-    return _HEADER_ALIASES.get(text)
-
-
-def parse_date(value: Cell) -> date | None:
-    """A date from a cell as offices write it; None if it is not one."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        if int(value) == value and int(value) in _EXCEL_SERIALS:
-            return date(1899, 12, 30) + timedelta(days=int(value))
-        value = str(int(value)) if int(value) == value else str(value)
-    text = _norm(value)
-    m = _DATE_PATTERN.match(text) or _COMPACT_DATE.match(text)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
-def parse_time(value: Cell) -> time | None:
-    """A time of day: 8:30, 08:30:00, 8时30分, 8点, a time or datetime cell."""
-    if isinstance(value, datetime):
-        return value.time().replace(microsecond=0)
-    if isinstance(value, time):
-        return value.replace(microsecond=0)
-    if isinstance(value, float) and 0 <= value < 1:  # a time stored as a day fraction
-        seconds = round(value * 86400)
-        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
-    text = _norm(value)
-    if " " in text:  # "2026-12-01 08:30": the time part
-        text = text.rsplit(" ", 1)[1]
-    m = _TIME_PATTERN.match(text)
-    if not m:
-        return None
-    hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
-    if hour == 24 and minute == 0 and second == 0:
-        return time(0, 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return time(hour, minute, second)
-
-
-def split_names(value: Cell, known: Iterable[str] = ()) -> list[str]:
-    """Names in a cell. 、 , ， ; separate names; so do spaces, except inside a
-    name written with a space for alignment ("王 芳") that matches a known name."""
-    known_set = set(known)
-    names: list[str] = []
-    for group in _NAME_GROUP_SEPARATORS.split(_norm(value)):
-        group = group.strip()
-        if not group:
-            continue
-        joined = _WHITESPACE.sub("", group)
-        if joined in known_set:
-            names.append(joined)
-        else:
-            names.extend(part for part in _WHITESPACE.split(group) if part)
-    return names
+def _phones_in(value: Value) -> list[str]:
+    """The phones of a phone cell, one per name in order: separated like names, an
+    empty place ("138…、、139…") for a name without one; a number cell is one phone."""
+    text = cell_text(value)
+    if not text:
+        return []
+    mobiles = [_digits(m) for m in MOBILE.findall(text)]
+    parts = [p.strip() for p in _PHONE_SEPARATORS.split(text)]
+    if len(mobiles) > len([p for p in parts if p]):  # "138… 139…": spaces between mobiles
+        return mobiles
+    return parts
 
 
 # -- the preview ----------------------------------------------------------------------
 
 
-@dataclass
-class _Columns:
-    index: dict[str, int]
-    width: int  # number of cells in the header row, up to its last non-empty one
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    ids: tuple[uuid.UUID, ...]
+    name: str
 
 
-def _find_header(rows: Sequence[Sequence[Cell]]) -> tuple[int, _Columns]:
-    for i, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        index: dict[str, int] = {}
-        for j, cell in enumerate(row):
-            key = _header_key(cell)
-            if key is not None and key not in index:
-                index[key] = j
-        if COL_DATE in index and (COL_LEADER in index or COL_OFFICERS in index):
-            width = max(j for j, cell in enumerate(row) if _norm(cell)) + 1
-            return i, _Columns(index, width)
-    raise RosterFileError(
-        "找不到表头：需要“日期”“带班领导”“值班员”列（可选“班次”“开始时间”“结束时间”）"
-    )
-
-
-def _staff_by_name(db: Database) -> dict[str, list[uuid.UUID]]:
+def _staff_by_key(db: Database) -> dict[str, _Registered]:
+    """Active staff by :func:`fold_key` of their name."""
     with db.read_session() as s:
-        rows = s.execute(select(Staff.id, Staff.name).where(Staff.active.is_(True))).all()
-    out: dict[str, list[uuid.UUID]] = {}
+        rows = s.execute(
+            select(Staff.id, Staff.name).where(Staff.active.is_(True)).order_by(Staff.name)
+        ).all()
+    out: dict[str, _Registered] = {}
     for staff_id, name in rows:
-        out.setdefault(_WHITESPACE.sub("", _norm(name)), []).append(staff_id)
+        key = fold_key(name)
+        seen = out.get(key)
+        out[key] = _Registered((*seen.ids, staff_id) if seen else (staff_id,), name)
     return out
+
+
+def _active_keys(session: Session) -> set[str]:
+    return {fold_key(n) for n in session.scalars(select(Staff.name).where(Staff.active.is_(True)))}
 
 
 def _existing_spans(
@@ -430,49 +505,65 @@ def _label(day: date, shift_name: str) -> str:
     return f"{day.month}月{day.day}日 {shift_name}"[:_LABEL_MAX]
 
 
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    """An unknown person as one cell names them."""
+
+    key: str
+    name: str
+    role: str
+    phone: str | None
+    row: int
+    column: str  # letters of the name cell
+    phone_column: str  # letters of the cell the phone came from
+
+
+def _phone_owners(header: Sequence[str | None]) -> dict[int, int | None]:
+    """Each phone column (1-based) -> the name column left of it (None: the whole row)."""
+    owners: dict[int, int | None] = {}
+    last_name: int | None = None
+    for j, name in enumerate(header, start=1):
+        if name in _NAME_COLUMNS:
+            last_name = j
+        elif name == COL_PHONE:
+            owners[j] = last_name
+    return owners
+
+
 class _RowParser:
-    def __init__(self, columns: _Columns, staff: dict[str, list[uuid.UUID]]) -> None:
-        self.columns = columns
+    def __init__(self, table: Table, staff: dict[str, _Registered]) -> None:
+        self.table = table
         self.staff = staff
+        self.known = set(staff)
+        self.phone_owners = _phone_owners(table.header)
+        self.new_ids: dict[str, uuid.UUID] = {}
+        self.mentions: list[_Mention] = []
 
-    def cell(self, row: Sequence[Cell], col: str) -> Cell:
-        j = self.columns.index.get(col)
-        return None if j is None or j >= len(row) else row[j]
-
-    def parse(self, number: int, row: Sequence[Cell]) -> tuple[ImportedShift | None, list[str]]:
-        errors: list[str] = []
-        filled = [j for j, c in enumerate(row) if _norm(c)]
-        if len(row) < self.columns.width:
-            errors.append(f"本行只有 {len(row)} 列，表头有 {self.columns.width} 列")
+    def parse(self, row: TableRow) -> tuple[ImportedShift | None, list[RowError]]:
+        n = row.number
+        errors = [RowError(n, p.message, p.letter) for p in row.problems]
+        if any(p.column is None for p in row.problems):  # a short line: cells are shifted
             return None, errors
-        extra = [j for j in filled if j >= self.columns.width]
-        if extra:
-            errors.append(f"本行有 {max(extra) + 1} 列，多于表头的 {self.columns.width} 列")
-        raw_date = self.cell(row, COL_DATE)
-        day = parse_date(raw_date)
+        raw_date = row.value(COL_DATE)
+        day = cell_date(raw_date)
         if day is None:
-            errors.append(f"日期无法识别: {_norm(raw_date)}" if _norm(raw_date) else "缺少日期")
-        shift_name = _WHITESPACE.sub("", _norm(self.cell(row, COL_SHIFT))) or DEFAULT_SHIFT_NAME
-        raw_start, raw_end = self.cell(row, COL_START), self.cell(row, COL_END)
-        start_t = parse_time(raw_start) if _norm(raw_start) else None
-        end_t = parse_time(raw_end) if _norm(raw_end) else None
-        if _norm(raw_start) and start_t is None:
-            errors.append(f"开始时间无法识别: {_norm(raw_start)}")
-        if _norm(raw_end) and end_t is None:
-            errors.append(f"结束时间无法识别: {_norm(raw_end)}")
+            shown = cell_text(raw_date)
+            message = f"日期无法识别: {shown}" if shown else "缺少日期"
+            errors.append(RowError(n, message, row.letter(COL_DATE)))
+        shift_name = _WHITESPACE.sub("", row.text(COL_SHIFT)) or DEFAULT_SHIFT_NAME
+        start_t = self.time_of(row, COL_START, "开始时间", errors)
+        end_t = self.time_of(row, COL_END, "结束时间", errors)
         customary = _SHIFT_TIMES.get(shift_name)
         if (start_t is None or end_t is None) and customary is None and not errors:
-            errors.append(f"班次“{shift_name}”需要填写开始时间和结束时间")
-        leaders = self.people(row, COL_LEADER, errors)
-        officers = self.people(row, COL_OFFICERS, errors)
-        if not leaders and not officers and not any("未知人员" in e for e in errors):
-            errors.append("未填写值班人员")
-        ids = [p.staff_id for p in (*leaders, *officers)]
-        repeated = sorted(
-            {p.name for p in (*leaders, *officers) if ids.count(p.staff_id) > 1},
-        )
-        errors.extend(f"同一班次中人员重复: {name}" for name in repeated)
-        if errors or day is None:
+            errors.append(
+                RowError(n, f"班次“{shift_name}”需要填写开始时间和结束时间", row.letter(COL_SHIFT))
+            )
+        people = self.people(row, errors)
+        leaders = people[COL_LEADER]
+        officers = people[COL_OFFICERS]
+        if not leaders and not officers and not any(e.kind == UNKNOWN_PERSON for e in errors):
+            errors.append(RowError(n, "未填写值班人员"))
+        if any(e.kind != UNKNOWN_PERSON for e in errors) or day is None:
             return None, errors
         default_start, length = customary or (SHIFT_HANDOVER, timedelta(hours=24))
         starts_at = datetime.combine(day, start_t or default_start, tzinfo=CHINA_TZ)
@@ -482,31 +573,136 @@ class _RowParser:
                 ends_at += timedelta(days=1)
         else:
             ends_at = starts_at + length
-        return (
-            ImportedShift(
-                number,
-                day,
-                shift_name,
-                _label(day, shift_name),
-                starts_at,
-                ends_at,
-                tuple(leaders),
-                tuple(officers),
-            ),
-            [],
+        label_text = _label(day, shift_name)
+        shift = ImportedShift(
+            n, day, shift_name, label_text, starts_at, ends_at, tuple(leaders), tuple(officers)
         )
+        return shift, errors
 
-    def people(self, row: Sequence[Cell], col: str, errors: list[str]) -> list[StaffRef]:
-        out: list[StaffRef] = []
-        for name in split_names(self.cell(row, col), self.staff):
-            ids = self.staff.get(name, [])
-            if not ids:
-                errors.append(f"未知人员: {name}")
-            elif len(ids) > 1:
-                errors.append(f"人员重名，无法区分: {name}")
-            else:
-                out.append(StaffRef(ids[0], name))
+    @staticmethod
+    def time_of(row: TableRow, column: str, what: str, errors: list[RowError]) -> time | None:
+        raw = row.value(column)
+        if not cell_text(raw):
+            return None
+        parsed = cell_time(raw)
+        if parsed is None:
+            errors.append(
+                RowError(row.number, f"{what}无法识别: {cell_text(raw)}", row.letter(column))
+            )
+        return parsed
+
+    def people(self, row: TableRow, errors: list[RowError]) -> dict[str, list[StaffRef]]:
+        """The known people of each name column; unknown ones are errors of kind
+        UNKNOWN_PERSON (with a provisional id) and noted as mentions."""
+        n = row.number
+        found: dict[int, list[tuple[str, str | None]]] = {}
+        for column in _NAME_COLUMNS:
+            for position, value in row.values(column):
+                found[position] = split_people(value, self.known)
+        phones = self.column_phones(row, found)
+        out: dict[str, list[StaffRef]] = {c: [] for c in _NAME_COLUMNS}
+        seen: dict[uuid.UUID, str] = {}
+        for position, names in found.items():
+            column = self.table.header[position - 1] or COL_OFFICERS
+            letters = column_letter(position)
+            for k, (name, inline_phone) in enumerate(names):
+                if not any(ch.isalpha() for ch in name):
+                    errors.append(RowError(n, f"不是姓名: {name}", letters))
+                    continue
+                key = fold_key(name)
+                registered = self.staff.get(key)
+                if registered is not None and len(registered.ids) > 1:
+                    errors.append(RowError(n, f"人员重名，无法区分: {name}", letters))
+                    continue
+                if registered is not None:
+                    ref = StaffRef(registered.ids[0], registered.name)
+                else:
+                    ref = StaffRef(self.new_ids.setdefault(key, uuid.uuid4()), name)
+                    phone, phone_column = inline_phone, letters
+                    if phone is None and (position, k) in phones:
+                        phone, phone_column = phones[(position, k)]
+                    self.mentions.append(
+                        _Mention(
+                            key, name, _ROLE_OF_COLUMN[column], phone, n, letters, phone_column
+                        )
+                    )
+                    errors.append(RowError(n, f"未知人员: {name}", letters, UNKNOWN_PERSON))
+                if ref.staff_id in seen:
+                    errors.append(RowError(n, f"同一班次中人员重复: {ref.name}", letters))
+                    continue
+                seen[ref.staff_id] = letters
+                out[column].append(ref)
         return out
+
+    def column_phones(
+        self, row: TableRow, found: dict[int, list[tuple[str, str | None]]]
+    ) -> dict[tuple[int, int], tuple[str, str]]:
+        """(name column, index of the name) -> (phone, letters of the phone cell), from
+        the phone columns, where a phone cell has as many phones as its names."""
+        out: dict[tuple[int, int], tuple[str, str]] = {}
+        for phone_position, owner in self.phone_owners.items():
+            phones = _phones_in(row.at(phone_position))
+            if not phones:
+                continue
+            names = (
+                [(owner, k) for k in range(len(found.get(owner, [])))]
+                if owner is not None
+                else [(p, k) for p in sorted(found) for k in range(len(found[p]))]
+            )
+            if len(names) != len(phones):
+                continue
+            letters = column_letter(phone_position)
+            for slot, phone in zip(names, phones, strict=True):
+                if phone:
+                    out.setdefault(slot, (phone, letters))
+        return out
+
+    def new_people(self) -> tuple[tuple[NewPerson, ...], list[RowError]]:
+        """The unknown people, one per name key, and the errors about them: a name
+        written with different phones, a phone or name that cannot be stored."""
+        by_key: dict[str, list[_Mention]] = {}
+        for m in self.mentions:
+            by_key.setdefault(m.key, []).append(m)
+        people: list[NewPerson] = []
+        errors: list[RowError] = []
+        for key, mentions in by_key.items():
+            first = mentions[0]
+            role = (
+                StaffRole.LEADER.value
+                if any(m.role == StaffRole.LEADER.value for m in mentions)
+                else StaffRole.OFFICER.value
+            )
+            phones: dict[str, _Mention] = {}
+            for m in mentions:
+                if m.phone is not None:
+                    phones.setdefault(m.phone, m)
+            if len(phones) > 1:
+                listed = "、".join(
+                    f"{p}（{position_text(m.row, m.phone_column)}）" for p, m in phones.items()
+                )
+                errors.extend(
+                    RowError(
+                        m.row, f"{first.name} 的电话不一致：{listed}，请改为同一个", m.phone_column
+                    )
+                    for m in phones.values()
+                )
+            for phone, m in phones.items():
+                if phone_problem(phone) is not None:
+                    errors.append(RowError(m.row, f"电话号码无法识别: {phone}", m.phone_column))
+            if len(first.name) > NAME_MAX:
+                errors.append(
+                    RowError(first.row, f"姓名超过 {NAME_MAX} 个字: {first.name}", first.column)
+                )
+            people.append(
+                NewPerson(
+                    self.new_ids[key],
+                    first.name,
+                    role,
+                    next(iter(phones), None),
+                    tuple(sorted({m.row for m in mentions})),
+                )
+            )
+        return tuple(people), errors
 
 
 def preview_roster(
@@ -518,56 +714,68 @@ def preview_roster(
 ) -> RosterPreview:
     """Read and check a roster file; writes nothing.
 
-    A file that cannot be read at all gives one error for row 0.
+    A file that cannot be read at all gives one error for row 0 (the message of
+    :class:`~app.services.tabular.TableError`). Each row's errors name the row
+    and, where one cell is at fault, its column.
     """
     path = Path(path)
     try:
-        rows = read_rows(path)
-        header_at, columns = _find_header(rows)
-    except RosterFileError as exc:
+        table = read_table(path, ROSTER_TABLE)
+    except TableError as exc:
         return RosterPreview(db, path, (), (RowError(0, str(exc)),), 0)
-    parser = _RowParser(columns, _staff_by_name(db))
-    shifts: list[ImportedShift] = []
+    parser = _RowParser(table, _staff_by_key(db))
+    candidates: list[ImportedShift] = []
     errors: list[RowError] = []
-    skipped = 0
     seen_names: dict[tuple[date, str], int] = {}
     seen_spans: dict[tuple[datetime, datetime], int] = {}
-    for offset, row in enumerate(rows[header_at + 1 :]):
-        number = header_at + 2 + offset
-        if not any(_norm(c) for c in row):
-            skipped += 1
-            continue
-        shift, problems = parser.parse(number, row)
-        errors.extend(RowError(number, m) for m in problems)
+    for row in table.rows:
+        shift, problems = parser.parse(row)
+        errors.extend(problems)
         if shift is None:
             continue
         earlier = seen_names.get((shift.day, shift.shift_name)) or seen_spans.get(
             (shift.starts_at, shift.ends_at)
         )
         if earlier is not None:
-            errors.append(RowError(number, f"与第 {earlier} 行重复（同一日期和班次）"))
+            errors.append(RowError(row.number, f"与第 {earlier} 行重复（同一日期和班次）"))
             continue
-        seen_names[(shift.day, shift.shift_name)] = number
-        seen_spans[(shift.starts_at, shift.ends_at)] = number
-        shifts.append(shift)
-    if not shifts and not errors:
+        seen_names[(shift.day, shift.shift_name)] = row.number
+        seen_spans[(shift.starts_at, shift.ends_at)] = row.number
+        candidates.append(shift)
+    new_people, people_errors = parser.new_people()
+    errors.extend(people_errors)
+    if not candidates and not errors:
         errors.append(RowError(0, "文件中没有值班记录"))
     with db.read_session() as s:
-        existing = _existing_spans(s, shifts)
+        existing = _existing_spans(s, candidates)
+    unknown_rows = {e.row for e in errors if e.kind == UNKNOWN_PERSON}
     kept: list[ImportedShift] = []
-    for sh in shifts:
+    pending: list[ImportedShift] = []
+    for sh in candidates:
         if (sh.starts_at, sh.ends_at) in existing:
             errors.append(RowError(sh.row, "该班次已存在"))
+        elif sh.row in unknown_rows:
+            pending.append(sh)
         else:
             kept.append(sh)
     errors.sort(key=lambda e: e.row)
-    roster = [sh.roster_shift() for sh in kept]
+    roster = [sh.roster_shift() for sh in sorted((*kept, *pending), key=lambda sh: sh.row)]
     warnings: list[Understaffed | Overlap | ShortRest] = [
         *understaffed(roster, rule),
         *people_problems(roster, min_rest),
     ]
     warnings.sort(key=lambda p: p.starts_at)
-    return RosterPreview(db, path, tuple(kept), tuple(errors), skipped, tuple(warnings))
+    return RosterPreview(
+        db,
+        path,
+        tuple(kept),
+        tuple(errors),
+        table.blank_rows,
+        tuple(warnings),
+        new_people,
+        tuple(pending),
+        table.notes,
+    )
 
 
 # -- export -------------------------------------------------------------------------------
@@ -642,8 +850,8 @@ def export_month(
     return len(shifts)
 
 
-def iter_error_lines(preview: RosterPreview) -> Iterator[str]:
-    """The preview's errors as lines for people, row by row."""
-    for row, messages in sorted(preview.errors_by_row().items()):
-        where = "文件" if row == 0 else f"第 {row} 行"
-        yield f"{where}: {'；'.join(messages)}"
+def iter_error_lines(preview: RosterPreview, *, add_unknown: bool = False) -> Iterator[str]:
+    """The preview's errors as lines for people, by row: "第 5 行 A 列：日期无法识别: 2026-13-01"
+    (with ``add_unknown``, the unknown people are left out: they would be added)."""
+    for e in preview.blocking(add_unknown=add_unknown):
+        yield str(e)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
@@ -267,6 +268,28 @@ class StaffService:
             uow.session.add(person)
             uow.commit()
         return self._row(staff_id)
+
+    def create_in(
+        self, uow: UnitOfWork, people: Sequence[tuple[uuid.UUID, StaffDraft]]
+    ) -> builtins.list[uuid.UUID]:
+        """Add ``people`` (each with the id it is to have) inside the caller's unit
+        of work, under the same rules as :meth:`create`, so that an import adds the
+        people a file names and what names them in one transaction. Returns the
+        ids. Raises :class:`StaffRejected` for the first draft that breaks a rule;
+        the caller's unit of work, left uncommitted, then writes nothing."""
+        for _staff_id, draft in people:
+            errors = validate(draft)
+            if errors:
+                raise StaffRejected(errors)
+        if not people:
+            return []
+        self._lock_posts(uow.session)
+        for staff_id, draft in people:
+            person = Staff(id=staff_id, is_demo=False)
+            self._apply(uow.session, person, draft)
+            uow.session.add(person)
+        uow.session.flush()
+        return [staff_id for staff_id, _draft in people]
 
     def update(
         self,

@@ -807,6 +807,34 @@
         <source>Import</source>
         <translation>导入</translation>
     </message>
+    <message>
+        <source>Skipped note rows: %1</source>
+        <translation>已跳过说明行:第 %1 行</translation>
+    </message>
+    <message>
+        <source>People not in the staff list (%1)</source>
+        <translation>人员与AB岗中没有的人员(%1 人)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>所在行</translation>
+    </message>
+    <message>
+        <source>Add these people to Staff and A/B posts</source>
+        <translation>添加这些人员到人员与AB岗</translation>
+    </message>
 </context>
 <context>
     <name>IncidentActions</name>
@@ -2440,6 +2468,10 @@
     <message>
         <source>%1 shift(s) imported.</source>
         <translation>已导入 %1 个班次。</translation>
+    </message>
+    <message>
+        <source>%1 shift(s) imported; added to the staff list: %2.</source>
+        <translation>已导入 %1 个班次；已添加到人员与AB岗：%2。</translation>
     </message>
     <message>
         <source>%1 shift(s) exported to %2.</source>

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,13 +25,17 @@ from app.data.models import ChangeLog, DutyAssignment, DutyShift, Staff
 from app.domain.enums import StaffRole
 from app.services.roster import RosterService
 from app.services.roster_import import (
+    UNKNOWN_PERSON,
     RosterImportRejected,
     export_month,
+    iter_error_lines,
     parse_date,
     parse_time,
     preview_roster,
     split_names,
+    split_people,
 )
+from app.services.staff import StaffDraft, StaffService
 from tests.conftest import ACTOR, SITE
 
 pytestmark = pytest.mark.dates  # runs at every frozen moment too
@@ -152,8 +158,8 @@ def test_xlsx_with_title_row_date_cells_fullwidth_headers_and_times(
         [date(2031, 12, 1), "白班", leaders[0], f"{officers[0]} {officers[1]}", None, None, "一"],
         [datetime(2031, 12, 1), "夜班", leaders[1], f"{officers[2]}、{officers[3]}", "", "", ""],
         ["2031-12-02", "应急加班", leaders[0], officers[0], time(9, 0), "13时30分", ""],
+        [None, None, None, None, None, None, None],  # a blank row between data rows
         ["2031-12-02", "夜间值守", leaders[1], officers[1], "20:00", "8:00", ""],
-        [None, None, None, None, None, None, None],
     ]
     path = write_xlsx(tmp_path / "roster.xlsx", rows)
     preview = preview_roster(demo_db, path)
@@ -166,7 +172,7 @@ def test_xlsx_with_title_row_date_cells_fullwidth_headers_and_times(
         (4, "白班", d1 + 8.5 * h, d1 + 20.5 * h),
         (5, "夜班", d1 + 20.5 * h, d2 + 8.5 * h),
         (6, "应急加班", d2 + 9 * h, d2 + 13.5 * h),
-        (7, "夜间值守", d2 + 20 * h, d2 + 32 * h),
+        (8, "夜间值守", d2 + 20 * h, d2 + 32 * h),
     ]
     preview.apply(actor=ACTOR, site=SITE)
     assert preview_roster(demo_db, path).errors[0].message == "该班次已存在"
@@ -196,6 +202,13 @@ def test_names_split_on_every_separator_but_keep_an_aligned_name() -> None:
         "周九",
     ]
     assert split_names("王 芳、李四", known={"王芳"}) == ["王芳", "李四"]
+    assert split_names("赵 六、钱 小 七、孙八 周九") == ["赵六", "钱小七", "孙八", "周九"]
+    assert split_people("张三 138-0000-0001、李四（139 0000 0002）、13700000003 王五、赵六") == [
+        ("张三", "13800000001"),
+        ("李四", "13900000002"),
+        ("王五", "13700000003"),
+        ("赵六", None),
+    ]
     assert split_names(None) == []
 
 
@@ -237,6 +250,12 @@ def test_every_bad_row_is_reported_and_nothing_is_written(
     }
     assert preview.skipped_empty == 1
     assert [sh.row for sh in preview.shifts] == [2]
+    lines = list(iter_error_lines(preview))
+    assert "第 3 行 D 列：未知人员: 张三" in lines
+    assert "第 7 行 A 列：日期无法识别: 2031-13-01" in lines
+    assert "第 10 行 B 列：班次“加班”需要填写开始时间和结束时间" in lines
+    assert "第 11 行：未填写值班人员" in lines
+    assert "第 12 行 E 列：本行有 5 列，多于表头的 4 列" in lines
     with pytest.raises(RosterImportRejected) as caught:
         preview.apply(actor=ACTOR, site=SITE)
     assert caught.value.errors == preview.errors
@@ -288,7 +307,7 @@ def test_inactive_staff_are_unknown(
         ("姓名,电话\r\n张三,123\r\n".encode(), "找不到表头"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "不支持旧版 Excel"),
         (b"PK\x03\x04 not really a zip", "无法读取 Excel 文件"),
-        (b"\xff\xfe\x81\x30" * 10, "无法识别文件编码"),
+        (b"\x80\x81\xff\xfe" * 10, "无法识别文件编码"),  # neither UTF-8 nor GB18030, no BOM
         ("日期,班次,带班领导,值班员\r\n".encode(), "文件中没有值班记录"),
     ],
 )
@@ -320,6 +339,255 @@ def test_warnings_from_the_roster_checks(
     preview = preview_roster(demo_db, write_csv(tmp_path / "w.csv", rows, "utf-8"))
     assert preview.ok
     assert [w.code for w in preview.warnings] == ["understaffed", "short_rest"]
+
+
+# -- what offices really send ---------------------------------------------------------
+
+
+def add_person(db: Database, name: str, role: str = "officer", phone: str = "") -> None:
+    StaffService(db).create(StaffDraft(name=name, role=role, phone=phone), actor=ACTOR, site=SITE)
+
+
+def staff_rows(db: Database) -> dict[str, tuple[str, str | None, bool]]:
+    """Every person by name: (role, phone, is_demo)."""
+    with db.read_session() as s:
+        rows = s.execute(select(Staff.name, Staff.role, Staff.phone, Staff.is_demo)).all()
+    return {name: (role, phone, demo) for name, role, phone, demo in rows}
+
+
+def excel_day(day: date) -> int:
+    return (day - date(1899, 12, 30)).days
+
+
+def test_gb18030_csv_with_a_name_outside_gbk(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    add_person(demo_db, "测试员䶮")
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", names["leader"][0], f"测试员䶮、{names['officer'][0]}"],
+    ]
+    path = write_csv(tmp_path / "gb18030.csv", rows, "gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("gbk")
+    preview = preview_roster(demo_db, path)
+    assert preview.errors == ()
+    assert [p.name for p in preview.shifts[0].officers] == ["测试员䶮", names["officer"][0]]
+
+
+def test_merged_cells_apply_to_every_row_they_cover(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    """带班领导 merged over three days, 值班员 header merged over two columns
+    (one name in each), a merged title row above the header, and a note row."""
+    leaders, officers = names["leader"], names["officer"]
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in [
+        ["萧县应急管理局 2031年12月值班表", None, None, None, None],
+        ["日期", "班次", "带班领导", "值班员", None],
+        ["2031-12-01", "", leaders[0], officers[0], officers[1]],
+        ["2031-12-02", "", None, officers[2], officers[3]],
+        ["2031-12-03", "", None, officers[0], officers[2]],
+        ["2031-12-04", "", leaders[1], officers[1], officers[3]],
+        ["注：交接班时间为每日 8:30", None, None, None, None],
+    ]:
+        ws.append(row)
+    for rng in ("A1:E1", "D2:E2", "C3:C5", "A7:E7"):
+        ws.merge_cells(rng)
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    preview = preview_roster(demo_db, path)
+    assert preview.errors == ()
+    assert [[p.name for p in sh.leaders] for sh in preview.shifts] == [
+        [leaders[0]],
+        [leaders[0]],
+        [leaders[0]],
+        [leaders[1]],
+    ]
+    assert [p.name for p in preview.shifts[1].officers] == [officers[2], officers[3]]
+    assert preview.notes == ((7, "注：交接班时间为每日 8:30"),)
+    preview.apply(actor=ACTOR, site=SITE)
+    shifts = RosterService(demo_db).shifts_between(
+        datetime(2031, 12, 1, tzinfo=CST), datetime(2031, 12, 5, tzinfo=CST)
+    )
+    assert [[p.name for p in sh.leaders] for sh in shifts][:3] == [[leaders[0]]] * 3
+
+
+def test_day_numbers_full_width_dates_and_a_wrong_dimension(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    leaders, officers = names["leader"], names["officer"]
+    rows: list[Row] = [
+        HEADER,
+        [excel_day(date(2031, 12, 1)), "", leaders[0], officers[0]],
+        ["２０３１－１２－０２", "", leaders[1], officers[1]],
+        ["2031年12月３日", "", leaders[0], officers[2]],
+    ]
+    path = write_xlsx(tmp_path / "days.xlsx", rows)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]*"', '<dimension ref="A1:B2"', sheet
+    ).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    preview = preview_roster(demo_db, path)
+    assert preview.errors == ()
+    assert [sh.day for sh in preview.shifts] == [date(2031, 12, d) for d in (1, 2, 3)]
+
+
+def test_names_differing_in_width_or_spaces_are_one_person(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    add_person(demo_db, "王芳")
+    add_person(demo_db, "Lisa Wong")
+    leader = names["leader"][0]
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", leader, "王 芳、Ｌｉｓａ Ｗｏｎｇ"],
+        ["2031-12-02", "", leader, "王\u3000芳 13800000000"],
+    ]
+    preview = preview_roster(demo_db, write_csv(tmp_path / "w.csv", rows, "utf-8"))
+    assert preview.errors == () and preview.new_people == ()
+    assert [[p.name for p in sh.officers] for sh in preview.shifts] == [
+        ["王芳", "Lisa Wong"],
+        ["王芳"],
+    ]
+    before = staff_rows(demo_db)
+    preview.apply(actor=ACTOR, site=SITE, add_unknown=True)
+    assert staff_rows(demo_db) == before  # nobody added twice
+
+
+def test_new_people_are_listed_and_added_with_the_shifts(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    leaders, officers = names["leader"], names["officer"]
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", "新领导甲 13800000001", f"新人乙（13900000002）、{officers[0]}"],
+        ["2031-12-02", "", leaders[0], "新人乙、新人丙"],
+        ["2031-12-03", "", leaders[1], f"{officers[1]}、{officers[2]}"],
+    ]
+    path = write_xlsx(tmp_path / "new.xlsx", rows)
+    before = counts(demo_db)
+    preview = preview_roster(demo_db, path)
+    assert [(p.name, p.role, p.phone, p.rows) for p in preview.new_people] == [
+        ("新领导甲", "leader", "13800000001", (2,)),
+        ("新人乙", "officer", "13900000002", (2, 3)),
+        ("新人丙", "officer", None, (3,)),
+    ]
+    assert {e.kind for e in preview.errors} == {UNKNOWN_PERSON}
+    assert [str(e) for e in preview.errors] == [
+        "第 2 行 C 列：未知人员: 新领导甲",
+        "第 2 行 D 列：未知人员: 新人乙",
+        "第 3 行 D 列：未知人员: 新人乙",
+        "第 3 行 D 列：未知人员: 新人丙",
+    ]
+    assert [sh.row for sh in preview.shifts] == [4]
+    assert [sh.row for sh in preview.pending] == [2, 3]
+    assert not preview.can_apply() and preview.can_apply(add_unknown=True)
+    # Without the option: refused as before, nothing written.
+    with pytest.raises(RosterImportRejected):
+        preview.apply(actor=ACTOR, site=SITE)
+    assert counts(demo_db) == before
+    changes = preview.apply(actor=ACTOR, site=SITE, add_unknown=True)
+    assert len(changes.ids("staff")) == 3
+    staff = staff_rows(demo_db)
+    assert staff["新领导甲"] == ("leader", "13800000001", False)
+    assert staff["新人乙"] == ("officer", "13900000002", False)
+    assert staff["新人丙"] == ("officer", None, False)
+    shifts = RosterService(demo_db).shifts_between(
+        datetime(2031, 12, 1, tzinfo=CST), datetime(2031, 12, 4, tzinfo=CST)
+    )
+    assert [
+        (sorted(p.name for p in sh.leaders), sorted(p.name for p in sh.officers)) for sh in shifts
+    ] == [
+        (["新领导甲"], sorted(["新人乙", officers[0]])),
+        ([leaders[0]], ["新人丙", "新人乙"]),
+        ([leaders[1]], sorted([officers[1], officers[2]])),
+    ]
+    assert counts(demo_db)[:2] == (before[0] + 3, before[1] + 9)
+    # The same file again: the people are known now, the shifts exist.
+    again = preview_roster(demo_db, path)
+    assert again.new_people == ()
+    assert {e.message for e in again.errors} == {"该班次已存在"}
+
+
+def test_a_row_error_elsewhere_means_nobody_is_added(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", names["leader"][0], "新人乙 13900000002"],
+        ["2031-13-02", "", names["leader"][1], names["officer"][0]],
+    ]
+    preview = preview_roster(demo_db, write_csv(tmp_path / "r.csv", rows, "utf-8"))
+    assert [p.name for p in preview.new_people] == ["新人乙"]
+    assert not preview.can_apply(add_unknown=True)
+    before, people = counts(demo_db), staff_rows(demo_db)
+    with pytest.raises(RosterImportRejected) as caught:
+        preview.apply(actor=ACTOR, site=SITE, add_unknown=True)
+    assert [str(e) for e in caught.value.errors] == ["第 3 行 A 列：日期无法识别: 2031-13-02"]
+    assert counts(demo_db) == before and staff_rows(demo_db) == people
+
+
+def test_a_new_name_with_two_phones_is_for_the_user_to_resolve(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    leader = names["leader"][0]
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", leader, "新人乙 13900000002"],
+        ["2031-12-02", "", leader, "新人乙(13900000003)"],
+        ["2031-12-03", "", leader, "新人乙"],
+    ]
+    preview = preview_roster(demo_db, write_csv(tmp_path / "r.csv", rows, "utf-8"))
+    blocking = [str(e) for e in preview.blocking(add_unknown=True)]
+    listed = "13900000002（第 2 行 D 列）、13900000003（第 3 行 D 列）"
+    assert blocking == [
+        f"第 2 行 D 列：新人乙 的电话不一致：{listed}，请改为同一个",
+        f"第 3 行 D 列：新人乙 的电话不一致：{listed}，请改为同一个",
+    ]
+    assert not preview.can_apply(add_unknown=True)
+
+
+def test_phone_columns_belong_to_the_names_left_of_them(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    officer = names["officer"][0]
+    rows: list[Row] = [
+        ["日期", "带班领导", "电话", "值班员", "联系电话"],
+        ["2031-12-01", "赵新", 13800000003, f"钱新、{officer}、孙新", "13800000004、、13800000005"],
+        ["2031-12-02", "赵新", 1.3800000003e10, f"钱新、{officer}", "13800000004"],  # 2 names
+    ]
+    preview = preview_roster(demo_db, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert [(p.name, p.role, p.phone) for p in preview.new_people] == [
+        ("赵新", "leader", "13800000003"),
+        ("钱新", "officer", "13800000004"),
+        ("孙新", "officer", "13800000005"),
+    ]
+    preview.apply(actor=ACTOR, site=SITE, add_unknown=True)
+    assert staff_rows(demo_db)["孙新"] == ("officer", "13800000005", False)
+
+
+def test_someone_adding_the_person_first_refuses_the_import(
+    demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    rows: list[Row] = [HEADER, ["2031-12-01", "", names["leader"][0], "新人乙"]]
+    preview = preview_roster(demo_db, write_csv(tmp_path / "r.csv", rows, "utf-8"))
+    add_person(demo_db, "新人乙", phone="13900000002")  # another seat, meanwhile
+    before = counts(demo_db)
+    with pytest.raises(RosterImportRejected) as caught:
+        preview.apply(actor=ACTOR, site=SITE, add_unknown=True)
+    assert [e.message for e in caught.value.errors] == [
+        "人员与AB岗中已有同名人员（刚由他人添加）: 新人乙"
+    ]
+    assert counts(demo_db) == before
+    assert list(staff_rows(demo_db)).count("新人乙") == 1
 
 
 # -- export ------------------------------------------------------------------------
@@ -456,7 +724,7 @@ def test_cli_exit_codes(
 
     rejected = run_cli(entry, str(bad), db=demo_sqlite_url)
     assert rejected.returncode == 1, rejected.stdout + rejected.stderr
-    assert "第 6 行: 未知人员: 张三" in rejected.stdout
+    assert "第 6 行 C 列：未知人员: 张三" in rejected.stdout
     assert counts(demo_db) == before
 
     written = run_cli(entry, str(good), db=demo_sqlite_url)
@@ -469,6 +737,33 @@ def test_cli_exit_codes(
 
     missing = run_cli(entry, str(tmp_path / "none.csv"), db=demo_sqlite_url)
     assert missing.returncode == 1 and "文件不存在" in missing.stdout
+
+
+@pytest.mark.real_clock
+def test_cli_adds_unknown_people_from_a_gb18030_csv(
+    demo_sqlite_url: URL, demo_db: Database, names: dict[str, list[str]], tmp_path: Path
+) -> None:
+    rows: list[Row] = [
+        HEADER,
+        ["2031-12-01", "", names["leader"][0], f"测试员䶮 13800000009、{names['officer'][0]}"],
+    ]
+    path = write_csv(tmp_path / "gb18030.csv", rows, "gb18030")
+    before = counts(demo_db)
+    entry = ["main.py", "import"]
+
+    refused = run_cli(entry, str(path), db=demo_sqlite_url)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "第 2 行 D 列：未知人员: 测试员䶮" in refused.stdout
+    assert "新人员 测试员䶮（值班员，电话 13800000009；第 2 行）" in refused.stdout
+    assert "--add-unknown" in refused.stdout
+    assert counts(demo_db) == before and "测试员䶮" not in staff_rows(demo_db)
+
+    added = run_cli(entry, str(path), "--add-unknown", db=demo_sqlite_url)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "已写入 1 个班次" in added.stdout
+    assert "已添加 测试员䶮（值班员，电话 13800000009；第 2 行）" in added.stdout
+    assert staff_rows(demo_db)["测试员䶮"] == ("officer", "13800000009", False)
+    assert counts(demo_db)[:2] == (before[0] + 1, before[1] + 3)
 
 
 @pytest.mark.real_clock

@@ -50,11 +50,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QPushButton,
     QSizePolicy,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -85,7 +82,9 @@ from app.ui import labels
 from app.ui.documents import ask_open_path, ask_save_path
 from app.ui.models.table import format_time
 from app.ui.panel import WARNING_BACKGROUND
+from app.ui.plain import add_data_action, plain_label, plain_tooltip
 from app.ui.questions import ask_yes_no
+from app.ui.roster.import_dialog import ImportDialog
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -305,7 +304,7 @@ class StaffListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{st.name}  ·  {labels.staff_role(st.role)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(x for x in (st.name, st.unit, st.phone) if x)
+            return plain_tooltip("\n".join(x for x in (st.name, st.unit, st.phone) if x))
         if role == Qt.ItemDataRole.UserRole:
             return str(st.id)
         return None
@@ -452,7 +451,7 @@ class RosterGridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(day, shifts, inside)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n\n".join(self._details(s) for s in shifts) or None
+            return plain_tooltip("\n\n".join(self._details(s) for s in shifts)) or None
         if role == Qt.ItemDataRole.BackgroundRole:
             if not inside:
                 return QBrush(OUTSIDE_BACKGROUND)
@@ -633,7 +632,7 @@ class AssignDialog(QDialog):
         self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
         self.banner.hide()
         layout.addWidget(self.banner)
-        title = QLabel(f"{shift.label}  {span_text(shift.starts_at, shift.ends_at)}", self)
+        title = plain_label(f"{shift.label}  {span_text(shift.starts_at, shift.ends_at)}", self)
         font = QFont(title.font())
         font.setBold(True)
         title.setFont(font)
@@ -650,7 +649,7 @@ class AssignDialog(QDialog):
                     continue
                 item = QListWidgetItem(st.name, lst)
                 item.setData(Qt.ItemDataRole.UserRole, str(st.id))
-                item.setToolTip("\n".join(x for x in (st.unit, st.phone) if x))
+                item.setToolTip(plain_tooltip("\n".join(x for x in (st.unit, st.phone) if x)))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
             inner.addWidget(lst)
@@ -781,11 +780,12 @@ class SwapDialog(QDialog):
         )
         form = QFormLayout(self)
         form.addRow(
-            self.tr("Shift:"), QLabel(f"{shift.label}  {span_text(shift.starts_at, shift.ends_at)}")
+            self.tr("Shift:"),
+            plain_label(f"{shift.label}  {span_text(shift.starts_at, shift.ends_at)}", self),
         )
         form.addRow(
             self.tr("Handing over:"),
-            QLabel(f"{person.name} ({labels.staff_role(person.role)})", self),
+            plain_label(f"{person.name} ({labels.staff_role(person.role)})", self),
         )
         self.replacement = QComboBox(self)
         self.replacement.setObjectName("swap_replacement")
@@ -817,88 +817,6 @@ class SwapDialog(QDialog):
     def replacement_id(self) -> uuid.UUID | None:
         data = self.replacement.currentData()
         return uuid.UUID(data) if data else None
-
-
-class ImportDialog(QDialog):
-    """What an import would write, row by row; 导入 only with zero errors."""
-
-    def __init__(self, preview: RosterPreview, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ImportDialog")
-        self.setWindowTitle(self.tr("Import roster"))
-        self.preview = preview
-        layout = QVBoxLayout(self)
-        errors = preview.errors_by_row()
-        summary = self.tr("%1: %2 shift(s) to import, %3 row(s) with errors.")
-        self.summary = QLabel(
-            summary.replace("%1", preview.source.name)
-            .replace("%2", str(len(preview.shifts)))
-            .replace("%3", str(len([r for r in errors if r]) + (1 if 0 in errors else 0)))
-        )
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        headers = [
-            self.tr("Row"),
-            self.tr("Date"),
-            self.tr("Shift"),
-            self.tr("Time"),
-            labels.staff_role(StaffRole.LEADER.value),
-            self.tr("Duty officers"),
-            self.tr("Problem"),
-        ]
-        rows: list[tuple[int, list[str], bool]] = []
-        for sh in preview.shifts:
-            rows.append(
-                (
-                    sh.row,
-                    [
-                        str(sh.row),
-                        sh.day.isoformat(),
-                        sh.shift_name,
-                        span_text(sh.starts_at, sh.ends_at),
-                        "、".join(p.name for p in sh.leaders),
-                        "、".join(p.name for p in sh.officers),
-                        "；".join(errors.get(sh.row, [])),
-                    ],
-                    bool(errors.get(sh.row)),
-                )
-            )
-        shown = {sh.row for sh in preview.shifts}
-        for row_no, messages in sorted(errors.items()):
-            if row_no in shown:
-                continue
-            where = self.tr("file") if row_no == 0 else str(row_no)
-            rows.append((row_no, [where, "", "", "", "", "", "；".join(messages)], True))
-        rows.sort(key=lambda r: r[0])
-        self.table = QTableWidget(len(rows), len(headers), self)
-        self.table.setObjectName("import_rows")
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for r, (_n, cells, bad) in enumerate(rows):
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if bad:
-                    item.setBackground(QBrush(WARNING_BACKGROUND))
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
-        if preview.warnings:
-            warn = QLabel(
-                self.tr("Warnings (not errors): %1").replace("%1", str(len(preview.warnings))),
-                self,
-            )
-            layout.addWidget(warn)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.import_button = QPushButton(self.tr("Import"), self)
-        self.import_button.setObjectName("import_button")
-        self.import_button.setEnabled(preview.ok and bool(preview.shifts))
-        self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.resize(900, 520)
 
 
 # -- the widget -------------------------------------------------------------------------
@@ -1308,15 +1226,27 @@ class RosterCalendar(QWidget):
     def _show_preview(self, preview: RosterPreview) -> None:
         dialog = ImportDialog(preview, self)
         self.import_dialog = dialog
-        dialog.accepted.connect(lambda: self.apply_import(preview))
+        dialog.accepted.connect(
+            lambda: self.apply_import(preview, add_unknown=dialog.add_unknown())
+        )
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def apply_import(self, preview: RosterPreview) -> None:
+    def apply_import(self, preview: RosterPreview, *, add_unknown: bool = False) -> None:
+        """Write the previewed shifts (with ``add_unknown``, also the people the
+        file names who are not in the staff list, in the same transaction)."""
         actor, site = self._actor, self._site
+        shifts = len(preview.to_write(add_unknown=add_unknown))
+        added = "、".join(p.name for p in preview.new_people) if add_unknown else ""
         self._write(
-            lambda: preview.apply(actor=actor, site=site),
-            lambda _r: self.tr("%1 shift(s) imported.").replace("%1", str(len(preview.shifts))),
+            lambda: preview.apply(actor=actor, site=site, add_unknown=add_unknown),
+            lambda _r: (
+                self.tr("%1 shift(s) imported; added to the staff list: %2.")
+                .replace("%1", str(shifts))
+                .replace("%2", added)
+                if added
+                else self.tr("%1 shift(s) imported.").replace("%1", str(shifts))
+            ),
         )
 
     def export(self, path: Path | str) -> None:
@@ -1439,18 +1369,20 @@ class RosterCalendar(QWidget):
         day = self.model.day_at(index)
         for sh in shifts:
             prefix = f"{shift_name(sh)}: " if len(shifts) > 1 else ""
-            edit = menu.addAction(prefix + self.tr("People on duty…"))
+            edit = add_data_action(menu, prefix + self.tr("People on duty…"))
             edit.triggered.connect(lambda _=False, s=sh: self.open_assign_dialog(s))
             actions.append(edit)
             for p in sh.assignments:
-                swap = menu.addAction(prefix + self.tr("Swap %1…").replace("%1", p.name))
+                swap = add_data_action(menu, prefix + self.tr("Swap %1…").replace("%1", p.name))
                 swap.setObjectName(f"swap:{p.staff_id}")
                 swap.triggered.connect(
                     lambda _=False, s=sh, person=p: self.open_swap_dialog(s, person)
                 )
                 actions.append(swap)
             for p in sh.assignments:
-                rm = menu.addAction(prefix + self.tr("Take %1 off the shift").replace("%1", p.name))
+                rm = add_data_action(
+                    menu, prefix + self.tr("Take %1 off the shift").replace("%1", p.name)
+                )
                 rm.triggered.connect(lambda _=False, s=sh, person=p: self.unassign(s, person))
                 actions.append(rm)
             menu.addSeparator()
