@@ -34,6 +34,7 @@ from app.ui.map.view import MapPanel
 from app.ui.messages import unexpected_text
 from app.ui.overdue import OverdueIndicator
 from app.ui.panel import DataPanel
+from app.ui.plain import plain_label, plain_tooltip
 from app.ui.resources.occupancy_dialog import OccupancyDialog
 from app.ui.resources.panel import ResourcePanel
 from app.ui.resources.shelter_dialog import ShelterDialog
@@ -181,22 +182,24 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(self)
+        self.db_label = plain_label(parent=self)  # a file path or server address
         self.db_label.setObjectName("status_db")
         kind = "SQLite" if self._session.backend == "sqlite" else "PostgreSQL"
         self.db_label.setText(
             self.tr("Database: %1 %2").replace("%1", kind).replace("%2", self._session.where)
         )
-        self.db_label.setToolTip(self._session.where)
+        self.db_label.setToolTip(plain_tooltip(self._session.where))
         self.connection_label = QLabel(self.tr("Connecting…"), self)
         self.connection_label.setObjectName("status_connection")
-        self.user_label = QLabel(self.tr("User: %1").replace("%1", self._session.user), self)
+        self.user_label = plain_label(self.tr("User: %1").replace("%1", self._session.user), self)
         self.user_label.setToolTip(
-            self.tr("Site: %1").replace("%1", self._session.site)
-            + (
-                f" · {self._session.identity.workstation}"
-                if self._session.identity.workstation
-                else ""
+            plain_tooltip(
+                self.tr("Site: %1").replace("%1", self._session.site)
+                + (
+                    f" · {self._session.identity.workstation}"
+                    if self._session.identity.workstation
+                    else ""
+                )
             )
         )
         self.user_label.setObjectName("status_user")
@@ -469,7 +472,8 @@ class MainWindow(QMainWindow):
             self.connection_label.setStyleSheet(
                 "color: white; background: #b30000; padding: 1px 6px;"
             )
-            self.connection_label.setToolTip(self.statusBar().currentMessage())
+            # The last message may name the database or quote its error.
+            self.connection_label.setToolTip(plain_tooltip(self.statusBar().currentMessage()))
 
     # -- the map and the resource lists ------------------------------------------
     def _on_map_data_read(self, prepared: PreparedMap) -> None:

@@ -14,6 +14,7 @@ from app.domain.deadlines import Deadline
 from app.services.dto import IncidentDTO
 from app.ui import labels
 from app.ui.models.table import format_time
+from app.ui.plain import add_data_action
 from app.ui.session import AppSession, Overdue
 
 _REAL_STYLE = (
@@ -84,7 +85,7 @@ class OverdueIndicator(QWidget):
             line = f"{dto.title} · {labels.report_kind(deadline.kind.value)} " + self.tr(
                 "due %1"
             ).replace("%1", format_time(deadline.due_at))
-            # A title is data: "&" must not become a mnemonic.
-            action = menu.addAction(line.replace("&", "&&"))
+            # A title is data: "&" must not become a mnemonic, markup stays text.
+            action = add_data_action(menu, line)
             action.triggered.connect(lambda _=False, d=dto: self.incident_chosen.emit(d))
         button.setToolTip(self.tr("Click to list them and select an incident"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractProxyModel, QEvent, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractProxyModel, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from app.ui.models.folding import FoldingFilterProxyModel
 from app.ui.models.table import SORT_ROLE
 from app.ui.tasks import TaskRunner
 
@@ -67,13 +68,12 @@ class DataPanel(QWidget):
 def make_table(
     model: Any, parent: QWidget | None = None, proxy: QAbstractProxyModel | None = None
 ) -> tuple[QTableView, Any]:
-    """A read-only table on ``model`` through ``proxy`` (by default one that sorts
-    and filters the rows in memory; pass another when the database does that)."""
+    """A read-only table on ``model`` through ``proxy`` (by default a
+    :class:`FoldingFilterProxyModel`, which sorts and filters the rows in memory,
+    full-width/half-width and case folded; pass another when the database does that)."""
     if proxy is None:
-        sorting = QSortFilterProxyModel(parent)
+        sorting = FoldingFilterProxyModel(parent)
         sorting.setSortRole(SORT_ROLE)
-        sorting.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        sorting.setFilterKeyColumn(-1)
         proxy = sorting
     proxy.setSourceModel(model)
     view = QTableView(parent)

@@ -531,3 +531,28 @@ def test_payload_of_ten_thousand_features_is_quick() -> None:
     # middle of the suite does not fail it.
     best = min(timeit.repeat(lambda: to_payload(data, 1), number=1, repeat=3))
     assert best < 0.5, best  # about 20 ms here
+
+
+def test_search_folds_width_and_case(qtbot: Any, panel: MapPanel) -> None:
+    data = sample_data()
+    collapse = hazard("Ｇ３１０国道塌方", "red", 116.9, 34.3, "geological")
+    crash = hazard("G310国道追尾", "orange", 116.95, 34.32)
+    load(qtbot, panel, replace(data, hazards=(*data.hazards, collapse, crash)))
+    box = panel.search_box
+    completer = box.completer()
+
+    qtbot.keyClicks(box, "G310")
+    assert completer.completionCount() == 2
+    box.clear()
+    type_text(box, "Ｇ３１０国道追")  # as a Chinese input method gives it
+    assert completer.completionCount() == 1
+    assert completer.currentCompletion() == crash.name  # the name goes into the box as stored
+    listed = completer.completionModel().index(0, 0)
+    tooltip = listed.data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("<p") and listed.data() in tooltip  # shown as text
+
+    assert panel.search("ｇ３１０国道塌方")
+    qtbot.waitUntil(
+        lambda: panel.highlighted == ("hazards", str(collapse.id)), timeout=JS_TIMEOUT_MS
+    )
+    assert not panel.search("G311")

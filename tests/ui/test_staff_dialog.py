@@ -150,3 +150,22 @@ def test_staff_dialog_from_the_duty_menu(window: Any, qtbot: Any) -> None:
     assert dialog.isVisible()
     window._runner.wait_idle(10000)
     dialog.reject()
+
+
+def test_the_filter_folds_width_and_case(
+    dialog: StaffDialog, check_db: Database, qtbot: Any
+) -> None:
+    StaffService(check_db).create(
+        StaffDraft(name="Wang Fang", role="officer", unit="Ｇ３１０养护站", phone=""),
+        actor="值班员甲",
+        site="seat-1",
+    )
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.reload()
+    for typed in ("ｗａｎｇ", "WANG", "g310", "Ｇ３１０养护"):
+        dialog.filter.setText(typed)
+        assert dialog.shown_names() == ["Wang Fang"], typed
+    dialog.filter.setText("龍城鎮")  # traditional characters are other characters
+    assert dialog.shown_names() == []
+    dialog.filter.clear()
+    assert "Wang Fang" in dialog.shown_names() and len(dialog.shown_names()) == 25

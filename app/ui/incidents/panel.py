@@ -82,8 +82,8 @@ class IncidentPanel(DataPanel):
             line.setPlaceholderText(self.tr("Filter incidents…"))
             line.setClearButtonEnabled(True)
             self._filter = line
-            self.view, self._proxy = make_table(self.model, self)
-            line.textChanged.connect(self._proxy.setFilterFixedString)
+            self.view, self._proxy = make_table(self.model, self)  # a FoldingFilterProxyModel
+            line.textChanged.connect(self._proxy.set_filter_text)
             self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
         self.view.setObjectName("incidents_table")
 

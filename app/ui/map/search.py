@@ -1,19 +1,28 @@
-"""Finding a township or a feature on the map by name (the map toolbar's search box)."""
+"""Finding a township or a feature on the map by name (the map toolbar's search box).
+
+Names are compared folded (:func:`app.domain.text.fold_text`): ``G310`` finds
+``Ｇ３１０国道塌方``, ``ｗａｎｇ`` finds ``Wang``.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from app.domain.text import fold_text
 from app.ui.map.payload import ALL_LAYERS
+from app.ui.models.folding import fold_needle
+from app.ui.plain import plain_tooltip
 
-# The completer matches on the bare name; the list shows the name and its kind.
+# The completer matches on the bare name, folded (FOLD_ROLE), and puts the name
+# in the box (NAME_ROLE); the list shows the name and its kind.
 NAME_ROLE = Qt.ItemDataRole.UserRole
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+FOLD_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +33,13 @@ class SearchEntry:
     feature_id: str
     lon: float
     lat: float
+    # Folded once, compared at every key press.
+    folded_name: str = field(init=False, repr=False, compare=False)
+    folded_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded_name", fold_text(self.name))
+        object.__setattr__(self, "folded_text", fold_text(self.text))
 
 
 def build_entries(
@@ -57,14 +73,15 @@ def build_entries(
 
 
 def find_entry(entries: list[SearchEntry], text: str) -> SearchEntry | None:
-    """The entry ``text`` names: its full list text, else an exact name, else a part of one."""
-    wanted = text.strip().casefold()
+    """The entry ``text`` names: its full list text, else an exact name, else a part
+    of one; compared folded (full-width/half-width and case do not matter)."""
+    wanted = fold_needle(text)
     if not wanted:
         return None
     for match in (
-        lambda e: e.text.casefold() == wanted,
-        lambda e: e.name.casefold() == wanted,
-        lambda e: wanted in e.name.casefold(),
+        lambda e: e.folded_text == wanted,
+        lambda e: e.folded_name == wanted,
+        lambda e: wanted in e.folded_name,
     ):
         for entry in entries:
             if match(entry):
@@ -100,10 +117,14 @@ class PlaceSearchModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
         entry = self._entries[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return entry.text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(entry.text)
         if role == NAME_ROLE:
             return entry.name
+        if role == FOLD_ROLE:
+            return entry.folded_name
         if role == ROW_ROLE:
             return index.row()
         return None

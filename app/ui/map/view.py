@@ -30,7 +30,6 @@ the next *generation* number.
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections import Counter
@@ -45,7 +44,6 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
-    QCompleter,
     QLabel,
     QLineEdit,
     QListView,
@@ -87,11 +85,20 @@ from app.ui.map.scheme import (
     LocalOnlyInterceptor,
     MapSchemeHandler,
 )
-from app.ui.map.search import NAME_ROLE, ROW_ROLE, PlaceSearchModel, SearchEntry, build_entries
+from app.ui.map.search import (
+    FOLD_ROLE,
+    NAME_ROLE,
+    ROW_ROLE,
+    PlaceSearchModel,
+    SearchEntry,
+    build_entries,
+)
 from app.ui.map.search import find_entry as find_search_entry
 from app.ui.map.texts import page_texts
 from app.ui.map.tiles import SCHEME as TILES_SCHEME
 from app.ui.map.tiles import TileSource
+from app.ui.models.folding import FoldingCompleter
+from app.ui.plain import plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -429,10 +436,8 @@ class MapPanel(QWidget):
         self._search_box.setMinimumWidth(220)
         self._search_box.setMaximumWidth(360)
         self._search_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        completer = QCompleter(self._search_model, self._search_box)
-        completer.setCompletionRole(NAME_ROLE)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # Any part of a name, full-width/half-width and case folded.
+        completer = FoldingCompleter(self._search_model, FOLD_ROLE, NAME_ROLE, self._search_box)
         completer.setMaxVisibleItems(12)
         popup = completer.popup()
         if isinstance(popup, QListView):
@@ -563,7 +568,7 @@ class MapPanel(QWidget):
         strip.setVisible(True)
 
     def _problem_tooltip(self, problems: Iterable[MapProblem], labels: dict[Problem, str]) -> str:
-        """Rich text (so names are escaped, never interpreted): one line per reason."""
+        """One line per reason, names shown as text (never as markup)."""
         by_reason: dict[Problem, list[str]] = {}
         no_name = self.tr("(no name)")
         for problem in problems:
@@ -579,8 +584,8 @@ class MapPanel(QWidget):
                 more = len(names) - PROBLEM_NAMES_SHOWN
                 shown = self.tr("%1 and %2 more").replace("%1", shown).replace("%2", str(more))
             line = self.tr("%1: %2").replace("%1", labels[reason]).replace("%2", shown)
-            lines.append(html.escape(line))
-        return "<qt>" + "<br>".join(lines) + "</qt>"
+            lines.append(line)
+        return plain_tooltip("\n".join(lines))
 
     # -- search -----------------------------------------------------------------
     def _refresh_search(self) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.domain.clock import CHINA_TZ
+from app.ui.plain import plain_tooltip
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -134,7 +135,8 @@ class DtoTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.DisplayRole:
             return col.display(row) if col.display else format_value(col.value(row))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return col.display(row) if col.display else format_value(col.value(row))
+            # The cell's text in full (a cell may be cut short), shown as text.
+            return plain_tooltip(col.display(row) if col.display else format_value(col.value(row)))
         if role == SORT_ROLE:
             value = col.value(row)
             return value if isinstance(value, int | float | str) else format_value(value)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.domain.labels import SHELTER_FULL
 from app.services.dto import DepotDTO, HazardDTO, MapChanges, MapData, ShelterDTO, TeamDTO
 from app.ui import labels
+from app.ui.models.folding import FoldingFilterProxyModel
 from app.ui.models.table import Column, DtoTableModel
 from app.ui.panel import RISK_COLORS, WARNING_BACKGROUND, make_table
 
@@ -49,7 +50,7 @@ class ResourcePanel(QWidget):
         self._filter.setPlaceholderText(self.tr("Filter by name, township, contact…"))
         self._filter.setClearButtonEnabled(True)
         self.tabs = QTabWidget(self)
-        self._proxies = []
+        self._proxies: list[FoldingFilterProxyModel] = []
         self._views: dict[str, QTableView] = {}
         for layer, model, title in (
             ("hazards", self.hazards, self.tr("Hazard sites")),
@@ -57,7 +58,7 @@ class ResourcePanel(QWidget):
             ("depots", self.depots, self.tr("Supply depots")),
             ("teams", self.teams, self.tr("Rescue teams")),
         ):
-            view, proxy = make_table(model, self)
+            view, proxy = make_table(model, self)  # a FoldingFilterProxyModel
             view.setObjectName(f"{layer}_table")
             self._proxies.append(proxy)
             self._views[layer] = view
@@ -123,7 +124,7 @@ class ResourcePanel(QWidget):
 
     def _on_filter_text_changed(self, text: str) -> None:
         for proxy in self._proxies:
-            proxy.setFilterFixedString(text)
+            proxy.set_filter_text(text)
 
     def _on_tab_changed(self, index: int) -> None:
         self.occupancy_button.setVisible(self.tabs.widget(index) is self._views["shelters"])

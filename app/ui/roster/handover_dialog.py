@@ -13,7 +13,6 @@ acknowledged and confirms it (接班确认), with an optional note.
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -54,6 +53,7 @@ from app.services.handover import (
 from app.ui import labels
 from app.ui.forms import GuardedDialog
 from app.ui.messages import problem_text, unexpected_text
+from app.ui.plain import escape, plain_tooltip
 from app.ui.tasks import TaskRunner
 
 # Columns of the carried-over table.
@@ -70,7 +70,7 @@ def _cell(text: str, editable: bool = False) -> QTableWidgetItem:
     if editable:
         flags |= Qt.ItemFlag.ItemIsEditable
     item.setFlags(flags)
-    item.setToolTip(text)
+    item.setToolTip(plain_tooltip(text))
     return item
 
 
@@ -375,7 +375,7 @@ class HandoverDialog(GuardedDialog):
         self.loaded.emit()
 
     def _pending_html(self, h: HandoverDTO | None) -> str:
-        e = html.escape
+        e = escape
         if h is None:
             nothing = self.tr("No handover is waiting to be taken over.")
             return f"<p>{e(nothing)}</p>"

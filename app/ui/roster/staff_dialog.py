@@ -54,7 +54,9 @@ from app.services.staff import (
 from app.ui import labels
 from app.ui.forms import FieldErrors, GuardedDialog, field_text
 from app.ui.messages import problem_text, unexpected_text
+from app.ui.models.folding import FoldedRows, fold_needle
 from app.ui.models.table import format_time
+from app.ui.plain import make_plain, plain_tooltip, rich_text
 from app.ui.tasks import TaskRunner
 
 NEW_ROLE = "__new__"  # the role combo's "Other (custom)…" entry
@@ -85,7 +87,7 @@ def role_text(code: str) -> str:
 def _cell(text: str, data: object = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    item.setToolTip(text)
+    item.setToolTip(plain_tooltip(text))
     if data is not None:
         item.setData(Qt.ItemDataRole.UserRole, data)
     return item
@@ -121,6 +123,7 @@ class StaffDialog(GuardedDialog):
         self.places: list[PlaceRef] = []
         self.posts: list[PostRow] = []
         self.pick_holder: HolderPicker = self._ask_holder
+        self._folded = FoldedRows()  # the staff table's rows, for the filter
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._staff_tab(), self.tr("People"))
@@ -187,7 +190,7 @@ class StaffDialog(GuardedDialog):
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setStyleSheet("color: #b30000; font-weight: bold;")
         self.banner.hide()
-        self.heading = QLabel(right)
+        self.heading = make_plain(QLabel(right))  # "Editing: <name>"
         self.heading.setStyleSheet("font-weight: bold;")
         self.name = QLineEdit(right)
         self.unit = QLineEdit(right)
@@ -257,7 +260,7 @@ class StaffDialog(GuardedDialog):
 
     def _posts_tab(self) -> QWidget:
         page = QWidget(self)
-        self.posts_summary = QLabel(page)
+        self.posts_summary = make_plain(QLabel(page))
         self.posts_table = QTableWidget(0, 5, page)
         self.posts_table.setObjectName("posts_table")
         self.posts_table.setHorizontalHeaderLabels(
@@ -275,7 +278,7 @@ class StaffDialog(GuardedDialog):
         self.posts_table.cellDoubleClicked.connect(self._on_post_double_clicked)
         hint = QLabel(self.tr("Double-click a post to choose its holder."), page)
         hint.setStyleSheet("color: #555;")
-        self.posts_banner = QLabel(page)
+        self.posts_banner = make_plain(QLabel(page))  # may name a person
         self.posts_banner.setObjectName("posts_banner")
         self.posts_banner.setWordWrap(True)
         self.posts_banner.setStyleSheet("color: #b30000; font-weight: bold;")
@@ -362,6 +365,7 @@ class StaffDialog(GuardedDialog):
         rows = self.visible_staff()
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
+        shown: list[tuple[str, ...]] = []
         for r, s in enumerate(rows):
             place = " ".join(x for x in (s.township, s.village) if x)
             state = self.tr("Active") if s.active else self.tr("Left")
@@ -369,11 +373,13 @@ class StaffDialog(GuardedDialog):
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, _cell(text, s.id if c == S_NAME else None))
             self.table.setItem(r, S_ACTIVE, _cell(state))
+            shown.append((*cells, state))
             if not s.active:
                 for c in range(self.table.columnCount()):
                     item = self.table.item(r, c)
                     if item is not None:
                         item.setForeground(QBrush(QColor("#888888")))
+        self._folded.set_rows(shown)
         self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
         self._apply_filter()
@@ -381,11 +387,11 @@ class StaffDialog(GuardedDialog):
             self._select_row(selected)
 
     def _apply_filter(self) -> None:
-        needle = self.filter.text().strip().lower()
+        """Show the rows that hold the typed text (full-width/half-width and case
+        folded, see :mod:`app.ui.models.folding`)."""
+        needle = fold_needle(self.filter.text())
         for r in range(self.table.rowCount()):
-            texts = [self.table.item(r, c) for c in range(self.table.columnCount())]
-            line = " ".join(i.text() for i in texts if i is not None).lower()
-            self.table.setRowHidden(r, bool(needle) and needle not in line)
+            self.table.setRowHidden(r, not self._folded.matches(r, needle))
 
     def shown_names(self) -> list[str]:
         """The names of the rows the filter lets through (for tests and checks)."""
@@ -734,13 +740,16 @@ class StaffDialog(GuardedDialog):
         current = next(
             (i + 1 for i, s in enumerate(candidates) if holder and s.id == holder.staff_id), 0
         )
+        # The dialog's label reads any text as rich text: names go in escaped.
         text, ok = QInputDialog.getItem(
             self,
             self.tr("Choose the holder"),
-            self.tr("%1 %2, post %3:")
-            .replace("%1", row.township)
-            .replace("%2", row.village)
-            .replace("%3", post),
+            rich_text(
+                self.tr("%1 %2, post %3:")
+                .replace("%1", row.township)
+                .replace("%2", row.village)
+                .replace("%3", post)
+            ),
             names,
             current,
             False,
