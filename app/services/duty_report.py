@@ -28,7 +28,13 @@ from app.services.dto import ShiftDTO
 from app.services.handover import HandoverDTO, HandoverItemDTO, HandoverService, local_day_bounds
 from app.services.office import OfficeSettings
 from app.services.roster import RosterService
-from app.services.spreadsheet import write_cell
+from app.services.spreadsheet import (
+    fit_columns,
+    save_workbook,
+    write_cell,
+    write_header,
+    write_row,
+)
 
 ORGANISATION = "萧县应急管理局"
 DEMO_NOTE = "本日报包含演示数据，不得作为正式值班日报报送。"
@@ -238,27 +244,23 @@ def people_text(shift: ShiftDTO, role: str) -> str:
 
 
 def write_xlsx(report: DutyReport, path: Path | str) -> None:
-    """Write the report as an XLSX file (Chinese headings, one sheet)."""
+    """Write the report as an XLSX file (Chinese headings, one sheet, A4 landscape)
+    through :mod:`app.services.spreadsheet`: every text literal, columns fitted
+    to their text, written whole or not at all. Raises OSError when the file
+    cannot be written."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws: Any = wb.active
     ws.title = "值班日报"
     columns = 7
-    widths = (18, 40, 16, 16, 12, 10, 16)
-    for n, width in enumerate(widths, start=1):
-        ws.column_dimensions[chr(ord("A") + n - 1)].width = width
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    header_fill = PatternFill("solid", fgColor="DDE5F0")
-    wrap = Alignment(wrap_text=True, vertical="top")
     row = 1
 
-    def merged(text: str, font: Any, height: float | None = None) -> None:
+    def merged(text: str, font: Any, height: float | None = None, *, width: int = columns) -> None:
         nonlocal row
         write_cell(ws, row, 1, text).font = font
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         ws.cell(row=row, column=1).alignment = Alignment(horizontal="left", vertical="center")
         if height:
             ws.row_dimensions[row].height = height
@@ -266,20 +268,12 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
 
     def table(headers: list[str], lines: list[list[Any]], empty: str) -> None:
         nonlocal row
-        for col, text in enumerate(headers, start=1):
-            cell = write_cell(ws, row, col, text)
-            cell.font = Font(bold=True)
-            cell.fill = header_fill
-            cell.border = border
+        write_header(ws, row, headers)
         row += 1
         if not lines:
-            write_cell(ws, row, 1, empty)
-            row += 1
+            merged(empty, Font(), width=len(headers))
         for line in lines:
-            for col, value in enumerate(line, start=1):
-                cell = write_cell(ws, row, col, value)
-                cell.alignment = wrap
-                cell.border = border
+            write_row(ws, row, line)
             row += 1
         row += 1
 
@@ -385,4 +379,5 @@ def write_xlsx(report: DutyReport, path: Path | str) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
-    wb.save(str(path))
+    fit_columns(ws, min_width=10, max_width=50)
+    save_workbook(wb, path)

@@ -34,7 +34,7 @@ from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.duty_report import ORGANISATION
 from app.services.incident_workflow import parse_report_body, parse_status_body
-from app.services.spreadsheet import write_cell
+from app.services.spreadsheet import display_width, fit_columns, save_workbook, write_cell
 
 DRILL_MARK = "【演练】"
 # A report on a demo incident is made (the desk learns on the demo data), but
@@ -391,10 +391,13 @@ def render_text(report: IncidentReport, next_steps: str = "") -> str:
 
 
 def write_xlsx(report: IncidentReport | str, path: Path | str) -> None:
-    """Write a report (or its text as rendered and maybe edited) to a one-sheet XLSX.
+    """Write a report (or its text as rendered and maybe edited) to a one-sheet XLSX
+    through :mod:`app.services.spreadsheet` (literal text, written whole or not
+    at all; raises OSError when the file cannot be written).
 
-    The first line is the title (bold, centred); numbered headings are bold;
-    every line is one wrapped cell of a wide merged row.
+    Every line is one cell of column A, as wide as the longest line up to about
+    50 Chinese characters; longer lines wrap (Excel sizes their rows). The
+    first line is the title (bold, centred); numbered headings are bold.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -402,7 +405,6 @@ def write_xlsx(report: IncidentReport | str, path: Path | str) -> None:
     wb = Workbook()
     ws: Any = wb.active
     ws.title = "突发事件信息报告"
-    ws.column_dimensions["A"].width = 100
     wrap = Alignment(wrap_text=True, vertical="top")
     text = report if isinstance(report, str) else render_text(report)
     lines = text.split("\n")
@@ -411,11 +413,11 @@ def write_xlsx(report: IncidentReport | str, path: Path | str) -> None:
         if row == 1:
             cell.font = Font(bold=True, size=16)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            ws.row_dimensions[row].height = 30
             continue
         cell.alignment = wrap
         if line[:2] in {f"{n}、" for n in NUMERALS}:
             cell.font = Font(bold=True, size=13)
-        # Roughly 50 CJK characters per line at this width.
-        ws.row_dimensions[row].height = 16 * max(1, -(-len(line) // 50))
-    wb.save(str(path))
+    widths = fit_columns(ws, min_width=40, max_width=100)
+    if display_width(lines[0]) * 16 / 11 < widths.get("A", 0):
+        ws.row_dimensions[1].height = 30  # room around a one-line title; a longer one wraps
+    save_workbook(wb, path)

@@ -1,13 +1,13 @@
 """值班日报: preview the daily duty report, export it as XLSX or PDF, print it.
 
-The report is read in the background; the preview is HTML built here with
-every database string escaped. XLSX is written in the background; PDF and
-printing paint the same document on the GUI thread (rendering, no database).
+The report is read in the background; the preview is the document of
+:mod:`app.ui.roster.duty_report_document` (every database string escaped).
+XLSX is written in the background; PDF and printing paint the same document
+on the GUI thread (rendering, no database).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -30,18 +30,16 @@ from PySide6.QtWidgets import (
 from app.data.errors import classify
 from app.domain.clock import CHINA_TZ
 from app.domain.rules import ShiftPattern
-from app.services.duty_report import DutyReport, DutyReportService, people_text, write_xlsx
-from app.ui import labels
-from app.ui.documents import ask_export, cjk_font, write_pdf
+from app.services.duty_report import DutyReport, DutyReportService, write_xlsx
+from app.ui.documents import ask_export
 from app.ui.messages import problem_text, unexpected_text
+from app.ui.roster.duty_report_document import (
+    report_document,
+    report_html,
+    title_text,
+    write_report_pdf,
+)
 from app.ui.tasks import TaskRunner
-
-
-def _time(moment: datetime, day: date | None = None) -> str:
-    local = moment.astimezone(CHINA_TZ)
-    if day is not None and local.date() == day:
-        return local.strftime("%H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 class DutyReportDialog(QDialog):
@@ -142,173 +140,17 @@ class DutyReportDialog(QDialog):
         for b in (self.xlsx_button, self.pdf_button, self.print_button):
             b.setEnabled(ready)
 
-    # -- the document -----------------------------------------------------------
+    # -- the document (app/ui/roster/duty_report_document.py) --------------------
     def title_text(self, day: date) -> str:
-        when = (
-            self.tr("%1-%2-%3")
-            .replace("%1", str(day.year))
-            .replace("%2", str(day.month))
-            .replace("%3", str(day.day))
-        )
-        return self.tr("Xiao County Emergency Management Bureau duty report, %1").replace(
-            "%1", when
-        )
+        return title_text(day)
 
     def report_html(self, r: DutyReport) -> str:
-        e = html.escape
-        c = r.counts
-        made_at = self.tr("Made at")
-        sections = [
-            self.tr("1. Overview"),
-            self.tr("2. Shifts"),
-            self.tr("3. Incidents"),
-            self.tr("4. Handovers"),
-            self.tr("5. Open handover items"),
-        ]
-        out = [
-            "<html><body>",
-            f"<h2 align='center'>{e(self.title_text(r.day))}</h2>",
-            f"<p style='color:#666'>{e(made_at)} {e(_time(r.generated_at))}</p>",
-            (
-                "<p style='color:#b30000'><b>"
-                + e(self.tr("This report includes demo data: it is not the duty report."))
-                + "</b></p>"
-                if r.include_demo
-                else ""
-            ),
-            f"<h3>{e(sections[0])}</h3><p>",
-            e(
-                self.tr("Incidents received: %1 (real %2, drills %3); closed %4, still open %5.")
-                .replace("%1", str(c.incidents))
-                .replace("%2", str(c.real_incidents))
-                .replace("%3", str(c.drills))
-                .replace("%4", str(c.closed))
-                .replace("%5", str(c.still_open))
-            ),
-            "<br>",
-        ]
-        if c.by_category:
-            cats = ", ".join(f"{labels.incident_category(k)} {n}" for k, n in c.by_category)
-            out.append(e(self.tr("Real incidents by category: %1.").replace("%1", cats)) + "<br>")
-        out.append(
-            e(
-                self.tr(
-                    "Handovers: %1; open handover items: %2; incidents not closed (all days): %3."
-                )
-                .replace("%1", str(c.handovers))
-                .replace("%2", str(c.open_items))
-                .replace("%3", str(c.open_incidents_all))
-            )
-            + "</p>"
-        )
-        out.append(f"<h3>{e(sections[1])}</h3>")
-        out.append(
-            self._table(
-                [
-                    self.tr("Shift"),
-                    self.tr("Time"),
-                    self.tr("Leader on duty"),
-                    self.tr("Duty officers"),
-                ],
-                [
-                    [
-                        sh.label,
-                        f"{_time(sh.starts_at)} – {_time(sh.ends_at)}",
-                        people_text(sh, "leader"),
-                        people_text(sh, "officer"),
-                    ]
-                    for sh in r.shifts
-                ],
-                self.tr("No shift on this day."),
-            )
-        )
-        out.append(f"<h3>{e(sections[2])}</h3>")
-        out.append(
-            self._table(
-                [
-                    self.tr("Received"),
-                    self.tr("Incident"),
-                    self.tr("Category"),
-                    self.tr("Severity"),
-                    self.tr("Status"),
-                    self.tr("Drill"),
-                    self.tr("Township"),
-                ],
-                [
-                    [
-                        _time(i.received_at, r.day),
-                        i.title,
-                        labels.incident_category(i.category),
-                        labels.severity(i.severity),
-                        labels.incident_status(i.status),
-                        self.tr("drill") if i.is_drill else "",
-                        i.township or "",
-                    ]
-                    for i in r.incidents
-                ],
-                self.tr("No incident received on this day."),
-            )
-        )
-        out.append(f"<h3>{e(sections[3])}</h3>")
-        out.append(
-            self._table(
-                [
-                    self.tr("Handed over"),
-                    self.tr("Summary"),
-                    self.tr("Handed over by"),
-                    self.tr("Taken over"),
-                    self.tr("Items"),
-                ],
-                [
-                    [
-                        _time(h.handed_over_at, r.day),
-                        h.summary or "",
-                        h.handed_over_by,
-                        f"{h.ack.acknowledged_by} {_time(h.ack.acknowledged_at, r.day)}"
-                        if h.ack
-                        else self.tr("not yet"),
-                        str(len(h.items)),
-                    ]
-                    for h in r.handovers
-                ],
-                self.tr("No handover on this day."),
-            )
-        )
-        out.append(f"<h3>{e(sections[4])}</h3>")
-        out.append(
-            self._table(
-                [self.tr("Raised"), self.tr("Item"), self.tr("Incident"), self.tr("By")],
-                [
-                    [_time(i.handed_over_at), i.text, i.incident_title or "", i.created_by]
-                    for i in r.open_items
-                ],
-                self.tr("None."),
-            )
-        )
-        out.append("</body></html>")
-        return "".join(out)
-
-    def _table(self, headers: list[str], rows: list[list[str]], empty: str) -> str:
-        e = html.escape
-        if not rows:
-            return f"<p>{e(empty)}</p>"
-        head = "".join(f"<th bgcolor='#dde5f0' align='left'>{e(h)}</th>" for h in headers)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{e(v).replace(chr(10), '<br>')}</td>" for v in row) + "</tr>"
-            for row in rows
-        )
-        return (
-            "<table border='1' cellspacing='0' cellpadding='3' width='100%' "
-            f"style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
-        )
+        return report_html(r)
 
     def document(self) -> QTextDocument:
         if self.report is None:
             raise RuntimeError("no report loaded")
-        doc = QTextDocument(self)
-        doc.setDefaultFont(cjk_font(9.5))
-        doc.setHtml(self.report_html(self.report))
-        return doc
+        return report_document(self.report, self)
 
     # -- output -----------------------------------------------------------------
     def _default_name(self, suffix: str) -> str:
@@ -339,12 +181,13 @@ class DutyReportDialog(QDialog):
         )
 
     def export_pdf(self, path: str | Path) -> None:
-        """Paint the report into an A4 PDF (GUI thread: rendering only)."""
+        """Paint the report into an A4 PDF (GUI thread: rendering only), the same
+        document ``main.py export duty-report`` writes."""
         target = str(path)
+        if self.report is None:
+            return
         try:
-            write_pdf(
-                self.document(), target, title=self.title_text(self.selected_day()), margin_mm=15
-            )
+            write_report_pdf(self.report, target)
         except OSError:
             self._fail(OSError(self.tr("The PDF could not be written: %1").replace("%1", target)))
             return
