@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -103,8 +103,18 @@ def _prepare_environment(opts: Options) -> None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium's sandbox cannot run as root.
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if headless_unix():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def headless_unix(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """A Linux/BSD process with no X11 or Wayland display (a server, a scheduled
+    task). Windows and macOS never set DISPLAY and always have a screen."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if plat.startswith(("win", "cygwin", "darwin")):
+        return False
+    return not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY")
 
 
 def _setup_logging() -> Path | None:
@@ -135,6 +145,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         from app.cli_demo import main as demo_main
 
         return demo_main(args[1:])
+    if args[:1] == ["export"]:
+        # Headless: `main.py export duty-report DATE FILE [--db URL] [--include-demo]`.
+        from app.cli_export import main as export_main
+
+        return export_main(args[1:])
     try:
         opts = parse_args(args)
     except SystemExit as exc:

@@ -55,3 +55,14 @@ def test_driver_errors_are_classified() -> None:
     problem = classify(locked)
     assert problem is not None and problem.kind is ProblemKind.LOCKED
     assert classify(ValueError("a bug")) is None
+
+
+def test_offscreen_only_on_a_unix_without_display() -> None:
+    from app.bootstrap import headless_unix
+
+    assert headless_unix({}, "linux")
+    assert not headless_unix({"DISPLAY": ":0"}, "linux")
+    assert not headless_unix({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    # Windows and macOS set neither variable and still have a screen.
+    assert not headless_unix({}, "win32")
+    assert not headless_unix({}, "darwin")
