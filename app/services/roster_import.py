@@ -71,7 +71,7 @@ from app.domain.rules import StaffingRule, phone_problem
 from app.domain.text import fold_key
 from app.services.demo import SHIFT_HANDOVER
 from app.services.roster import RosterService
-from app.services.spreadsheet import set_value
+from app.services.spreadsheet import column_widths, row_cells, save_workbook, set_column_widths
 from app.services.staff import NAME_MAX, StaffDraft, StaffService
 from app.services.tabular import (
     Table,
@@ -820,34 +820,57 @@ def export_month(
         for sh in RosterService(db, rule).shifts_between(start, end)
         if start <= sh.starts_at < end
     ]
+    rows: list[list[Any]] = []
+    for sh in shifts:
+        local_start = sh.starts_at.astimezone(CHINA_TZ)
+        local_end = sh.ends_at.astimezone(CHINA_TZ)
+        rows.append(
+            [
+                local_start.date(),
+                _shift_name(sh.label),
+                local_start.replace(tzinfo=None),
+                local_end.replace(tzinfo=None),
+                "、".join(p.name for p in sh.leaders),
+                "、".join(p.name for p in sh.officers),
+                _staffing_text(sh.shortfall),
+            ]
+        )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"{year}年{month}月")
-    ws.append(list(EXPORT_HEADER))
-
-    def _text(value: str) -> WriteOnlyCell:
-        return set_value(WriteOnlyCell(ws), value)
+    # Dates and times are as wide as "2026-12-01 08:30" when shown.
+    shown = [[_shown_width(v) for v in row] for row in rows]
+    set_column_widths(ws, column_widths([list(EXPORT_HEADER), *shown]))
+    ws.append(row_cells(ws, list(EXPORT_HEADER), header=True))
 
     def _cell(value: date | datetime, fmt: str) -> WriteOnlyCell:
         c = WriteOnlyCell(ws, value=value)
         c.number_format = fmt
         return c
 
-    for sh in shifts:
-        local_start = sh.starts_at.astimezone(CHINA_TZ)
-        local_end = sh.ends_at.astimezone(CHINA_TZ)
+    for row in rows:
+        day, name, starts, ends, *people = row
         ws.append(
-            [
-                _cell(local_start.date(), "yyyy-mm-dd"),
-                _text(_shift_name(sh.label)),
-                _cell(local_start.replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
-                _cell(local_end.replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
-                _text("、".join(p.name for p in sh.leaders)),
-                _text("、".join(p.name for p in sh.officers)),
-                _text(_staffing_text(sh.shortfall)),
-            ]
+            row_cells(
+                ws,
+                [
+                    _cell(day, "yyyy-mm-dd"),
+                    name,
+                    _cell(starts, "yyyy-mm-dd hh:mm"),
+                    _cell(ends, "yyyy-mm-dd hh:mm"),
+                    *people,
+                ],
+            )
         )
-    wb.save(Path(path))
+    save_workbook(wb, path)
     return len(shifts)
+
+
+def _shown_width(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def iter_error_lines(preview: RosterPreview, *, add_unknown: bool = False) -> Iterator[str]:

@@ -648,6 +648,32 @@ def test_export_month_and_import_it_again(
         other.dispose()
 
 
+def test_export_month_keeps_formula_like_names_as_text_and_fits_widths(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    """A person typed as "=1+1 测试员" stays text in the export; columns fit Chinese."""
+    staff = StaffService(demo_db)
+    odd = staff.create(StaffDraft(name="=1+1 测试员", role="leader"), actor=ACTOR, site=SITE)
+    plus = staff.create(StaffDraft(name="+86 值班员", role="officer"), actor=ACTOR, site=SITE)
+    rows: list[Row] = [
+        [*HEADER],
+        ["2031-12-02", "", odd.name, plus.name],
+    ]
+    preview_roster(demo_db, write_csv(tmp_path / "in.csv", rows, "utf-8")).apply(
+        actor=ACTOR, site=SITE
+    )
+    out = tmp_path / "odd.xlsx"
+    assert export_month(demo_db, 2031, 12, out) == 1
+    wb = load_workbook(out)
+    ws = wb.worksheets[0]
+    leader, officer = ws.cell(2, 5), ws.cell(2, 6)
+    assert (leader.value, leader.data_type) == ("=1+1 测试员", "s")
+    assert (officer.value, officer.data_type) == ("+86 值班员", "s")
+    # 带班领导 holds 11 columns' worth of text: wider than the default 8.43.
+    assert (ws.column_dimensions["E"].width or 0) >= 11
+    assert ws.cell(1, 1).font.b  # the header row is styled as a header
+
+
 def test_import_on_postgresql(
     migrated_db: Database, tmp_path: Path, names: dict[str, list[str]]
 ) -> None:
