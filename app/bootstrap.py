@@ -248,9 +248,17 @@ class _CommandCenter:
     def _fail(self, text: str, code: int) -> None:
         from PySide6.QtWidgets import QMessageBox
 
+        from app.ui.plain import make_plain
+
         print(text, file=sys.stderr)
         if self._interactive():
-            QMessageBox.critical(None, self.qapp.translate("Startup", "Cannot start"), text)
+            # The text names a path or URL and the error: plain text, never markup.
+            box = make_plain(
+                QMessageBox(
+                    QMessageBox.Icon.Critical, self.qapp.translate("Startup", "Cannot start"), text
+                )
+            )
+            box.exec()
         self.exit_code = code
         self._quit()
 
@@ -278,6 +286,7 @@ class _CommandCenter:
 
         from app.data.errors import classify
         from app.ui.messages import problem_text, unexpected_text
+        from app.ui.plain import make_plain
 
         problem = classify(exc)
         text = (
@@ -291,7 +300,7 @@ class _CommandCenter:
         if self._interactive() and self._fault_box is None:
             # Not modal: the watch goes on; one box at a time.
             title = self.qapp.translate("Startup", "Error")
-            box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+            box = make_plain(QMessageBox(QMessageBox.Icon.Warning, title, text))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.finished.connect(self._on_fault_box_finished)
             self._fault_box = box
