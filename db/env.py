@@ -6,26 +6,29 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, TypeDecorator
 
 from app.data.engine import create_db_engine
-from app.data.models import Base, UTCDateTime
+from app.data.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Migrations spell column types in plain SQLAlchemy, never importing models."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
+    """Migrations spell column types in plain SQLAlchemy, never importing models:
+    the models' own types (UTCDateTime, CleanString, CleanText) as the type they
+    store, e.g. ``sa.String(length=64)``."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl_instance!r}"
     return False
 
 
 def _include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Search structures made by raw SQL (FTS5 tables, trigram indexes) are named xcc_*."""
+    """Search structures made by raw SQL (FTS5 tables, trigram indexes, PostgreSQL's
+    folded-text columns) are named xcc_*; the models do not describe them."""
     return not (name or "").startswith("xcc_")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from app.domain.clock import Clock, system_clock
+from app.domain.text import clean_text, fold_text
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 # libpq settings that turn a dead server or network into an error instead of a
@@ -47,9 +50,39 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+def _sql_text_function(policy: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A text policy function as SQLite calls it: NULL stays NULL, a number or a
+    blob is taken as its text (as SQLite's own ``lower`` does)."""
+
+    def apply(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        return policy(value if isinstance(value, str) else str(value))
+
+    return apply
+
+
+# SQL functions of the text policy (app/domain/text.py), the same on both backends:
+# on PostgreSQL migration 0007 defines them in SQL. The search triggers of SQLite
+# call xcc_fold, so every connection that writes incidents or log entries needs it.
+SQLITE_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "xcc_clean": _sql_text_function(clean_text),
+    "xcc_fold": _sql_text_function(fold_text),
+}
+
+
+def install_sqlite_functions(dbapi_conn: sqlite3.Connection) -> None:
+    """Register ``xcc_clean(text)`` and ``xcc_fold(text)`` (deterministic, so also
+    usable in indexes and triggers) on a pysqlite connection."""
+    for name, function in SQLITE_FUNCTIONS.items():
+        dbapi_conn.create_function(name, 1, function, deterministic=True)
+
+
 def _install_sqlite_behaviour(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, busy timeout, memory-mapped reads; writes start with
-    BEGIN IMMEDIATE.
+    """WAL, foreign keys, busy timeout, memory-mapped reads, the text policy's SQL
+    functions; writes start with BEGIN IMMEDIATE.
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy
     emits BEGIN itself (this also makes DDL transactional for migrations).
@@ -58,6 +91,7 @@ def _install_sqlite_behaviour(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
+        install_sqlite_functions(dbapi_conn)
         cur = dbapi_conn.cursor()
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")

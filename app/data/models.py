@@ -9,6 +9,9 @@ Conventions:
 - Quantities that several seats change at once (shelter occupancy, stock) are
   signed movements; the current value is their sum.
 - ``is_demo`` marks rows that the demo loader made.
+- Every text column is :class:`CleanString` or :class:`CleanText`: what is
+  written is cleaned by the text policy (``app.domain.text.clean_text``), so
+  the same text is stored on both backends.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from app.domain.clock import Clock, system_clock
+from app.domain.text import clean_text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +88,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class CleanString(TypeDecorator[str]):
+    """``String(length)`` whose values are stored as :func:`~app.domain.text.clean_text`
+    gives them: control characters removed, line-break look-alikes (U+000B from
+    Word's Shift+Enter, U+2028 …) made ``\\n``.
+
+    Applied to every bound value of the column, so ORM writes, the unit of
+    work's bulk inserts and updates, Core statements and comparisons with a
+    literal all see the cleaned text. A NUL never reaches the database (SQLite
+    would store it and cut the text short for search; PostgreSQL refuses it).
+    Values that are not ``str`` pass unchanged. Read back as stored.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if isinstance(value, str):
+            return clean_text(value)
+        return value
+
+
+class CleanText(CleanString):
+    """``Text`` cleaned like :class:`CleanString`."""
+
+    impl = Text
+    cache_ok = True
+
+
 # An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER PRIMARY KEY.
 SequenceKey = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -93,6 +125,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         uuid.UUID: Uuid(),
+        str: CleanString(),
     }
 
     # Name used in change_log.entity_type; None for tables that are not tracked.
@@ -117,20 +150,20 @@ class LocatedMixin:
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # Where the coordinate came from: gps, map, gcj02-converted, demo ...
-    coord_source: Mapped[str | None] = mapped_column(String(24))
+    coord_source: Mapped[str | None] = mapped_column(CleanString(24))
 
 
 class Township(IdMixin, VersionedMixin, Base):
     __tablename__ = "township"
     __change_entity__ = "township"
 
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(CleanString(16), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(64))
+    kind: Mapped[str] = mapped_column(CleanString(16))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # GeoJSON geometry (WGS-84) when the boundary is known.
-    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    boundary_geojson: Mapped[str | None] = mapped_column(CleanText())
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -139,8 +172,8 @@ class Village(IdMixin, VersionedMixin, LocatedMixin, Base):
     __change_entity__ = "village"
 
     township_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("township.id"), index=True)
-    name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # village / community
+    name: Mapped[str] = mapped_column(CleanString(64))
+    kind: Mapped[str] = mapped_column(CleanString(16))  # village / community
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("township_id", "name"),)
@@ -152,11 +185,11 @@ class Region(IdMixin, Base):
     __tablename__ = "region"
     __change_entity__ = "region"
 
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(16))  # county / township
-    geojson: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(CleanString(16), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(64))
+    level: Mapped[str] = mapped_column(CleanString(16))  # county / township
+    geojson: Mapped[str] = mapped_column(CleanText())
+    source: Mapped[str] = mapped_column(CleanString(128))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -164,15 +197,15 @@ class HazardSite(IdMixin, VersionedMixin, LocatedMixin, Base):
     __tablename__ = "hazard_site"
     __change_entity__ = "hazard_site"
 
-    name: Mapped[str] = mapped_column(String(128))
-    hazard_type: Mapped[str] = mapped_column(String(24))
-    risk_level: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(CleanString(128))
+    hazard_type: Mapped[str] = mapped_column(CleanString(24))
+    risk_level: Mapped[str] = mapped_column(CleanString(8))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
-    address: Mapped[str | None] = mapped_column(String(256))
-    responsible_unit: Mapped[str | None] = mapped_column(String(128))
-    contact_name: Mapped[str | None] = mapped_column(String(64))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
-    monitoring_status: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(CleanString(256))
+    responsible_unit: Mapped[str | None] = mapped_column(CleanString(128))
+    contact_name: Mapped[str | None] = mapped_column(CleanString(64))
+    contact_phone: Mapped[str | None] = mapped_column(CleanString(32))
+    monitoring_status: Mapped[str | None] = mapped_column(CleanString(64))
     rectification_deadline: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -181,15 +214,15 @@ class Shelter(IdMixin, VersionedMixin, LocatedMixin, Base):
     __tablename__ = "shelter"
     __change_entity__ = "shelter"
 
-    name: Mapped[str] = mapped_column(String(128))
-    shelter_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(CleanString(128))
+    shelter_type: Mapped[str] = mapped_column(CleanString(16))
     capacity: Mapped[int] = mapped_column(Integer)
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    facilities: Mapped[str | None] = mapped_column(Text)
-    manager: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    facilities: Mapped[str | None] = mapped_column(CleanText())
+    manager: Mapped[str | None] = mapped_column(CleanString(64))
+    phone: Mapped[str | None] = mapped_column(CleanString(32))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
-    address: Mapped[str | None] = mapped_column(String(256))
+    address: Mapped[str | None] = mapped_column(CleanString(256))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_nonneg"),)
@@ -204,20 +237,20 @@ class ShelterOccupancyMovement(IdMixin, Base):
     shelter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shelter.id"), index=True)
     delta: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=column_now)
-    actor: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(String(256))
+    actor: Mapped[str] = mapped_column(CleanString(64))
+    note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
 class SupplyDepot(IdMixin, VersionedMixin, LocatedMixin, Base):
     __tablename__ = "supply_depot"
     __change_entity__ = "supply_depot"
 
-    name: Mapped[str] = mapped_column(String(128))
-    level: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(CleanString(128))
+    level: Mapped[str] = mapped_column(CleanString(16))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
-    address: Mapped[str | None] = mapped_column(String(256))
-    manager: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(CleanString(256))
+    manager: Mapped[str | None] = mapped_column(CleanString(64))
+    phone: Mapped[str | None] = mapped_column(CleanString(32))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -226,9 +259,9 @@ class StockItem(IdMixin, VersionedMixin, Base):
     __change_entity__ = "stock_item"
 
     depot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supply_depot.id"), index=True)
-    category_code: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(128))
-    unit: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str] = mapped_column(CleanString(32))
+    name: Mapped[str] = mapped_column(CleanString(128))
+    unit: Mapped[str] = mapped_column(CleanString(16))
     min_quantity: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
     expiry_date: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -243,28 +276,28 @@ class StockMovement(IdMixin, Base):
     __change_entity__ = "stock_movement"
 
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_item.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(CleanString(16))
     delta: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=column_now)
-    actor: Mapped[str] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(String(256))
+    actor: Mapped[str] = mapped_column(CleanString(64))
+    note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
 class RescueTeam(IdMixin, VersionedMixin, LocatedMixin, Base):
     __tablename__ = "rescue_team"
     __change_entity__ = "rescue_team"
 
-    name: Mapped[str] = mapped_column(String(128))
-    team_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(CleanString(128))
+    team_type: Mapped[str] = mapped_column(CleanString(16))
     members: Mapped[int] = mapped_column(Integer, default=0)
     volunteers: Mapped[int] = mapped_column(Integer, default=0)
-    equipment: Mapped[str | None] = mapped_column(Text)
-    base_address: Mapped[str | None] = mapped_column(String(256))
+    equipment: Mapped[str | None] = mapped_column(CleanText())
+    base_address: Mapped[str | None] = mapped_column(CleanString(256))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
-    contact_name: Mapped[str | None] = mapped_column(String(64))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(CleanString(16))
+    contact_name: Mapped[str | None] = mapped_column(CleanString(64))
+    contact_phone: Mapped[str | None] = mapped_column(CleanString(32))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -272,13 +305,13 @@ class Staff(IdMixin, VersionedMixin, Base):
     __tablename__ = "staff"
     __change_entity__ = "staff"
 
-    name: Mapped[str] = mapped_column(String(64))
-    unit: Mapped[str | None] = mapped_column(String(128))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(CleanString(64))
+    unit: Mapped[str | None] = mapped_column(CleanString(128))
+    phone: Mapped[str | None] = mapped_column(CleanString(32))
+    role: Mapped[str] = mapped_column(CleanString(16))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"))
     village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("village.id"))
-    post: Mapped[str | None] = mapped_column(String(1))  # A / B post of an AB岗
+    post: Mapped[str | None] = mapped_column(CleanString(1))  # A / B post of an AB岗
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -287,7 +320,7 @@ class DutyShift(IdMixin, VersionedMixin, Base):
     __tablename__ = "duty_shift"
     __change_entity__ = "duty_shift"
 
-    label: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(CleanString(32))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime] = mapped_column(index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -305,7 +338,7 @@ class DutyAssignment(IdMixin, Base):
 
     shift_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("duty_shift.id"), index=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(CleanString(16))
     created_at: Mapped[datetime] = mapped_column(default=column_now)
 
     __table_args__ = (UniqueConstraint("shift_id", "staff_id"),)
@@ -315,21 +348,21 @@ class Incident(IdMixin, VersionedMixin, LocatedMixin, Base):
     __tablename__ = "incident"
     __change_entity__ = "incident"
 
-    title: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(16))
-    incident_type: Mapped[str] = mapped_column(String(32))
-    severity: Mapped[str] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(CleanString(200))
+    category: Mapped[str] = mapped_column(CleanString(16))
+    incident_type: Mapped[str] = mapped_column(CleanString(32))
+    severity: Mapped[str] = mapped_column(CleanString(4))
+    status: Mapped[str] = mapped_column(CleanString(16), index=True)
     is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
     occurred_at: Mapped[datetime | None] = mapped_column()
-    source: Mapped[str] = mapped_column(String(16))
-    reporter_name: Mapped[str | None] = mapped_column(String(64))
-    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(CleanString(16))
+    reporter_name: Mapped[str | None] = mapped_column(CleanString(64))
+    reporter_phone: Mapped[str | None] = mapped_column(CleanString(32))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
     village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("village.id"))
-    address: Mapped[str | None] = mapped_column(String(256))
-    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(CleanString(256))
+    description: Mapped[str | None] = mapped_column(CleanText())
     deaths: Mapped[int] = mapped_column(Integer, default=0)
     injuries: Mapped[int] = mapped_column(Integer, default=0)
     missing: Mapped[int] = mapped_column(Integer, default=0)
@@ -348,10 +381,10 @@ class IncidentLogEntry(IdMixin, Base):
     __change_entity__ = "incident_log_entry"
 
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(CleanString(16))
+    body: Mapped[str] = mapped_column(CleanText())
     at: Mapped[datetime] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(CleanString(64))
     corrects_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident_log_entry.id"))
     created_at: Mapped[datetime] = mapped_column(default=column_now)
 
@@ -365,9 +398,9 @@ class DutySwap(IdMixin, Base):
     shift_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("duty_shift.id"), index=True)
     from_staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
     to_staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"))
-    agreed_by: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(String(256))
-    recorded_by: Mapped[str] = mapped_column(String(64))
+    agreed_by: Mapped[str] = mapped_column(CleanString(64))
+    reason: Mapped[str | None] = mapped_column(CleanString(256))
+    recorded_by: Mapped[str] = mapped_column(CleanString(64))
     recorded_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
@@ -383,9 +416,9 @@ class Handover(IdMixin, Base):
     incoming_shift_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("duty_shift.id"), index=True
     )
-    handed_over_by: Mapped[str] = mapped_column(String(64))
+    handed_over_by: Mapped[str] = mapped_column(CleanString(64))
     handed_over_at: Mapped[datetime] = mapped_column(index=True)
-    summary: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(CleanText())
     created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
@@ -396,9 +429,9 @@ class HandoverItem(IdMixin, Base):
     __change_entity__ = "handover_item"
 
     handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(CleanText())
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
-    created_by: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(CleanString(64))
     created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 
@@ -407,9 +440,9 @@ class HandoverItemClosure(IdMixin, Base):
     __change_entity__ = "handover_item_closure"
 
     item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover_item.id"), unique=True)
-    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_by: Mapped[str] = mapped_column(CleanString(64))
     closed_at: Mapped[datetime] = mapped_column()
-    note: Mapped[str | None] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
 class HandoverAck(IdMixin, Base):
@@ -419,9 +452,9 @@ class HandoverAck(IdMixin, Base):
     __change_entity__ = "handover_ack"
 
     handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover.id"), unique=True)
-    acknowledged_by: Mapped[str] = mapped_column(String(64))
+    acknowledged_by: Mapped[str] = mapped_column(CleanString(64))
     acknowledged_at: Mapped[datetime] = mapped_column()
-    note: Mapped[str | None] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
 class IncidentStatistics(IdMixin, Base):
@@ -433,7 +466,7 @@ class IncidentStatistics(IdMixin, Base):
 
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
     at: Mapped[datetime] = mapped_column()
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(CleanString(64))
     affected_population: Mapped[int] = mapped_column(Integer, default=0)  # 受灾人口
     deaths: Mapped[int] = mapped_column(Integer, default=0)  # 因灾死亡
     missing: Mapped[int] = mapped_column(Integer, default=0)  # 因灾失踪
@@ -469,19 +502,19 @@ class OfficeSetting(IdMixin, VersionedMixin, Base):
     __tablename__ = "office_setting"
     __change_entity__ = "office_setting"
 
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    value: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    value: Mapped[str] = mapped_column(CleanText())
+    updated_by: Mapped[str] = mapped_column(CleanString(64))
 
 
 class User(IdMixin, VersionedMixin, Base):
     __tablename__ = "app_user"
     __change_entity__ = "user"
 
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    display_name: Mapped[str] = mapped_column(CleanString(64))
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(CleanString(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -491,12 +524,12 @@ class ChangeLog(Base):
     __tablename__ = "change_log"
 
     seq: Mapped[int] = mapped_column(SequenceKey, primary_key=True, autoincrement=True)
-    entity_type: Mapped[str] = mapped_column(String(48))
+    entity_type: Mapped[str] = mapped_column(CleanString(48))
     entity_id: Mapped[uuid.UUID] = mapped_column()
-    op: Mapped[str] = mapped_column(String(8))
-    actor: Mapped[str] = mapped_column(String(64))
+    op: Mapped[str] = mapped_column(CleanString(8))
+    actor: Mapped[str] = mapped_column(CleanString(64))
     at: Mapped[datetime] = mapped_column()
-    origin_site: Mapped[str] = mapped_column(String(64))
+    origin_site: Mapped[str] = mapped_column(CleanString(64))
 
     __table_args__ = (
         Index("ix_change_log_entity", "entity_type", "entity_id"),

@@ -1,20 +1,22 @@
 """The incident list: filters, text search over incidents and their logs, paging.
 
 Text search: the text is split into terms at white space (and at control
-characters such as NUL, which no stored text can hold on PostgreSQL; they are
-dropped, never matched); an incident matches when every term occurs in its
-title, description or address, or in one of its log entries. Every character of
-a term is matched literally (``%``, ``_``, quotes, backslashes), always as a
-bound parameter.
+characters such as NUL, which no stored text holds; they are dropped, never
+matched), and each term is folded as the text policy compares text
+(``app.domain.text.fold_text``: ``Ｇ３１０`` is ``g310``, any case); an incident
+matches when every term occurs in the folded text of its title, description or
+address, or of one of its log entries. Every character of a term is matched
+literally (``%``, ``_``, quotes, backslashes), always as a bound parameter.
 
-Indexes (migrations 0003 and 0005): on SQLite, terms of 3 or more characters
-are looked up in the FTS5 trigram tables and shorter ones in the FTS5 bigram
-tables (a short term holding punctuation has none there and is matched by a
-scan). On PostgreSQL, ``ILIKE … ESCAPE`` is served by pg_trgm GIN indexes and
-shorter terms by ``xcc_grams`` GIN indexes (every character and every pair of
-adjacent characters); an incident's own text is the one value
-``xcc_incident_text(title, description, address)``, so one index scan covers
-all three.
+Indexes (migrations 0003, 0005 and 0007), all over folded text (SQL
+``xcc_fold``): on SQLite, terms of 3 or more characters are looked up in the
+FTS5 trigram tables and shorter ones in the FTS5 bigram tables (a short term
+holding punctuation has none there and is matched by a scan of the folded
+copies those tables keep). On PostgreSQL, ``LIKE … ESCAPE`` is served by pg_trgm
+GIN indexes and shorter terms by ``xcc_grams`` GIN indexes (every character and
+every pair of adjacent characters) on the folded text stored beside each row
+(the generated column ``xcc_folded``): an incident's own text is one value
+(title, description and address), so one index scan covers all three.
 
 Plan: each term is first looked up with a cap of COMMON_AT rows, for its
 incidents' own text and for log entries separately. A *rare* term gives the
@@ -58,8 +60,10 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    table,
     text,
     union_all,
 )
@@ -68,6 +72,7 @@ from sqlalchemy.orm import Session
 
 from app.data.engine import Database
 from app.data.models import ChangeLog, Incident, IncidentLogEntry, Township
+from app.domain.text import fold_text
 from app.services.dto import IncidentDTO
 from app.services.incidents import _incident_dto
 
@@ -83,6 +88,11 @@ MAX_TERMS = 8
 REMEMBERED = 16  # terms an IncidentSearch keeps between queries (see IncidentSearch)
 
 _SEPARATORS = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+# SQLite's folded copies of the searched text (migrations 0003 and 0007), read by
+# incident id and scanned for the terms that their FTS5 indexes cannot take.
+_INCIDENT_DOC = table("xcc_incident_doc", column("incident_id", Uuid()), column("doc", Text()))
+_LOG_DOC = table("xcc_log_doc", column("incident_id", Uuid()), column("body", Text()))
 
 
 class SortColumn(StrEnum):
@@ -151,10 +161,13 @@ class _TextPlan:
 
 
 def search_terms(raw: str) -> tuple[str, ...]:
-    """The terms of a search text, in order, without repeats (at most MAX_TERMS)."""
+    """The terms of a search text as the search compares them: split at white space
+    and control characters, each folded (``fold_text``: NFKC, lower case, no
+    invisible characters; white space that folding makes, e.g. from U+3000,
+    splits too), in order, without repeats (at most MAX_TERMS)."""
     seen: dict[str, None] = {}
-    for term in _SEPARATORS.split(raw):
-        if term:
+    for piece in _SEPARATORS.split(raw):
+        for term in fold_text(piece).split():
             seen.setdefault(term, None)
     return tuple(seen)[:MAX_TERMS]
 
@@ -294,10 +307,7 @@ class IncidentSearch:
                 continue
             started = time.perf_counter()
             chunk = s.execute(
-                self._keys([term for _n, term in checked])
-                .where(*where)
-                .order_by(*order)
-                .limit(size)
+                self._chunk([term for _n, term in checked], where, query.descending, size)
             ).all()
             held = self._holding(s, chunk, [term for _n, term in checked])
             spent += time.perf_counter() - started
@@ -394,24 +404,48 @@ class IncidentSearch:
         rows = s.execute(stmt).all()
         return list(rows[:limit]), len(rows) > limit
 
-    def _keys(self, terms: Sequence[_Term]) -> Select[Any]:
+    def _keys(self, terms: Sequence[_Term], rows: Any = None) -> Select[Any]:
         """What the walk reads of each incident: id, time, and for each term whose
         own-text matches were not collected, whether its own text holds it
-        (``own_<k>``, k its place in ``terms``), worked out in SQL."""
-        c = Incident.__table__.c
+        (``own_<k>``, k its place in ``terms``), worked out in SQL. ``rows`` (SQLite
+        only): the columns (id, received_at) of the incidents to read, by default
+        the incident table's."""
+        c = Incident.__table__.c if rows is None else rows
         own = [
-            self._own_match(term.text).label(f"own_{k}")
+            self._own_match(term.text, c.id).label(f"own_{k}")
             for k, term in enumerate(terms)
             if term.own is None
         ]
         return select(c.id, c.received_at, *own)
+
+    def _chunk(
+        self,
+        terms: Sequence[_Term],
+        where: Sequence[ColumnElement[bool]],
+        descending: bool,
+        size: int,
+    ) -> Select[Any]:
+        """The walk's next ``size`` incidents (``where``, in list order), read with
+        ``_keys(terms)``. SQLite works a select's columns out for every row it
+        sorts, before the limit, so there the rows are picked first and only
+        theirs checked (a filter such as a township leaves thousands to sort)."""
+        c = Incident.__table__.c
+
+        def order(rows: Any) -> tuple[Any, Any]:
+            at = rows.received_at.desc() if descending else rows.received_at.asc()
+            return at, rows.id
+
+        if not self._db.is_sqlite:
+            return self._keys(terms).where(*where).order_by(*order(c)).limit(size)
+        picked = select(c.id, c.received_at).where(*where).order_by(*order(c)).limit(size)
+        rows = picked.subquery("picked").c
+        return self._keys(terms, rows).order_by(*order(rows))
 
     def _holding(self, s: Session, chunk: Sequence[Any], terms: Sequence[_Term]) -> list[Any]:
         """The rows of ``chunk`` (read with ``_keys(terms)``) that hold every term,
         in their own text or in a log entry. Log entries are read once, for all
         the terms with too many entries to collect, and only for the rows still
         in the running that their own text does not already settle."""
-        log = IncidentLogEntry.__table__.c
         alive = {row.id for row in chunk}
         own_hits: list[set[uuid.UUID]] = []
         for k, term in enumerate(terms):
@@ -430,14 +464,21 @@ class IncidentSearch:
         ask = set().union(*(alive - hit for hit, _term in unread))
         in_log: dict[uuid.UUID, Any] = {}
         if ask:
+            # The folded bodies, read by incident: SQLite's copy, PostgreSQL's
+            # generated column.
+            incident_id, body = (
+                (_LOG_DOC.c.incident_id, _LOG_DOC.c.body)
+                if self._db.is_sqlite
+                else (IncidentLogEntry.__table__.c.incident_id, _log_text())
+            )
             flags = [
-                func.max(case((self._like(log.body, term.text), 1), else_=0)).label(f"t{k}")
+                func.max(case((self._like(body, term.text), 1), else_=0)).label(f"t{k}")
                 for k, (_hit, term) in enumerate(unread)
             ]
             rows = s.execute(
-                select(log.incident_id, *flags)
-                .where(self._among(log.incident_id, ask))
-                .group_by(log.incident_id)
+                select(incident_id, *flags)
+                .where(self._among(incident_id, ask))
+                .group_by(incident_id)
             )
             in_log = {row.incident_id: row for row in rows}
         for k, (hit, _term) in enumerate(unread):
@@ -520,8 +561,9 @@ class IncidentSearch:
                     "xcc_incident_grams g JOIN xcc_incident_doc d ON d.rowid = g.rowid",
                     "d.incident_id", "xcc_incident_grams", f"own_{n}", query,
                 )  # fmt: skip
-        if self._db.is_sqlite:  # a short term the bigram table cannot take: a scan
-            return select(c.id.label("incident_id")).where(self._own_match(term))
+            # A short term the bigram table cannot take: a scan of the folded text.
+            doc = _INCIDENT_DOC.c
+            return select(doc.incident_id).where(self._like(doc.doc, term))
         return select(c.id.label("incident_id")).where(self._indexed(_incident_text(), term))
 
     def _log_ids(self, term: str, n: int) -> Any:
@@ -535,16 +577,26 @@ class IncidentSearch:
             query = bigram_query(term)
             if query is not None:
                 return _fts_ids(
-                    "xcc_log_grams g JOIN xcc_log_fts f ON f.rowid = g.rowid",
-                    "f.incident_id", "xcc_log_grams", f"log_{n}", query,
+                    "xcc_log_grams g JOIN xcc_log_doc d ON d.rowid = g.rowid",
+                    "d.incident_id", "xcc_log_grams", f"log_{n}", query,
                 )  # fmt: skip
-        return select(log.incident_id).where(self._indexed(log.body, term))
+            # A short term the bigram table cannot take: a scan of the folded bodies.
+            return select(_LOG_DOC.c.incident_id).where(self._like(_LOG_DOC.c.body, term))
+        return select(log.incident_id).where(self._indexed(_log_text(), term))
 
-    def _own_match(self, term: str) -> ColumnElement[bool]:
-        """The incident's title, description or address holds ``term`` (row by row)."""
+    def _own_match(self, term: str, incident_id: Any = None) -> ColumnElement[bool]:
+        """The incident's folded title, description or address holds ``term`` (row
+        by row). SQLite reads the folded copy by ``incident_id``, the column that
+        gives the row's id (default ``incident.id``); PostgreSQL folds the row of
+        ``incident`` itself."""
         if self._db.is_sqlite:
-            c = Incident.__table__.c
-            return or_(*(self._like(col, term) for col in (c.title, c.description, c.address)))
+            doc = _INCIDENT_DOC.c
+            key = Incident.__table__.c.id if incident_id is None else incident_id
+            return (
+                select(doc.incident_id)
+                .where(doc.incident_id == key, self._like(doc.doc, term))
+                .exists()
+            )
         return self._like(_incident_text(), term)
 
     def _indexed(self, col: Any, term: str) -> ColumnElement[bool]:
@@ -553,9 +605,9 @@ class IncidentSearch:
             return self._like(col, term)
         # PostgreSQL, short term: xcc_grams (migration 0005) holds every character
         # and every pair of adjacent characters of lower(col), so containment is
-        # exactly ILIKE '%term%' (which lower-cases both sides too). No ILIKE
-        # beside it: the planner would add the trigram index, which reads all of
-        # itself for a pattern that has no trigram.
+        # exactly LIKE '%term%' of the folded (already lower-case) text and term.
+        # No LIKE beside it: the planner would add the trigram index, which reads
+        # all of itself for a pattern that has no trigram.
         return func.xcc_grams(col).op("@>")(array([func.lower(literal(term, Text))]))
 
     def _among(self, col: Any, ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
@@ -566,13 +618,11 @@ class IncidentSearch:
             return col.in_(values)  # type: ignore[no-any-return]
         return col == any_(literal(values, ARRAY(Uuid())))  # type: ignore[no-any-return]
 
-    def _like(self, col: Any, term: str) -> ColumnElement[bool]:
-        # SQLite's LIKE folds ASCII case only; the FTS tables fold all case, but
-        # the terms that reach a LIKE there are mostly Chinese, which has none.
-        pattern = like_pattern(term)
-        if self._db.is_sqlite:
-            return col.like(pattern, escape="\\")  # type: ignore[no-any-return]
-        return col.ilike(pattern, escape="\\")  # type: ignore[no-any-return]
+    @staticmethod
+    def _like(col: Any, term: str) -> ColumnElement[bool]:
+        """``col`` (folded text) holds ``term`` (folded): both sides are already in
+        one case, so a plain LIKE, which both backends' indexes serve."""
+        return col.like(like_pattern(term), escape="\\")  # type: ignore[no-any-return]
 
     # -- building the query ------------------------------------------------------
 
@@ -639,9 +689,16 @@ class IncidentSearch:
 
 
 def _incident_text() -> Any:
-    """PostgreSQL: an incident's own text, as its indexes of migration 0005 read it."""
-    c = Incident.__table__.c
-    return func.xcc_incident_text(c.title, c.description, c.address)
+    """PostgreSQL: an incident's own text (title, description, address), folded:
+    the generated column of migration 0007 that its search indexes cover (the
+    models do not map it)."""
+    return literal_column(f"{Incident.__tablename__}.xcc_folded", Text)
+
+
+def _log_text() -> Any:
+    """PostgreSQL: a log entry's body, folded (migration 0007's generated column,
+    which its search indexes cover)."""
+    return literal_column(f"{IncidentLogEntry.__tablename__}.xcc_folded", Text)
 
 
 def _listed() -> Select[Any]:

@@ -431,3 +431,132 @@ def test_short_term_index_is_built_for_existing_rows_on_upgrade(migrated_db: Dat
     assert _titles(search, "涌") == {"黄口镇塌陷"}
     _insert(migrated_db, [], [_log(row["id"], "险情已排除", 1)])
     assert _titles(search, "排除") == {"黄口镇塌陷"}
+
+
+# -- full-width and half-width forms, case, pasted control characters -------------
+
+FOLDING_PLANS: dict[str, dict[str, int]] = {
+    "collected": {"COMMON_AT": 10**9},
+    "walked": {"COMMON_AT": 0, "SCAN_CHUNK": 5, "WALK_AHEAD": 10**9},
+    "handed over": {"COMMON_AT": 0, "SCAN_CHUNK": 5, "WALK_AHEAD": 0},
+}
+
+
+def _found_by_every_path(
+    search: IncidentSearch, monkeypatch: pytest.MonkeyPatch, text_: str
+) -> set[str]:
+    """The titles a search text finds, the same whichever way the plan goes:
+    terms collected from the indexes, checked row by row on the walk, handed
+    over to SQL part way, or sorted by another column (all matches in SQL)."""
+    import app.services.incident_search as module
+
+    found: dict[str, set[str]] = {}
+    for name, settings in FOLDING_PLANS.items():
+        with monkeypatch.context() as m:
+            for key, value in settings.items():
+                m.setattr(module, key, value)
+            search.forget()
+            found[name] = {r.title for r in _all(search, IncidentQuery(text=text_), limit=2)}
+            by_title = IncidentQuery(text=text_, sort=SortColumn.TITLE, descending=False)
+            found[f"{name}, by title"] = {r.title for r in _all(search, by_title, limit=2)}
+    first = found["collected"]
+    assert all(titles == first for titles in found.values()), (text_, found)
+    return first
+
+
+G310 = {"Ｇ３１０国道塌方", "G310国道追尾", "g310辅路积水", "日志里有"}
+FOLDED_SEARCHES: list[tuple[str, set[str]]] = [
+    ("G310", G310),
+    ("Ｇ３１０", G310),
+    ("g310", G310),
+    ("ｇ３", G310),  # 2 characters: the bigram indexes
+    ("Ｇ", G310),  # 1 character
+    ("310国道", {"Ｇ３１０国道塌方", "G310国道追尾"}),
+    ("１号", {"１号闸门渗水"}),  # full-width digit
+    ("1号闸门", {"１号闸门渗水"}),
+    ("ab", {"ＡＢ段塌陷", "ａｂ段积水"}),  # full-width letters of both cases
+    ("ＡＢ段", {"ＡＢ段塌陷", "ａｂ段积水"}),
+    ("(续报)", {"（续报）道路中断"}),  # full-width punctuation
+    ("（续报）", {"（续报）道路中断"}),
+    ("（", {"（续报）道路中断"}),  # short and punctuation: the scans of folded text
+    ("：", {"日志里有"}),  # only in a log entry, as "："
+    ("龙城镇　化工厂", {"龙城镇\u3000化工厂火灾"}),  # U+3000 separates terms
+    ("镇化工", set()),  # ... and is a space in the stored text
+]
+
+
+def test_full_width_half_width_and_case_find_each_other(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        _incident(1, title="Ｇ３１０国道塌方"),
+        _incident(2, title="G310国道追尾"),
+        _incident(3, title="g310辅路积水"),
+        _incident(4, title="１号闸门渗水"),
+        _incident(5, title="ＡＢ段塌陷"),
+        _incident(6, title="ａｂ段积水"),
+        _incident(7, title="（续报）道路中断"),
+        _incident(8, title="龙城镇\u3000化工厂火灾"),
+        _incident(9, title="日志里有"),
+        _incident(10, title="无关事件"),
+    ]
+    _insert(migrated_db, rows, [_log(rows[8]["id"], "续报：Ｇ３１０封闭")])
+    search = IncidentSearch(migrated_db)
+    for typed, expected in FOLDED_SEARCHES:
+        assert _found_by_every_path(search, monkeypatch, typed) == expected, typed
+
+
+def test_text_after_a_pasted_nul_is_found(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = _incident(1, title="化工厂\x00爆炸", description="第一行\x0b第二行")
+    other = _incident(2, title="其他")
+    _insert(migrated_db, [row, other], [_log(row["id"], "现场\x00有人被困\u2028已救出")])
+    search = IncidentSearch(migrated_db)
+    for typed in ("爆炸", "炸", "化工厂爆炸", "有人被困", "困", "已救出", "第二行"):
+        assert _found_by_every_path(search, monkeypatch, typed) == {"化工厂爆炸"}, typed
+    (listed,) = _all(search, IncidentQuery(text="爆炸"))
+    assert listed.title == "化工厂爆炸"
+
+
+@pytest.mark.postgres
+def test_postgresql_lookups_use_the_folded_indexes(pg_url: Any) -> None:
+    """Each lookup of a 1-, 2- and 3+-character term reads the GIN index over the
+    folded text (incident text and log bodies), not every row."""
+    from app.data.migrate import upgrade
+
+    db = Database(pg_url)
+    try:
+        upgrade(db)
+        row = _incident(1, title="Ｇ３１０国道塌方")
+        _insert(db, [row], [_log(row["id"], "G310封闭")])
+        statements: list[tuple[str, Any]] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            statements.append((statement, parameters))
+
+        expected = {
+            "ｇ": {"xcc_incident_text_grams", "xcc_incident_log_entry_body_grams"},
+            "Ｇ３": {"xcc_incident_text_grams", "xcc_incident_log_entry_body_grams"},
+            "Ｇ３１０": {"xcc_incident_text_trgm", "xcc_incident_log_entry_body_trgm"},
+        }
+        for typed, indexes in expected.items():
+            statements.clear()
+            search = IncidentSearch(db)
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                assert search.count(IncidentQuery(text=typed)) == 1
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+            lookups = [(sql, p) for sql, p in statements if "xcc_" in sql]
+            assert lookups, typed
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: ask the index
+                plans = "\n".join(
+                    line
+                    for sql, params in lookups
+                    for line in conn.exec_driver_sql(f"EXPLAIN {sql}", params).scalars()
+                )
+            assert all(f"Index Scan on {name}" in plans for name in indexes), (typed, plans)
+    finally:
+        db.dispose()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 from app.data import migrate
 from app.data.engine import Database
 from app.data.errors import DatabaseProblem, ProblemKind
 from app.data.migrate import head_revision, upgrade
 from app.data.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _schema(db: Database) -> dict[str, Any]:
@@ -27,7 +32,12 @@ def _schema(db: Database) -> dict[str, Any]:
     insp = inspect(db.engine)
     out: dict[str, Any] = {}
     for table in sorted(t for t in insp.get_table_names() if not t.startswith("xcc_")):
-        cols = {c["name"]: c["nullable"] for c in insp.get_columns(table)}
+        # The search's own columns (xcc_*, PostgreSQL's folded text) are not the models'.
+        cols = {
+            c["name"]: c["nullable"]
+            for c in insp.get_columns(table)
+            if not c["name"].startswith("xcc_")
+        }
         fks = sorted(
             (tuple(fk["constrained_columns"]), fk["referred_table"])
             for fk in insp.get_foreign_keys(table)
@@ -52,7 +62,8 @@ def _schema(db: Database) -> dict[str, Any]:
 
 
 def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Search structures (FTS tables, trigram indexes) live outside the models: xcc_*."""
+    """Search structures (FTS tables, trigram indexes, folded-text columns) live
+    outside the models: xcc_*."""
     return not (name or "").startswith("xcc_")
 
 
@@ -166,3 +177,30 @@ def test_an_older_program_refuses_to_write_after_another_seat_upgraded(
     assert info.value.kind is ProblemKind.NEWER_SCHEMA
     with migrated_db.read_session() as s:
         assert s.scalar(text("SELECT count(*) FROM township")) == 0
+
+
+def test_autogenerate_spells_the_models_types_in_plain_sqlalchemy(tmp_path: Path) -> None:
+    """A migration generated from the models (db/env.py) names the types they store
+    (``sa.String(length=64)``, ``sa.Text()``, ``sa.DateTime(timezone=True)``), never
+    the models' own column types: migrations do not import the program."""
+    scripts = tmp_path / "db"
+    (scripts / "versions").mkdir(parents=True)
+    for name in ("env.py", "script.py.mako"):
+        shutil.copy(ROOT / "db" / name, scripts / name)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(scripts))
+    db = Database(make_url(f"sqlite+pysqlite:///{tmp_path / 'empty.sqlite3'}"))
+    try:
+        with db.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message="everything", autogenerate=True, rev_id="0001")
+    finally:
+        db.dispose()
+    (generated,) = (scripts / "versions").glob("0001_*.py")
+    source = generated.read_text(encoding="utf-8")
+    compile(source, str(generated), "exec")
+    assert "sa.Column('title', sa.String(length=200), nullable=False)" in source
+    assert "sa.Column('body', sa.Text(), nullable=False)" in source
+    assert "sa.Column('received_at', sa.DateTime(timezone=True), nullable=False)" in source
+    for name in ("CleanString", "CleanText", "UTCDateTime", "app."):
+        assert name not in source
