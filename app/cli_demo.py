@@ -1,8 +1,10 @@
 """``main.py demo remove [--db URL]``: take the demo data out of a database.
 
-Exit status: 0 removed (or there was none); 1 refused, because real rows need
-demo rows (listed; nothing written); 2 the database cannot be used; 64 wrong
-arguments. No Qt here: this runs on a server without a screen too.
+Signed by ``--user`` (password from XCC_PASSWORD or a prompt), who must be
+allowed to remove demo data (系统管理员). Exit status: 0 removed (or there was
+none); 1 refused, because real rows need demo rows (listed; nothing written);
+2 the database cannot be used; 64 wrong arguments; 77 not signed in or not
+allowed. No Qt here: this runs on a server without a screen too.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from app import config
 from app.cli_import import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, _Parser, on_database
+from app.cli_sign_in import EXIT_DENIED, USER_HELP, sign_in
 from app.data.engine import Database
 from app.data.migrate import upgrade
 from app.domain.enums import ChangeOp
+from app.services.access import NotPermitted
 from app.services.demo import DemoRemovalRefused, remove_demo
 
 
@@ -27,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument(
         "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
     )
+    remove.add_argument("--user", help=USER_HELP)
     return parser
 
 
@@ -36,13 +40,19 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    return on_database(ns.db, _remove)
+    return on_database(ns.db, lambda db: _remove(db, ns.user))
 
 
-def _remove(db: Database) -> int:
+def _remove(db: Database, user: str | None) -> int:
     upgrade(db)
+    identity = sign_in(db, user)
+    if identity is None:
+        return EXIT_DENIED
     try:
-        changes = remove_demo(db, actor=config.current_user(), site=config.site_name())
+        changes = remove_demo(db, actor=identity.user, site=identity.site)
+    except NotPermitted as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_DENIED
     except DemoRemovalRefused as exc:
         print("以下真实记录依赖演示数据，无法保留，未移除任何内容：")
         for d in exc.dependents:

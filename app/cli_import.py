@@ -4,9 +4,12 @@ spreadsheet into the database.
 People the file names who are not in 人员与AB岗 are errors, unless
 ``--add-unknown``: then they are added (with the phone found in the file and the
 role of the column they are in) in the same transaction as the shifts, and
-listed. Exit status: 0 every row is fine (and written, unless --dry-run); 1 the
-file or some row was rejected (nothing written); 2 the database cannot be used;
-64 wrong arguments. No Qt here: this runs on a server without a screen too.
+listed. Writing is signed by ``--user`` (password from XCC_PASSWORD or a
+prompt; see :mod:`app.cli_sign_in`), who must be allowed to edit the roster
+(and the staff list, with ``--add-unknown``). Exit status: 0 every row is fine
+(and written, unless --dry-run); 1 the file or some row was rejected (nothing
+written); 2 the database cannot be used; 64 wrong arguments; 77 not signed in
+or not allowed. No Qt here: this runs on a server without a screen too.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from pathlib import Path
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from app import config
+from app.cli_sign_in import EXIT_DENIED, USER_HELP, sign_in
 from app.data.engine import Database
 from app.data.errors import DatabaseProblem, ProblemKind, classify
 from app.data.migrate import upgrade
 from app.domain.labels import Family, label
 from app.domain.roster_checks import Overlap, ShortRest, Understaffed
+from app.services.access import NotPermitted
 from app.services.roster_import import (
     NewPerson,
     RosterImportRejected,
@@ -76,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
     )
     roster.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    roster.add_argument("--user", help=USER_HELP)
     roster.add_argument(
         "--add-unknown",
         action="store_true",
@@ -161,7 +167,8 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return on_database(
-        ns.db, lambda db: _run(db, ns.file, dry_run=ns.dry_run, add_unknown=ns.add_unknown)
+        ns.db,
+        lambda db: _run(db, ns.file, dry_run=ns.dry_run, add_unknown=ns.add_unknown, user=ns.user),
     )
 
 
@@ -189,8 +196,11 @@ def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
         db.dispose()
 
 
-def _run(db: Database, path: Path, *, dry_run: bool, add_unknown: bool) -> int:
+def _run(db: Database, path: Path, *, dry_run: bool, add_unknown: bool, user: str | None) -> int:
     upgrade(db)
+    identity = None if dry_run else sign_in(db, user)
+    if identity is None and not dry_run:
+        return EXIT_DENIED
     preview = preview_roster(db, path)
     _report(preview, add_unknown=add_unknown)
     if preview.blocking(add_unknown=add_unknown):
@@ -199,10 +209,12 @@ def _run(db: Database, path: Path, *, dry_run: bool, add_unknown: bool) -> int:
     if dry_run:
         print("检查通过（--dry-run，未写入）。")
         return EXIT_OK
+    assert identity is not None
     try:
-        changes = preview.apply(
-            actor=config.current_user(), site=config.site_name(), add_unknown=add_unknown
-        )
+        changes = preview.apply(actor=identity.user, site=identity.site, add_unknown=add_unknown)
+    except NotPermitted as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_DENIED
     except RosterImportRejected as exc:
         for e in exc.errors:
             print(f"  错误 {e}")

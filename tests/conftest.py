@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url  # noqa: E402
 from app.data.engine import Database  # noqa: E402
 from app.data.migrate import upgrade  # noqa: E402
 from app.domain.clock import CHINA_TZ, system_clock  # noqa: E402
+from app.domain.identity import set_operator  # noqa: E402
 from app.ui.map.scheme import register_schemes  # noqa: E402
 from app.ui.map.tiles import register_tiles_scheme  # noqa: E402
 
@@ -88,6 +89,15 @@ def _run_at() -> Iterator[None]:
         return
     with time_machine.travel(_moment(_RUN_AT), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _nobody_signed_in() -> Iterator[None]:
+    """Each test starts with no operator (the program writes) and leaves none
+    behind: a session or sign-in of one test must not sign the next one's writes."""
+    set_operator(None)
+    yield
+    set_operator(None)
 
 
 @pytest.fixture(autouse=True)

@@ -518,6 +518,40 @@ class User(IdMixin, VersionedMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Credential(IdMixin, VersionedMixin, Base):
+    """A person's sign-in secrets, as argon2id hashes only, and failed attempts."""
+
+    __tablename__ = "credential"
+    __change_entity__ = "credential"
+    # Shown as "******" in the change log's before/after values.
+    __secret_columns__ = ("password_hash", "pin_hash")
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(CleanString(255))
+    pin_hash: Mapped[str | None] = mapped_column(CleanString(255))
+    must_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class RoleGrant(IdMixin, Base):
+    """A role granted to a person: by whom and why; revoked rows are kept."""
+
+    __tablename__ = "role_grant"
+    __change_entity__ = "role_grant"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
+    role: Mapped[str] = mapped_column(CleanString(16))
+    reason: Mapped[str] = mapped_column(CleanText())
+    granted_by: Mapped[str] = mapped_column(CleanString(64))
+    granted_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    granted_at: Mapped[datetime] = mapped_column()
+    revoked_by: Mapped[str | None] = mapped_column(CleanString(64))
+    revoked_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoke_reason: Mapped[str | None] = mapped_column(CleanText())
+
+
 class ChangeLog(Base):
     """Append-only record of every write: live updates, audit trail, sync."""
 
@@ -530,9 +564,19 @@ class ChangeLog(Base):
     actor: Mapped[str] = mapped_column(CleanString(64))
     at: Mapped[datetime] = mapped_column()
     origin_site: Mapped[str] = mapped_column(CleanString(64))
+    # The person (None: the program itself), the roles held, the computer.
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    role: Mapped[str | None] = mapped_column(CleanString(64))
+    workstation: Mapped[str | None] = mapped_column(CleanString(64))
+    # Row changes: {column: [before, after]}; events: what happened. JSON.
+    detail: Mapped[str | None] = mapped_column(CleanText())
+    # SHA-256 chained to the previous entry (app.domain.audit).
+    hash: Mapped[str | None] = mapped_column(CleanString(64))
 
     __table_args__ = (
         Index("ix_change_log_entity", "entity_type", "entity_id"),
+        Index("ix_change_log_actor_id", "actor_id"),
+        Index("ix_change_log_at", "at"),
         {"sqlite_autoincrement": True},
     )
 

@@ -14,29 +14,47 @@ that has seen sequence N can never later find a committed N-1), and a NOTIFY
 carrying the last sequence wakes the other seats when the transaction commits.
 
 A session that is not inside a unit of work refuses to flush tracked changes.
+
+Each change_log row is signed by the operator of the running context
+(:func:`~app.domain.identity.current_operator`: person, role, seat), carries
+the fields before and after (``detail``, JSON; secrets shown as ``******``)
+and is sealed into the hash chain of :mod:`app.domain.audit`: the last entry's
+hash is read under the same lock that orders the appends, so the chain
+follows commit order on both backends.
 """
 
 from __future__ import annotations
 
+import enum
+import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, event, insert, text, update
+from sqlalchemy import ColumnElement, delete, event, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.data.engine import Database
 from app.data.errors import ConflictError, DatabaseProblem, ProblemKind, classify
 from app.data.models import ChangeLog
+from app.domain.access import format_roles
+from app.domain.audit import GENESIS, SealedFields, seal
 from app.domain.enums import ChangeOp
+from app.domain.identity import Identity, current_operator
 
 M = TypeVar("M")
 
 NOTIFY_CHANNEL = "xcc_changes"
 _ADVISORY_LOCK_KEY = 0x5843435F  # "XCC_": serialises change_log appends
+# The migration that gave change_log its signature, detail and hash columns. A
+# database still at an older revision (only while an older release fills it,
+# before the upgrade) gets rows without them; the upgrade seals them.
+AUDIT_SINCE = "0008"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +96,82 @@ def _entity_name(obj: Any) -> str | None:
     return getattr(type(obj), "__change_entity__", None)
 
 
+SECRET_SHOWN = "******"
+# Bookkeeping columns every versioned row has: not worth a line in the history.
+_QUIET_COLUMNS = frozenset({"id", "version", "created_at", "updated_at"})
+Fields = dict[str, list[Any]]  # column -> [before, after]
+
+
+def _jsonable(value: Any) -> Any:
+    """A column value as the history shows it (JSON)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return _jsonable(value.value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def _shown(model: type[Any], column: str, value: Any) -> Any:
+    if value is not None and column in getattr(model, "__secret_columns__", ()):
+        return SECRET_SHOWN
+    return _jsonable(value)
+
+
+def _row_fields(model: type[Any], values: Mapping[str, Any], *, after: bool) -> Fields:
+    """Before/after pairs for a whole row appearing (``after``) or going."""
+    out: Fields = {}
+    for key, value in values.items():
+        if key in _QUIET_COLUMNS or value is None:
+            continue
+        shown = _shown(model, key, value)
+        out[key] = [None, shown] if after else [shown, None]
+    return out
+
+
+def _object_fields(obj: Any, op: ChangeOp) -> Fields:
+    """The fields an ORM flush is about to write, with their values before."""
+    model = type(obj)
+    state = inspect(obj)
+    out: Fields = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _QUIET_COLUMNS:
+            continue
+        history = state.attrs[key].history
+        if op is ChangeOp.UPDATE:
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before == after:
+                continue
+            out[key] = [_shown(model, key, before), _shown(model, key, after)]
+        else:
+            value = state.dict.get(key)
+            if value is None:
+                continue
+            shown = _shown(model, key, value)
+            out[key] = [None, shown] if op is ChangeOp.INSERT else [shown, None]
+    return out
+
+
+def _merge_fields(pending: dict[tuple[str, uuid.UUID], Fields], key: Any, new: Fields) -> None:
+    old = pending.setdefault(key, {})
+    for column, (before, after) in new.items():
+        if column in old:
+            old[column][1] = after  # the first "before" stays, the last "after" wins
+        else:
+            old[column] = [before, after]
+
+
 @event.listens_for(Session, "before_flush")
 def _collect_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     pending: dict[tuple[str, uuid.UUID], ChangeOp] | None = session.info.get("xcc_pending")
@@ -97,10 +191,13 @@ def _collect_changes(session: Session, _ctx: Any, _instances: Any) -> None:
             "tracked rows can only be written inside a UnitOfWork: "
             + ", ".join(sorted({_entity_name(o) or "" for o, _ in tracked}))
         )
+    details: dict[tuple[str, uuid.UUID], Fields] = session.info.setdefault("xcc_detail", {})
     for obj, op in tracked:
         if getattr(obj, "id", None) is None:
             obj.id = uuid.uuid4()
-        _note(pending, (_entity_name(obj) or "", obj.id), op)
+        key = (_entity_name(obj) or "", obj.id)
+        _note(pending, key, op)
+        _merge_fields(details, key, _object_fields(obj, op))
 
 
 def _note(
@@ -119,11 +216,15 @@ class UnitOfWork:
     """One user action's write: a transaction plus its change_log rows."""
 
     def __init__(self, db: Database, *, actor: str, site: str) -> None:
+        """``actor`` and ``site`` sign the change_log rows when no operator is
+        signed in (the program itself); otherwise the operator signs them."""
         self._db = db
-        self.actor = actor
-        self.site = site
+        self.operator: Identity | None = current_operator()
+        self.actor = self.operator.user if self.operator else actor
+        self.site = self.operator.site if self.operator else site
         self._session: Session | None = None
         self._committed = False
+        self._events: list[tuple[str, uuid.UUID, ChangeOp, dict[str, Any], Identity | None]] = []
 
     @property
     def session(self) -> Session:
@@ -134,7 +235,9 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._session = self._db.write_session()
         self._session.info["xcc_pending"] = {}
+        self._session.info["xcc_detail"] = {}
         self._committed = False
+        self._events = []
         return self
 
     def __exit__(
@@ -181,13 +284,15 @@ class UnitOfWork:
         if rows:
             self.session.execute(insert(model), rows)
         pending: dict[tuple[str, uuid.UUID], ChangeOp] = self.session.info["xcc_pending"]
+        details: dict[tuple[str, uuid.UUID], Fields] = self.session.info["xcc_detail"]
         for row in rows:
             pending[(name, row["id"])] = ChangeOp.INSERT
+            _merge_fields(details, (name, row["id"]), _row_fields(model, row, after=True))
 
     def bulk_delete(self, model: type[Any], where: ColumnElement[bool]) -> list[uuid.UUID]:
         """Delete the rows of a tracked model that match ``where`` in one statement
         (database triggers still apply); change_log gets one row each. Returns their ids."""
-        return self._bulk(model, delete(model.__table__).where(where), ChangeOp.DELETE)
+        return self._bulk(model, delete(model.__table__).where(where), ChangeOp.DELETE, where)
 
     def bulk_update(
         self, model: type[Any], where: ColumnElement[bool], values: dict[str, Any]
@@ -198,19 +303,64 @@ class UnitOfWork:
         table = model.__table__
         if "version" in table.c and "version" not in values:
             values = {**values, "version": table.c.version + 1}
-        return self._bulk(model, update(table).where(where).values(values), ChangeOp.UPDATE)
+        return self._bulk(
+            model, update(table).where(where).values(values), ChangeOp.UPDATE, where, values
+        )
 
-    def _bulk(self, model: type[Any], statement: Any, op: ChangeOp) -> list[uuid.UUID]:
+    def _bulk(
+        self,
+        model: type[Any],
+        statement: Any,
+        op: ChangeOp,
+        where: ColumnElement[bool],
+        values: dict[str, Any] | None = None,
+    ) -> list[uuid.UUID]:
         # Core statements: objects this session already loaded are not refreshed.
         name: str | None = getattr(model, "__change_entity__", None)
         if name is None:
             raise ValueError(f"{model.__name__} is not a tracked model")
         self.session.flush()  # pending ORM changes first, in the order they were made
-        ids = list(self.session.execute(statement.returning(model.__table__.c.id)).scalars())
+        table = model.__table__
+        # The rows as they are before the statement, for the history.
+        literal = {k: v for k, v in (values or {}).items() if not isinstance(v, ColumnElement)}
+        wanted = (
+            [table.c[k] for k in literal if k != "id"]
+            if op is ChangeOp.UPDATE
+            else [c for c in table.c if c.key != "id"]
+        )
+        before: dict[Any, dict[str, Any]] = {
+            row.id: dict(row._mapping)
+            for row in self.session.execute(select(table.c.id, *wanted).where(where))
+        }
+        ids = list(self.session.execute(statement.returning(table.c.id)).scalars())
         pending: dict[tuple[str, uuid.UUID], ChangeOp] = self.session.info["xcc_pending"]
+        details: dict[tuple[str, uuid.UUID], Fields] = self.session.info["xcc_detail"]
         for entity_id in ids:
             _note(pending, (name, entity_id), op)
+            old = before.get(entity_id, {})
+            if op is ChangeOp.DELETE:
+                fields = _row_fields(model, old, after=False)
+            else:
+                fields = {
+                    k: [_shown(model, k, old.get(k)), _shown(model, k, v)]
+                    for k, v in literal.items()
+                    if k not in _QUIET_COLUMNS and old.get(k) != v
+                }
+            _merge_fields(details, (name, entity_id), fields)
         return ids
+
+    def record_event(
+        self,
+        entity_type: str,
+        entity_id: uuid.UUID,
+        op: ChangeOp,
+        detail: dict[str, Any],
+        *,
+        by: Identity | None = None,
+    ) -> None:
+        """Append a change_log entry that no row change makes (a sign-in, a
+        refused write …), signed by ``by`` (default: the operator), at commit."""
+        self._events.append((entity_type, entity_id, op, detail, by))
 
     def commit(self) -> ChangeSet:
         session = self.session
@@ -218,7 +368,7 @@ class UnitOfWork:
             self._check_schema(session)
             session.flush()
             pending: dict[tuple[str, uuid.UUID], ChangeOp] = session.info["xcc_pending"]
-            records = self._append_change_log(session, pending) if pending else ()
+            records = self._append_change_log(session, pending) if pending or self._events else ()
             session.commit()
         except StaleDataError as exc:
             session.rollback()
@@ -236,6 +386,8 @@ class UnitOfWork:
             raise
         self._committed = True
         session.info["xcc_pending"] = {}
+        session.info["xcc_detail"] = {}
+        self._events = []
         return ChangeSet(tuple(records))
 
     def _check_schema(self, session: Session) -> None:
@@ -248,13 +400,11 @@ class UnitOfWork:
         if found != expected:
             raise DatabaseProblem(ProblemKind.NEWER_SCHEMA, f"{found} (this program: {expected})")
 
-    def _append_change_log(
-        self, session: Session, pending: dict[tuple[str, uuid.UUID], ChangeOp]
+    def _append_plain(
+        self, session: Session, pending: dict[tuple[str, uuid.UUID], ChangeOp], postgres: bool
     ) -> tuple[ChangeRecord, ...]:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        if postgres:
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-        now = self._db.clock()
+        """change_log rows as a schema before :data:`AUDIT_SINCE` holds them (no
+        signature, detail or hash): the writes of the release that made it."""
         keys = list(pending.items())
         rows = [
             {
@@ -262,17 +412,83 @@ class UnitOfWork:
                 "entity_id": entity_id,
                 "op": op.value,
                 "actor": self.actor,
-                "at": now,
+                "at": self._db.clock(),
                 "origin_site": self.site,
             }
             for (entity_type, entity_id), op in keys
         ]
+        if not rows:
+            return ()
+        stmt = insert(ChangeLog).returning(ChangeLog.seq, sort_by_parameter_order=True)
+        seqs = session.execute(stmt, rows).scalars().all()
+        if postgres:
+            session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": str(seqs[-1])},
+            )
+        return tuple(
+            ChangeRecord(seq, etype, eid, op)
+            for seq, ((etype, eid), op) in zip(seqs, keys, strict=True)
+        )
+
+    def _signature(self, by: Identity | None) -> dict[str, Any]:
+        who = by or self.operator
+        if who is None:
+            return {"actor": self.actor, "actor_id": None, "role": "", "workstation": ""}
+        return {
+            "actor": who.user,
+            "actor_id": who.staff_id,
+            "role": format_roles(who.roles),
+            "workstation": who.workstation,
+        }
+
+    def _append_change_log(
+        self, session: Session, pending: dict[tuple[str, uuid.UUID], ChangeOp]
+    ) -> tuple[ChangeRecord, ...]:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+        revision = self._db.schema_revision
+        if revision is not None and revision < AUDIT_SINCE:
+            return self._append_plain(session, pending, postgres)
+        # Under the lock (SQLite: the write transaction began IMMEDIATE), so no
+        # other writer can append between this read and the inserts below.
+        previous = (
+            session.scalar(select(ChangeLog.hash).order_by(ChangeLog.seq.desc()).limit(1))
+            or GENESIS
+        )
+        now = self._db.clock()
+        details: dict[tuple[str, uuid.UUID], Fields] = session.info.get("xcc_detail", {})
+        entries: list[tuple[str, uuid.UUID, str, dict[str, Any] | None, Identity | None]] = [
+            (entity_type, entity_id, op.value, details.get((entity_type, entity_id)), None)
+            for (entity_type, entity_id), op in pending.items()
+        ]
+        entries += [
+            (entity_type, entity_id, op, detail, by)
+            for entity_type, entity_id, op, detail, by in self._events
+        ]
+        rows = []
+        for entity_type, entity_id, op_name, detail, by in entries:
+            row = {
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "op": op_name,
+                "at": now,
+                "origin_site": (by.site if by else self.site),
+                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)
+                if detail
+                else None,
+                **self._signature(by),
+            }
+            previous = seal(previous, SealedFields(**row))
+            row["hash"] = previous
+            rows.append(row)
         # One executemany with RETURNING, sequences in the order of the rows.
         stmt = insert(ChangeLog).returning(ChangeLog.seq, sort_by_parameter_order=True)
         seqs = session.execute(stmt, rows).scalars().all()
         records = [
-            ChangeRecord(seq, entity_type, entity_id, op)
-            for seq, ((entity_type, entity_id), op) in zip(seqs, keys, strict=True)
+            ChangeRecord(seq, row["entity_type"], row["entity_id"], ChangeOp(row["op"]))
+            for seq, row in zip(seqs, rows, strict=True)
         ]
         if postgres and records:
             session.execute(

@@ -128,3 +128,14 @@ class ChangeOp(StrEnum):
     INSERT = "insert"
     UPDATE = "update"
     DELETE = "delete"
+    # Entries that no row change makes (entity "access"): at most 8 characters.
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    DENIED = "denied"  # a failed sign-in
+    REFUSED = "refused"  # a write the operator's roles do not allow
+    LOCK = "lock"
+    UNLOCK = "unlock"
+
+    @property
+    def is_row_change(self) -> bool:
+        return self in (ChangeOp.INSERT, ChangeOp.UPDATE, ChangeOp.DELETE)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.data.engine import Database
+from app.services.access import AccessService
+from app.services.audit import AuditService
 from app.services.disaster_stats import DisasterStats
 from app.services.duty_report import DutyReportService
 from app.services.handover import HandoverService
@@ -37,6 +39,8 @@ class Services:
     staff: StaffService
     reports: IncidentReportService
     stats: DisasterStats
+    access: AccessService
+    audit: AuditService
 
     @classmethod
     def on(cls, db: Database) -> Services:
@@ -56,4 +60,6 @@ class Services:
             staff=StaffService(db),
             reports=IncidentReportService(db),
             stats=DisasterStats(db),
+            access=AccessService(db),
+            audit=AuditService(db),
         )

@@ -25,6 +25,7 @@ demo rows.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -46,6 +47,7 @@ from app.data.geography import (
     multipolygon_to_geojson,
 )
 from app.data.models import (
+    Credential,
     DutyAssignment,
     DutyShift,
     DutySwap,
@@ -58,6 +60,7 @@ from app.data.models import (
     IncidentStatistics,
     Region,
     RescueTeam,
+    RoleGrant,
     Shelter,
     ShelterOccupancyMovement,
     Staff,
@@ -68,7 +71,8 @@ from app.data.models import (
     User,
     Village,
 )
-from app.data.uow import ChangeSet, UnitOfWork
+from app.data.uow import AUDIT_SINCE, ChangeSet, UnitOfWork
+from app.domain.access import Action, Role
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import (
     DepotLevel,
@@ -88,6 +92,7 @@ from app.domain.enums import (
 )
 from app.domain.geo import MultiPolygon, multipolygon_contains
 from app.paths import project_root
+from app.services.access import hash_secret, require
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +142,18 @@ def ensure_reference_data(db: Database, *, actor: str, site: str) -> ChangeSet:
         return uow.commit()
 
 
+# Demo people sign in with these (README); removing the demo data removes them.
+DEMO_PASSWORD = "demo1234"
+DEMO_PIN = "2580"
+
+
+@functools.cache
+def _demo_hashes() -> tuple[str, str]:
+    """One argon2id hash of the demo password and one of the PIN, shared by every
+    demo person (hashing is slow on purpose: once per process is enough)."""
+    return hash_secret(DEMO_PASSWORD), hash_secret(DEMO_PIN)
+
+
 def load_demo(db: Database, *, actor: str, site: str, now: datetime) -> ChangeSet:
     """Load the demo data set (and the county boundary if absent) in one transaction.
 
@@ -153,7 +170,10 @@ def load_demo(db: Database, *, actor: str, site: str, now: datetime) -> ChangeSe
         if session.scalar(select(Township.id).where(Township.is_demo.is_(True)).limit(1)):
             raise DemoAlreadyLoaded("the demo data set is already loaded")
         _ensure_county_region(session, boundary)
-        _DemoBuilder(session, data, boundary, now).build()
+        revision = db.schema_revision
+        # A database an older release is still filling has no accounts yet.
+        accounts = revision is None or revision >= AUDIT_SINCE
+        _DemoBuilder(session, data, boundary, now, accounts=accounts).build()
         return uow.commit()
 
 
@@ -219,6 +239,7 @@ def remove_demo(db: Database, *, actor: str, site: str) -> ChangeSet:
     township, a real stock item in a demo depot, a real log entry that
     corrects an entry of a demo incident.
     """
+    require(db, Action.MANAGE_DEMO)
     with UnitOfWork(db, actor=actor, site=site) as uow:
         _DemoRemoval(uow).run()
         return uow.commit()
@@ -330,6 +351,8 @@ class _DemoBuilder:
     villages: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     incidents: dict[str, uuid.UUID] = field(default_factory=dict)
     staff_by_role: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    commander: uuid.UUID | None = None
+    accounts: bool = True
     pulled: int = 0
 
     def build(self) -> None:
@@ -447,6 +470,45 @@ class _DemoBuilder:
                 )
             )
             self.staff_by_role.setdefault(role, []).append(sid)
+        self.session.flush()  # the people before what refers to them
+        if not self.accounts:
+            return
+        for role, ids in list(self.staff_by_role.items()):
+            for sid in ids:
+                self._account(sid, role)
+
+    def _account(self, staff_id: uuid.UUID, staff_role: str) -> None:
+        """Demo leaders and officers can sign in (DEMO_PASSWORD, PIN DEMO_PIN) with
+        the role of their post; the first demo leader is also 指挥长."""
+        role = {StaffRole.LEADER.value: Role.LEADER, StaffRole.OFFICER.value: Role.OFFICER}.get(
+            staff_role
+        )
+        if role is None:
+            return
+        password_hash, pin_hash = _demo_hashes()
+        self.session.add(
+            Credential(
+                staff_id=staff_id,
+                password_hash=password_hash,
+                pin_hash=pin_hash,
+                must_change=False,
+                failed_attempts=0,
+            )
+        )
+        roles = [role]
+        if role is Role.LEADER and self.commander is None:
+            roles.append(Role.COMMANDER)
+            self.commander = staff_id
+        for r in roles:
+            self.session.add(
+                RoleGrant(
+                    staff_id=staff_id,
+                    role=r.value,
+                    reason="演示数据",
+                    granted_by="演示数据",
+                    granted_at=self.now,
+                )
+            )
 
     def _hazards(self) -> None:
         for h in _list(self.data, "hazards"):
@@ -810,6 +872,9 @@ class _DemoRemoval:
         if touched:
             update(DutyShift, DutyShift.id.in_(touched), {"is_demo": False})
         update(User, User.staff_id.in_(staff), {"staff_id": None})
+        # Demo people's accounts and roles go with them (grants they made stay).
+        delete(Credential, Credential.staff_id.in_(staff))
+        delete(RoleGrant, RoleGrant.staff_id.in_(staff))
         # Real rows in demo places keep everything but the place.
         towns, villages = _ids(Township), _ids(Village)
         for model in _PLACED:

@@ -36,11 +36,13 @@ from app.data.models import (
     Township,
 )
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentCategory, LogEntryKind
 from app.domain.intake import CLOCK_SKEW
 from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
+from app.services.access import require
 
 ASSISTANCE_TARGET = timedelta(hours=10)
 GroupBy = Literal["day", "type", "township"]
@@ -171,6 +173,7 @@ class DisasterStats:
         not a natural disaster, ``incident.unknown``, ``time.naive``,
         ``time.future``, ``time.before_received``.
         """
+        require(self._db, Action.RECORD_STATISTICS)
         validate_figures(figures)
         if at.tzinfo is None or at.utcoffset() is None:
             raise RuleViolation("time.naive", "a time without a timezone")

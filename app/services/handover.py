@@ -33,9 +33,11 @@ from app.data.models import (
     Incident,
 )
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentStatus
 from app.domain.rules import RuleViolation, shift_covers
+from app.services.access import require
 from app.services.dto import ShiftDTO
 from app.services.roster import RosterService
 
@@ -151,6 +153,7 @@ class HandoverService:
         ``handover.incident_unknown``, ``handover.item_unknown``,
         ``handover.item_closed``.
         """
+        require(self._db, Action.HANDOVER)
         _check_aware(at)
         summary = summary.strip()
         items = [(text.strip(), incident) for text, incident in new_items]
@@ -210,6 +213,7 @@ class HandoverService:
     ) -> None:
         """Close a carried-over item. Raises RuleViolation ``handover.item_unknown``
         or ``handover.item_closed`` (someone closed it already)."""
+        require(self._db, Action.HANDOVER)
         _check_aware(at)
         try:
             with UnitOfWork(self._db, actor=actor, site=site) as uow:
@@ -227,6 +231,7 @@ class HandoverService:
     ) -> None:
         """接班确认. Raises RuleViolation ``handover.unknown`` or
         ``handover.acknowledged`` (acknowledged already, by anyone)."""
+        require(self._db, Action.HANDOVER)
         _check_aware(at)
         note = note.strip()
         if len(note) > MAX_NOTE:

@@ -24,12 +24,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.data.engine import Database
-from app.data.models import Incident, IncidentLogEntry, IncidentStatistics, Township, Village
+from app.data.models import (
+    DutyAssignment,
+    DutyShift,
+    Incident,
+    IncidentLogEntry,
+    IncidentStatistics,
+    Staff,
+    Township,
+    Village,
+)
 from app.domain.clock import CHINA_TZ
 from app.domain.deadlines import ReportKind, next_report_kind
 from app.domain.enums import IncidentStatus, LogEntryKind
+from app.domain.identity import current_operator
 from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.duty_report import ORGANISATION
@@ -116,8 +127,8 @@ class IncidentReport:
     missing: int
     figures: DisasterFigures | None
     log: tuple[ReportLogLine, ...]
-    reporter: str  # 报告人: the latest duty officer writing in the log
-    leader: str  # 值班领导: the latest author of a 领导批示
+    reporter: str  # 报告人: the person making the report (signed in), else the log's officer
+    leader: str  # 值班领导: the roster's leader on duty at ``generated_at``
     is_demo: bool = False  # made from the demo data set
 
 
@@ -140,11 +151,21 @@ class IncidentReportService:
         self._db = db
 
     def build(
-        self, incident_id: uuid.UUID, kind: ReportKind | None, now: datetime
+        self,
+        incident_id: uuid.UUID,
+        kind: ReportKind | None,
+        now: datetime,
+        *,
+        reporter: str | None = None,
     ) -> IncidentReport:
         """The report of ``kind`` on the incident as of ``now``; with ``kind``
         None, the report the incident owes next (初报 until one is made, then
         续报, 核报 once closed).
+
+        Signed by ``reporter`` (the person making it; default: the person at the
+        seat, else the last duty officer who wrote in the log) and by the
+        leader(s) on duty in the roster at ``now`` (else the last author of a
+        领导批示): 值班记录 must name who was responsible, not who typed.
 
         Raises RuleViolation ``incident.unknown`` for an id that is not there.
         """
@@ -183,7 +204,7 @@ class IncidentReportService:
             kind = ReportKind(kind)
             corrected = {e.corrects_id for e in entries if e.corrects_id is not None}
             lines: list[ReportLogLine] = []
-            reporter = ""
+            log_reporter = ""
             leader = ""
             for e in entries:
                 if e.kind == LogEntryKind.REPORT.value:
@@ -192,8 +213,14 @@ class IncidentReportService:
                 if e.kind == LogEntryKind.INSTRUCTION.value:
                     leader = e.actor
                 else:
-                    reporter = e.actor
+                    log_reporter = e.actor
                 lines.append(ReportLogLine(e.at, e.kind, e.actor, text, e.id in corrected))
+            on_duty = _leaders_on_duty(s, now)
+            if on_duty:
+                leader = on_duty
+            operator = current_operator()
+            if not reporter:
+                reporter = operator.user if operator is not None else log_reporter
             title = incident.title.strip()
             if title.startswith(DRILL_MARK):
                 title = title[len(DRILL_MARK) :].strip()
@@ -223,6 +250,26 @@ class IncidentReportService:
                 reporter=reporter,
                 leader=leader,
             )
+
+
+def _leaders_on_duty(s: Session, now: datetime) -> str:
+    """The leaders on the shift covering ``now`` ("、"-joined; the later shift
+    when two overlap at handover), or ""."""
+    shift_id = s.scalar(
+        select(DutyShift.id)
+        .where(DutyShift.starts_at <= now, DutyShift.ends_at > now)
+        .order_by(DutyShift.starts_at.desc())
+        .limit(1)
+    )
+    if shift_id is None:
+        return ""
+    names = s.scalars(
+        select(Staff.name)
+        .join(DutyAssignment, DutyAssignment.staff_id == Staff.id)
+        .where(DutyAssignment.shift_id == shift_id, DutyAssignment.role == "leader")
+        .order_by(Staff.name)
+    ).all()
+    return "、".join(names)
 
 
 def _figures(r: IncidentStatistics) -> DisasterFigures:

@@ -45,6 +45,7 @@ from app.data.engine import Database
 from app.data.errors import classify
 from app.data.models import Incident, IncidentLogEntry
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.deadlines import (
     Deadline,
     DeadlineState,
@@ -58,6 +59,7 @@ from app.domain.deadlines import (
 from app.domain.enums import IncidentStatus, LogEntryKind, Severity
 from app.domain.intake import CLOCK_SKEW
 from app.domain.rules import OPEN_STATUSES, RuleViolation, check_transition
+from app.services.access import require
 from app.services.dto import IncidentDTO, LogEntryDTO
 from app.services.incidents import IncidentService
 
@@ -84,6 +86,11 @@ RESPONSE_LEVELS: dict[str, str] = {
     },
 }
 MAX_PLAN = 200
+# The right each step of the flow needs (others: ADVANCE_INCIDENT).
+_TRANSITION_ACTION = {
+    IncidentStatus.RESPONDING: Action.START_RESPONSE,
+    IncidentStatus.CLOSED: Action.CLOSE_INCIDENT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +225,7 @@ class IncidentWorkflow:
         ``now`` defaults to the clock.
         """
         target = IncidentStatus(target)
+        require(self._db, _TRANSITION_ACTION.get(target, Action.ADVANCE_INCIDENT))
         level, plan_name = _check_response(target, response_level, plan)
         with self._writing(actor, site) as uow:
             incident = uow.get_current(Incident, incident_id, expected_version)
@@ -261,6 +269,7 @@ class IncidentWorkflow:
         kind = LogEntryKind(kind)
         if kind not in APPENDABLE_KINDS:
             raise RuleViolation("log.kind_reserved", kind.value)
+        require(self._db, Action.RECORD_INCIDENT)
         return self._add_entry(incident_id, kind, body, actor, site, at, corrects_id, now)
 
     def record_report(
@@ -282,6 +291,7 @@ class IncidentWorkflow:
         entry. Same refusals as :meth:`append`.
         """
         kind = ReportKind(kind)
+        require(self._db, Action.REPORT_INCIDENT)
         if not body.strip():
             raise RuleViolation("log.body_required")
         return self._add_entry(

@@ -14,8 +14,10 @@ from app.data.engine import Database
 from app.data.errors import classify
 from app.data.models import Incident, IncidentLogEntry, Township
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.enums import IncidentStatus, LogEntryKind
 from app.domain.intake import DraftRejected, IncidentDraft, validate_draft
+from app.services.access import require
 from app.services.dto import IncidentDTO, LogEntryDTO
 from app.services.places import PlaceService
 
@@ -38,6 +40,7 @@ class IncidentService:
         for a lost server): nothing or everything was written, and the same
         draft may be saved again later.
         """
+        require(self._db, Action.RECORD_INCIDENT)
         try:
             errors = validate_draft(draft, now, self._places.in_county)
             if errors:

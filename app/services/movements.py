@@ -62,9 +62,11 @@ from app.data.models import (
     StockMovement,
 )
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.enums import StockMovementKind
 from app.domain.intake import CLOCK_SKEW
 from app.domain.rules import RuleViolation
+from app.services.access import require
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,7 @@ class MovementService:
         capacity was lowered below its occupancy, as long as the occupancy stays
         at 0 or above. The rules hold for the total now, whatever ``at`` says.
         """
+        require(self._db, Action.RECORD_MOVEMENT)
         if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
             raise RuleViolation("occupancy.delta", repr(delta))
         row = {
@@ -265,6 +268,7 @@ class MovementService:
         ``stock.unknown_item``, ``stock.unknown_incident``, ``stock.negative``
         (more out than is on hand).
         """
+        require(self._db, Action.RECORD_MOVEMENT)
         delta = stock_delta(kind, quantity)
         row = {
             "id": uuid.uuid4(),  # the same on every attempt: never inserted twice

@@ -12,8 +12,10 @@ from app.data.engine import Database
 from app.data.errors import ConflictError
 from app.data.models import OfficeSetting
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.deadlines import ReportingRules
 from app.domain.rules import RosterPolicy, RuleViolation
+from app.services.access import require
 
 ROSTER_POLICY = "roster.policy"
 REPORTING_RULES = "reporting.rules"
@@ -81,6 +83,7 @@ class OfficeSettings:
 
         Raises ConflictError if another seat saved them since ``expected_version``.
         """
+        require(self._db, Action.EDIT_RULES)
         version = self._save(REPORTING_RULES, rules.to_config(), expected_version, actor, site)
         return VersionedReportingRules(rules, version)
 
@@ -88,6 +91,7 @@ class OfficeSettings:
         self, policy: RosterPolicy, expected_version: int, *, actor: str, site: str
     ) -> VersionedPolicy:
         """Save the policy; refuse (ConflictError) if another seat saved it meanwhile."""
+        require(self._db, Action.EDIT_RULES)
         policy.check()
         version = self._save(ROSTER_POLICY, policy.to_dict(), expected_version, actor, site)
         return VersionedPolicy(policy, version)

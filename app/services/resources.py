@@ -24,8 +24,10 @@ from app.data.models import (
     Township,
 )
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.enums import RiskLevel
 from app.domain.rules import RuleViolation, StockState, phone_violation
+from app.services.access import require
 from app.services.dto import (
     DepotDTO,
     HazardDTO,
@@ -309,6 +311,7 @@ class ShelterEditor:
 
     def update(self, edit: ShelterEdit, *, actor: str, site: str) -> ShelterDTO:
         """Apply ``edit``; RuleViolation (see :func:`shelter_edit_problems`) when refused."""
+        require(self._db, Action.EDIT_RESOURCES)
         _refuse(shelter_edit_problems(edit))
         try:
             with UnitOfWork(self._db, actor=actor, site=site) as uow:

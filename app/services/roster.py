@@ -55,10 +55,12 @@ from app.data.models import (
     Township,
 )
 from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.access import Action
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
 from app.domain.roster_checks import DEFAULT_HORIZON, Problem, check_roster
 from app.domain.rules import RosterPolicy, RuleViolation, ShiftPattern, StaffingRule
+from app.services.access import require
 from app.services.dto import AssignmentDTO, LastChange, ShiftDTO, StaffDTO
 from app.services.office import OfficeSettings
 
@@ -164,6 +166,7 @@ class RosterService:
 
     def define_day(self, day: date, *, actor: str, site: str) -> list[uuid.UUID]:
         """The shifts of ``day`` by the office's pattern (all or nothing)."""
+        require(self._db, Action.EDIT_ROSTER)
         ids: list[uuid.UUID] = []
         with UnitOfWork(self._db, actor=actor, site=site) as uow:
             pattern = self.policy().pattern
@@ -272,6 +275,7 @@ class RosterService:
     def define_shift(
         self, starts_at: datetime, ends_at: datetime, label: str, *, actor: str, site: str
     ) -> uuid.UUID:
+        require(self._db, Action.EDIT_ROSTER)
         if starts_at.tzinfo is None or ends_at.tzinfo is None or ends_at <= starts_at:
             raise RuleViolation("roster.shift_times", f"{starts_at} - {ends_at}")
         with UnitOfWork(self._db, actor=actor, site=site) as uow:
@@ -299,6 +303,8 @@ class RosterService:
         site: str,
         expected_version: int | None = None,
     ) -> ChangeSet:
+        require(self._db, Action.EDIT_ROSTER)
+
         def change(s: Session, shift: DutyShift) -> bool:
             self._add(s, shift, staff_id, role)
             return True
@@ -314,6 +320,8 @@ class RosterService:
         site: str,
         expected_version: int | None = None,
     ) -> ChangeSet:
+        require(self._db, Action.EDIT_ROSTER)
+
         def change(s: Session, _shift: DutyShift) -> bool:
             s.delete(self._assignment(s, shift_id, staff_id))
             return True
@@ -337,6 +345,7 @@ class RosterService:
         that list. Nothing is written when ``wanted`` is already the shift's
         people.
         """
+        require(self._db, Action.EDIT_ROSTER)
 
         def change(s: Session, shift: DutyShift) -> bool:
             current = {
@@ -375,6 +384,7 @@ class RosterService:
     ) -> ChangeSet:
         """``to_staff_id`` takes over ``from_staff_id``'s duty on the shift (same role);
         the swap is recorded with who agreed, in the same transaction."""
+        require(self._db, Action.EDIT_ROSTER)
         agreed_by = agreed_by.strip()
         if not agreed_by:
             raise RuleViolation("roster.agreed_by")
@@ -404,6 +414,7 @@ class RosterService:
         """Copy the shifts starting in one week (China time), with their active people,
         to another week. Refuses, writing nothing, if the target week has any shift or
         a copied person would be on two shifts at once. Returns the shifts created."""
+        require(self._db, Action.EDIT_ROSTER)
         from_monday, to_monday = monday_of(from_monday), monday_of(to_monday)
         if from_monday == to_monday:
             raise RuleViolation("roster.week_not_empty", to_monday.isoformat())

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 from app.data.engine import Database
 from app.data.models import DutyAssignment, DutyShift, Staff
 from app.data.uow import ChangeSet, UnitOfWork
+from app.domain.access import Action
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
 from app.domain.labels import Family, label
@@ -69,6 +70,7 @@ from app.domain.roster_checks import (
 )
 from app.domain.rules import StaffingRule, phone_problem
 from app.domain.text import fold_key
+from app.services.access import require
 from app.services.demo import SHIFT_HANDOVER
 from app.services.roster import RosterService
 from app.services.spreadsheet import column_widths, row_cells, save_workbook, set_column_widths
@@ -306,11 +308,14 @@ class RosterPreview:
         longer active, or someone has added a person of the same name (checked
         again inside the transaction).
         """
+        require(self.db, Action.EDIT_ROSTER)
         blocking = self.blocking(add_unknown=add_unknown)
         if blocking:
             raise RosterImportRejected(blocking)
         shifts = self.to_write(add_unknown=add_unknown)
         adding = self.new_people if add_unknown else ()
+        if adding:
+            require(self.db, Action.EDIT_STAFF)
         with UnitOfWork(self.db, actor=actor, site=site) as uow:
             late: list[RowError] = []
             existing = _existing_spans(uow.session, shifts)

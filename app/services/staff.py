@@ -43,8 +43,10 @@ from app.data.engine import Database
 from app.data.errors import ConflictError
 from app.data.models import ChangeLog, Staff, Township, Village
 from app.data.uow import UnitOfWork
+from app.domain.access import Action
 from app.domain.enums import StaffRole
 from app.domain.rules import RuleViolation, phone_violation
+from app.services.access import require
 from app.services.dto import LastChange
 
 CUSTOM_PREFIX = "custom:"
@@ -257,6 +259,7 @@ class StaffService:
 
     # -- writes ---------------------------------------------------------------------
     def create(self, draft: StaffDraft, *, actor: str, site: str) -> StaffRow:
+        require(self._db, Action.EDIT_STAFF)
         errors = validate(draft)
         if errors:
             raise StaffRejected(errors)
@@ -276,7 +279,9 @@ class StaffService:
         of work, under the same rules as :meth:`create`, so that an import adds the
         people a file names and what names them in one transaction. Returns the
         ids. Raises :class:`StaffRejected` for the first draft that breaks a rule;
-        the caller's unit of work, left uncommitted, then writes nothing."""
+        the caller's unit of work, left uncommitted, then writes nothing. The
+        caller asks ``require(db, Action.EDIT_STAFF)`` before opening its unit of
+        work (a refusal is recorded in a transaction of its own)."""
         for _staff_id, draft in people:
             errors = validate(draft)
             if errors:
@@ -300,6 +305,7 @@ class StaffService:
         actor: str,
         site: str,
     ) -> StaffRow:
+        require(self._db, Action.EDIT_STAFF)
         errors = validate(draft)
         if errors:
             raise StaffRejected(errors)
@@ -317,6 +323,7 @@ class StaffService:
         self, staff_id: uuid.UUID, expected_version: int, *, actor: str, site: str
     ) -> StaffRow:
         """The person left: kept for old rosters, no longer listed or on a post."""
+        require(self._db, Action.EDIT_STAFF)
         try:
             with UnitOfWork(self._db, actor=actor, site=site) as uow:
                 person = uow.get_current(Staff, staff_id, expected_version)
@@ -338,6 +345,7 @@ class StaffService:
         """Put an active information officer of the village's township on the post
         (or empty it with None). The previous holder keeps the village without a post;
         the new holder leaves any post held before."""
+        require(self._db, Action.EDIT_STAFF)
         if post not in POSTS:
             raise RuleViolation("staff.post_invalid", post)
         with UnitOfWork(self._db, actor=actor, site=site) as uow:

@@ -30,9 +30,10 @@ from sqlalchemy.engine import URL
 from app.data.engine import Database
 from app.data.errors import classify
 from app.data.uow import ChangeRecord
+from app.domain.access import Action
 from app.domain.clock import CHINA_TZ, Clock, china_date
 from app.domain.deadlines import Deadline, ReportingRules
-from app.domain.identity import Identity
+from app.domain.identity import Identity, set_operator
 from app.domain.rules import RosterPolicy
 from app.services.catalog import Services
 from app.services.dto import IncidentDTO, StatusDTO
@@ -106,6 +107,8 @@ class AppSession(QObject):
     rules_changed = Signal(object)  # OfficeRules
     overdue_changed = Signal(object)  # Overdue: missed reporting deadlines
     problem_reported = Signal(str)  # a sentence for a status line
+    operator_changed = Signal(object)  # Identity: someone else signed in at this seat
+    locked_changed = Signal(bool)  # True: the seat is locked (forms stay open behind it)
 
     def __init__(
         self,
@@ -120,6 +123,10 @@ class AppSession(QObject):
         super().__init__(parent)
         self.db = db
         self.identity = identity
+        self.locked = False
+        # Writes started from this thread (and tasks submitted from it) are signed
+        # by the operator; a person at the seat, or the program for a test seat.
+        set_operator(identity if identity.staff_id is not None else None)
         self.runner = runner
         self.services = services or Services.on(db)
         self.clock: Clock = db.clock
@@ -166,6 +173,27 @@ class AppSession(QObject):
     @property
     def site(self) -> str:
         return self.identity.site
+
+    @property
+    def operator(self) -> Identity:
+        return self.identity
+
+    def may(self, action: Action) -> bool:
+        """Whether the person at the seat may make writes of kind ``action`` (a
+        person with no staff id is the program: a seat used by tests and tools)."""
+        return self.identity.staff_id is None or self.identity.may(action)
+
+    def switch_operator(self, identity: Identity) -> None:
+        """Someone else signed in at this seat (or the same person again after a
+        lock): writes from now on are theirs; every window is told."""
+        self.identity = identity
+        set_operator(identity if identity.staff_id is not None else None)
+        self.operator_changed.emit(identity)
+
+    def set_locked(self, locked: bool) -> None:
+        if locked != self.locked:
+            self.locked = locked
+            self.locked_changed.emit(locked)
 
     def now(self) -> datetime:
         """The current moment (UTC) from the session's clock."""

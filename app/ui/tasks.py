@@ -24,6 +24,8 @@ that only the GUI thread empties; a worker reaches its callable by key."""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,7 +139,9 @@ class TaskRunner(QObject):
             self._latest[slot] = key
             self._in_flight[slot] = self._in_flight.get(slot, 0) + 1
         was_idle = not self._pending
-        self._calls[key] = fn
+        # The task runs in a copy of the submitting context: a write started
+        # before an operator switch is signed by whoever started it.
+        self._calls[key] = functools.partial(contextvars.copy_context().run, fn)
         self._pending[key] = _Pending(on_done, on_error, owner, slot)
         if was_idle:
             self.busy_changed.emit(True)

@@ -40,10 +40,13 @@ from app.data.models import (
     Village,
 )
 from app.data.uow import UnitOfWork
+from app.domain.access import Role
 from app.domain.enums import ChangeOp, LogEntryKind
 from app.domain.intake import IncidentDraft
 from app.live.feed import latest_seq
+from app.services.access import AccessService
 from app.services.demo import (
+    DEMO_PASSWORD,
     DemoRemovalRefused,
     ensure_reference_data,
     load_demo,
@@ -532,17 +535,38 @@ def test_append_only_tables_let_only_demo_rows_go(db: Database, world: World) ->
             assert conn.execute(text(sql), {"id": _key(db, value)}).rowcount == 1, sql
 
 
-def test_headless_command(sqlite_url: URL, capsys: pytest.CaptureFixture[str]) -> None:
+def test_headless_command(
+    sqlite_url: URL, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.cli_demo import main
 
     db = Database(sqlite_url)
     try:
         upgrade(db)
         load_demo(db, actor="t", site="s", now=NOW)
-        assert main(["remove", "--db", str(sqlite_url.database)]) == 0
+        first = AccessService(db).ensure_administrator()
+        assert first is not None
+        monkeypatch.setenv("XCC_PASSWORD", first.password)
+        where = ["--db", str(sqlite_url.database)]
+        # The one-time password must be changed in the program before use.
+        assert main(["remove", "--user", first.name, *where]) == 77
+        assert "修改初始密码" in capsys.readouterr().err
+        AccessService(db).set_password(first.staff_id, "Admin-2026")
+        monkeypatch.setenv("XCC_PASSWORD", "Admin-2026")
+        # Nobody signed: nothing removed. A demo officer: not allowed, recorded.
+        assert main(["remove", *where]) == 77
+        monkeypatch.setenv("XCC_PASSWORD", DEMO_PASSWORD)
+        officer = next(
+            c for c in AccessService(db).choices(NOW) if c.roles == frozenset({Role.OFFICER})
+        )
+        assert main(["remove", "--user", officer.name, *where]) == 77
+        assert "无权删除演示数据" in capsys.readouterr().err
+        assert OverviewService(db).status().has_demo
+        monkeypatch.setenv("XCC_PASSWORD", "Admin-2026")
+        assert main(["remove", "--user", first.name, *where]) == 0
         assert "已移除" in capsys.readouterr().out
         assert not OverviewService(db).status().has_demo
-        assert main(["remove", "--db", str(sqlite_url.database)]) == 0
+        assert main(["remove", "--user", first.name, *where]) == 0
         assert "没有演示数据" in capsys.readouterr().out
 
         load_demo(db, actor="t", site="s", now=NOW)
@@ -550,7 +574,7 @@ def test_headless_command(sqlite_url: URL, capsys: pytest.CaptureFixture[str]) -
         with UnitOfWork(db, actor=ACTOR, site=SITE) as uow:
             uow.session.add(Village(township_id=town, name="真实村", kind="village"))
             uow.commit()
-        assert main(["remove", "--db", str(sqlite_url.database)]) == 1
+        assert main(["remove", "--user", first.name, *where]) == 1
         assert "真实村" in capsys.readouterr().out
         assert OverviewService(db).status().has_demo
         assert main(["remove", "--nonsense"]) == 64

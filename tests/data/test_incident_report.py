@@ -15,8 +15,10 @@ from sqlalchemy.engine import URL
 from app.data.engine import Database
 from app.data.models import Incident, IncidentLogEntry, IncidentStatistics
 from app.data.uow import UnitOfWork
+from app.domain.access import Role
 from app.domain.deadlines import ReportKind
 from app.domain.enums import IncidentStatus
+from app.domain.identity import Identity, acting_as
 from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.services.incident_report import (
@@ -29,6 +31,7 @@ from app.services.incident_report import (
 )
 from app.services.incident_workflow import IncidentWorkflow, status_body
 from app.services.incidents import IncidentService
+from app.services.roster import RosterService
 
 pytestmark = pytest.mark.dates  # runs at every frozen moment too
 
@@ -125,7 +128,17 @@ def test_status_steps_in_order_with_level_and_plan(db: Database) -> None:
     assert first < second < third < text.index("领导批示：加强现场疏导")
     assert "庄里乡" in text
     assert text.splitlines()[0] == "关于集镇庙会人员聚集的续报"
-    assert "值班领导：王建华" in text
+    # Signed by the roster's leader on duty at that moment, not by whoever wrote
+    # the instruction; the reporter is the last officer in the log (no one signed in).
+    on_duty = RosterService(db).on_duty(_now())
+    assert on_duty is not None and on_duty.leaders
+    leaders = "、".join(sorted(a.name for a in on_duty.leaders))
+    assert text.splitlines()[-1] == f"报告人：王建华        值班领导：{leaders}"
+    # Signed in, the person at the seat is the reporter.
+    seat = Identity("李值班", "s", "ws", uuid.uuid4(), frozenset({Role.OFFICER}))
+    with acting_as(seat):
+        signed = render_text(IncidentReportService(db).build(iid, ReportKind.FOLLOW_UP, _now()))
+    assert signed.splitlines()[-1] == f"报告人：李值班        值班领导：{leaders}"
     # 四、下一步工作 does not repeat the log.
     assert "最新进展" not in text
     assert text.count("领导批示：加强现场疏导") == 1

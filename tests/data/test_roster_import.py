@@ -22,7 +22,10 @@ from sqlalchemy.engine import URL
 from app.data.engine import Database
 from app.data.migrate import upgrade
 from app.data.models import ChangeLog, DutyAssignment, DutyShift, Staff
+from app.domain.access import Role
 from app.domain.enums import StaffRole
+from app.services.access import AccessService
+from app.services.demo import DEMO_PASSWORD
 from app.services.roster import RosterService
 from app.services.roster_import import (
     UNKNOWN_PERSON,
@@ -716,10 +719,22 @@ ENTRY_POINTS = [
 ]
 
 
-def run_cli(entry: list[str], *args: str, db: URL) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def cli_signer(db: Database, *, admin: bool = False) -> str:
+    """A demo leader who signs the command's writes (demo password); with
+    ``admin`` also 系统管理员 (needed to add people to the staff list)."""
+    leader = next(c for c in AccessService(db).choices(db.clock()) if Role.LEADER in c.roles)
+    if admin:
+        AccessService(db).grant(leader.staff_id, Role.ADMIN, "导入值班表时添加人员")
+    return leader.name
+
+
+def run_cli(
+    entry: list[str], *args: str, db: URL, user: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", XCC_PASSWORD=DEMO_PASSWORD)
+    signer = ["--user", user] if user else []
     return subprocess.run(
-        [sys.executable, *entry, "roster", *args, "--db", db.render_as_string(False)],
+        [sys.executable, *entry, "roster", *args, *signer, "--db", db.render_as_string(False)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -746,22 +761,36 @@ def test_cli_exit_codes(
     dry = run_cli(entry, str(good), "--dry-run", db=demo_sqlite_url)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "可导入的班次: 4" in dry.stdout and "未写入" in dry.stdout
-    assert counts(demo_db) == before
+    assert counts(demo_db)[:2] == before[:2]  # sign-ins are logged
 
-    rejected = run_cli(entry, str(bad), db=demo_sqlite_url)
+    user = cli_signer(demo_db)
+    rejected = run_cli(entry, str(bad), db=demo_sqlite_url, user=user)
     assert rejected.returncode == 1, rejected.stdout + rejected.stderr
     assert "第 6 行 C 列：未知人员: 张三" in rejected.stdout
-    assert counts(demo_db) == before
+    assert counts(demo_db)[:2] == before[:2]  # sign-ins are logged
 
-    written = run_cli(entry, str(good), db=demo_sqlite_url)
+    # Writing is signed by a person: without one, or with a wrong password, nothing.
+    unsigned = run_cli(entry, str(good), db=demo_sqlite_url)
+    assert unsigned.returncode == 77 and "--user" in unsigned.stderr
+    assert counts(demo_db)[:2] == before[:2]  # sign-ins are logged
+
+    written = run_cli(entry, str(good), db=demo_sqlite_url, user=user)
     assert written.returncode == 0, written.stdout + written.stderr
     assert "已写入 4 个班次" in written.stdout
     assert counts(demo_db)[:2] == (before[0] + 4, before[1] + 12)
+    with demo_db.read_session() as s:
+        signed = s.execute(
+            select(ChangeLog.actor, ChangeLog.role)
+            .where(ChangeLog.entity_type == "duty_shift")
+            .order_by(ChangeLog.seq.desc())
+            .limit(1)
+        ).one()
+    assert signed.actor == user and "leader" in (signed.role or "")
 
-    again = run_cli(entry, str(good), db=demo_sqlite_url)
+    again = run_cli(entry, str(good), db=demo_sqlite_url, user=user)
     assert again.returncode == 1 and "该班次已存在" in again.stdout
 
-    missing = run_cli(entry, str(tmp_path / "none.csv"), db=demo_sqlite_url)
+    missing = run_cli(entry, str(tmp_path / "none.csv"), db=demo_sqlite_url, user=user)
     assert missing.returncode == 1 and "文件不存在" in missing.stdout
 
 
@@ -777,14 +806,21 @@ def test_cli_adds_unknown_people_from_a_gb18030_csv(
     before = counts(demo_db)
     entry = ["main.py", "import"]
 
-    refused = run_cli(entry, str(path), db=demo_sqlite_url)
+    user = cli_signer(demo_db)
+    refused = run_cli(entry, str(path), db=demo_sqlite_url, user=user)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "第 2 行 D 列：未知人员: 测试员䶮" in refused.stdout
     assert "新人员 测试员䶮（值班员，电话 13800000009；第 2 行）" in refused.stdout
     assert "--add-unknown" in refused.stdout
-    assert counts(demo_db) == before and "测试员䶮" not in staff_rows(demo_db)
+    assert counts(demo_db)[:2] == before[:2] and "测试员䶮" not in staff_rows(demo_db)
 
-    added = run_cli(entry, str(path), "--add-unknown", db=demo_sqlite_url)
+    # A leader may edit the roster but not the staff list: refused, recorded.
+    not_admin = run_cli(entry, str(path), "--add-unknown", db=demo_sqlite_url, user=user)
+    assert not_admin.returncode == 77, not_admin.stdout + not_admin.stderr
+    assert "无权编辑人员与AB岗" in not_admin.stderr
+    assert counts(demo_db)[:2] == before[:2]  # sign-ins are logged
+    user = cli_signer(demo_db, admin=True)
+    added = run_cli(entry, str(path), "--add-unknown", db=demo_sqlite_url, user=user)
     assert added.returncode == 0, added.stdout + added.stderr
     assert "已写入 1 个班次" in added.stdout
     assert "已添加 测试员䶮（值班员，电话 13800000009；第 2 行）" in added.stdout

@@ -55,3 +55,42 @@ def test_source_strings_are_all_in_the_translation_file(tmp_path: Path) -> None:
 
     missing = keys(fresh) - keys(ROOT / "resources" / "i18n" / "xcc_zh_CN.ts")
     assert missing == set(), "run 'make ts' and translate the new strings"
+
+
+# Writes the program makes for itself (set-up) or that sign-in itself needs.
+_UNGUARDED_WRITES = {
+    "access.py": {"*"},
+    "demo.py": {"ensure_reference_data", "load_demo"},
+}
+
+
+def test_every_service_write_asks_for_the_right_first() -> None:
+    """A public service function that opens a unit of work (itself or through a
+    private helper of its module) calls ``require`` first: a role's rights are
+    enforced where the write is made, not only in the menus."""
+    import ast
+
+    missing: list[str] = []
+    for path in sorted((ROOT / "app" / "services").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        source = {f.name: ast.unparse(f) for f in functions}
+        writers = {name for name, text in source.items() if "UnitOfWork(" in text}
+        grown = True
+        while grown:
+            grown = False
+            for name, text in source.items():
+                if name not in writers and any(
+                    f"self.{w}(" in text or f" {w}(" in text or f"({w}(" in text
+                    for w in writers
+                    if w.startswith("_")
+                ):
+                    writers.add(name)
+                    grown = True
+        allowed = _UNGUARDED_WRITES.get(path.name, set())
+        for name in sorted(writers):
+            if name.startswith("_") or "*" in allowed or name in allowed:
+                continue
+            if "require(" not in source[name]:
+                missing.append(f"{path.name}:{name}")
+    assert missing == []
