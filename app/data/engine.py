@@ -129,6 +129,8 @@ def create_db_engine(url: URL | str, *, busy_timeout_ms: int | None = None) -> E
             url,
             connect_args={"check_same_thread": False, "timeout": timeout / 1000},
             poolclass=NullPool if database in ("", ":memory:") else None,
+            # Error messages never carry the values written (password hashes, texts).
+            hide_parameters=True,
         )
         _install_sqlite_behaviour(engine, timeout)
         return engine
@@ -140,6 +142,7 @@ def create_db_engine(url: URL | str, *, busy_timeout_ms: int | None = None) -> E
         max_overflow=4,
         pool_timeout=10,  # every connection stuck: say so (classify -> UNREACHABLE)
         connect_args=connect_args,
+        hide_parameters=True,
     )
 
 

@@ -55,6 +55,7 @@ _ADVISORY_LOCK_KEY = 0x5843435F  # "XCC_": serialises change_log appends
 # database still at an older revision (only while an older release fills it,
 # before the upgrade) gets rows without them; the upgrade seals them.
 AUDIT_SINCE = "0008"
+_WORKSTATION_MAX = 64  # change_log.workstation
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +414,7 @@ class UnitOfWork:
                 "op": op.value,
                 "actor": self.actor,
                 "at": self._db.clock(),
-                "origin_site": self.site,
+                "origin_site": self.site[:64],
             }
             for (entity_type, entity_id), op in keys
         ]
@@ -439,7 +440,8 @@ class UnitOfWork:
             "actor": who.user,
             "actor_id": who.staff_id,
             "role": format_roles(who.roles),
-            "workstation": who.workstation,
+            # A computer's name may be a long FQDN; the column holds 64 characters.
+            "workstation": who.workstation[:_WORKSTATION_MAX],
         }
 
     def _append_change_log(
@@ -474,7 +476,7 @@ class UnitOfWork:
                 "entity_id": entity_id,
                 "op": op_name,
                 "at": now,
-                "origin_site": (by.site if by else self.site),
+                "origin_site": (by.site if by else self.site)[:64],
                 "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)
                 if detail
                 else None,

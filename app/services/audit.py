@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,11 @@ from app.data.models import (
     Township,
     Village,
 )
-from app.domain.audit import GENESIS, BrokenLink, SealedFields, first_broken
+from app.domain.audit import GENESIS, BrokenLink, StoredEntry, first_broken_stored, utc_text
 from app.domain.clock import CHINA_TZ
 from app.domain.labels import DEFAULT_LANGUAGE, Family, codes, label
 
-# Fields that name a thing by id: the history shows them as they are, a reviewer
-# who needs the thing opens it from its own list.
+# The columns of the XLSX export.
 EXPORT_HEADERS = ("序号", "时间", "人员", "角色", "席位", "操作", "记录类型", "记录编号", "内容")
 
 
@@ -430,58 +429,69 @@ class AuditService:
         checked = 0
         previous = GENESIS
         for chunk in self._chunks(batch):
-            broken, n, previous = first_broken(chunk, previous)
+            broken, n, previous = first_broken_stored(chunk, previous)
             checked += n
             if broken is not None:
                 return VerifyResult(checked, broken, previous)
         return VerifyResult(checked, None, previous)
 
-    def _chunks(self, batch: int) -> Iterator[list[tuple[int, SealedFields, str | None]]]:
-        c = ChangeLog.__table__.c
+    def _chunks(self, batch: int) -> Iterator[list[StoredEntry]]:
+        """The entries in ``seq`` order, ``batch`` at a time, each read in a
+        short transaction of its own, as stored (the driver's plain values: no
+        per-row objects, ids and times given by the database in their canonical
+        text form)."""
+        sqlite = self._db.is_sqlite
+        sql = _CHAIN_SQLITE if sqlite else _CHAIN_POSTGRES
         after = 0
         while True:
-            with self._db.read_session() as s:
-                rows = s.execute(
-                    select(
-                        c.seq,
-                        c.entity_type,
-                        c.entity_id,
-                        c.op,
-                        c.actor,
-                        c.actor_id,
-                        c.role,
-                        c.at,
-                        c.origin_site,
-                        c.workstation,
-                        c.detail,
-                        c.hash,
-                    )
-                    .where(c.seq > after)
-                    .order_by(c.seq)
-                    .limit(batch)
-                ).all()
+            with self._db.engine.connect() as conn:
+                cursor = conn.connection.cursor()
+                try:
+                    cursor.execute(sql, (after, batch))
+                    rows: list[Any] = list(cursor.fetchall())
+                finally:
+                    cursor.close()
+                    conn.connection.rollback()
             if not rows:
                 return
-            yield [
-                (
-                    r.seq,
-                    SealedFields(
-                        r.entity_type,
-                        r.entity_id,
-                        r.op,
-                        r.actor,
-                        r.actor_id,
-                        r.role or "",
-                        r.at,
-                        r.origin_site,
-                        r.workstation or "",
-                        r.detail,
-                    ),
-                    r.hash,
-                )
-                for r in rows
-            ]
-            after = rows[-1].seq
+            if sqlite:
+                rows = [(*r[:7], _sqlite_time(r[7]), *r[8:]) for r in rows]
+            yield rows
+            after = rows[-1][0]
+
+
+# The chain's fields in the order first_broken_stored takes them, ``seq`` after
+# the first parameter, at most the second: ids as 32 hex digits, the time as
+# the canonical UTC text (SQLite: as stored, made canonical by _sqlite_time).
+_CHAIN_COLUMNS = (
+    "seq, entity_type, {id}, op, actor, {actor_id}, COALESCE(role, ''), {at}, "
+    "origin_site, COALESCE(workstation, ''), detail, hash"
+)
+_CHAIN_SQLITE = (
+    f"SELECT {_CHAIN_COLUMNS.format(id='entity_id', actor_id='actor_id', at='at')} "
+    "FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_CHAIN_POSTGRES = (
+    "SELECT "
+    + _CHAIN_COLUMNS.format(
+        id="replace(entity_id::text, '-', '')",
+        actor_id="replace(actor_id::text, '-', '')",
+        at="""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+    )
+    + " FROM change_log WHERE seq > %s ORDER BY seq LIMIT %s"
+)
+
+
+def _sqlite_time(stored: Any) -> str:
+    """A time as SQLite holds it (UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``) in the
+    canonical form; any other form is read as the column type reads it."""
+    if isinstance(stored, str) and len(stored) == 26 and stored[10] == " ":
+        return f"{stored[:10]}T{stored[11:]}+00:00"
+    try:
+        value = datetime.fromisoformat(str(stored))
+    except ValueError:
+        return str(stored)  # not a time at all: the link it is in cannot hold
+    return utc_text(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 # Rows that belong to a record: (model, the column naming the record).
