@@ -1,4 +1,8 @@
-"""Details of the feature selected on the map or in a list, as a Qt panel."""
+"""Details of the feature selected on the map or in a list, as a Qt panel.
+
+With the application session the panel has a 历史 tab as well: the audit
+trail of the feature shown (who changed it, when, from which seat).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,9 +26,20 @@ from PySide6.QtWidgets import (
 from app.services.dto import DepotDTO, HazardDTO, IncidentDTO, MapChanges, ShelterDTO, TeamDTO
 from app.services.overview import OverviewService
 from app.ui import labels
+from app.ui.access.history import HistoryView
 from app.ui.models.table import format_value
 from app.ui.panel import DataPanel
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
+
+# The kind of record (change_log.entity_type) a map layer shows.
+LAYER_ENTITIES = {
+    "hazards": "hazard_site",
+    "shelters": "shelter",
+    "depots": "supply_depot",
+    "teams": "rescue_team",
+    "incidents": "incident",
+}
 
 
 class DetailsPanel(DataPanel):
@@ -38,6 +54,8 @@ class DetailsPanel(DataPanel):
         overview: OverviewService,
         today: Callable[[], date],
         parent: QWidget | None = None,
+        *,
+        session: AppSession | None = None,
     ) -> None:
         super().__init__(runner, parent)
         self.setObjectName("DetailsPanel")
@@ -70,7 +88,18 @@ class DetailsPanel(DataPanel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
-        layout.addWidget(scroll, 1)
+        self.tabs: QTabWidget | None = None
+        self.history: HistoryView | None = None
+        if session is not None:
+            self.tabs = QTabWidget(self)
+            self.tabs.setObjectName("details_tabs")
+            self.tabs.setDocumentMode(True)
+            self.tabs.addTab(scroll, self.tr("Details"))
+            self.history = HistoryView(session, self.tabs)
+            self.tabs.addTab(self.history, self.tr("History"))
+            layout.addWidget(self.tabs, 1)
+        else:
+            layout.addWidget(scroll, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.occupancy_button)
@@ -83,6 +112,8 @@ class DetailsPanel(DataPanel):
 
     def show_feature(self, layer: str, entity_id: uuid.UUID) -> None:
         self.current = (layer, entity_id)
+        if self.history is not None and layer in LAYER_ENTITIES:
+            self.history.show_record(LAYER_ENTITIES[layer], entity_id)
         today = self._today()
         self._fetch(lambda: self._overview.feature(layer, entity_id, today), self._apply)
 

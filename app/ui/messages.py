@@ -1,4 +1,4 @@
-"""Messages for people about database problems, in their language."""
+"""Messages for people about database problems and refused actions, in their language."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import re
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.data.errors import DatabaseProblem, ProblemKind
+from app.domain.access import Action
+from app.domain.identity import Identity
+from app.services.access import NotPermitted, SecretRejected, SignInRefused
 
 
 def _t(text: str) -> str:
@@ -81,12 +84,36 @@ def problem_text(problem: DatabaseProblem, where: str) -> str:
     return _t(str(texts[problem.kind])).replace("%1", where)
 
 
+def refusal_text(exc: BaseException) -> str | None:
+    """What a refusal says (a write the person's roles do not allow, a password
+    or PIN the rules refuse, a sign-in refused), or None for any other error.
+
+    These are answers, not faults: the person reads them and can act on them
+    (ask for the role, choose another password)."""
+    if isinstance(exc, NotPermitted | SignInRefused):
+        return exc.message()
+    if isinstance(exc, SecretRejected):
+        return str(exc)
+    return None
+
+
+def not_permitted_text(identity: Identity, action: Action) -> str:
+    """Why ``identity`` may not make writes of kind ``action`` (the words the
+    service's refusal uses): the tooltip of a disabled button or menu entry."""
+    return NotPermitted(action, identity).message()
+
+
 def unexpected_text(exc: BaseException, log_path: str | None = None) -> str:
     """For an error no rule covers: a fault in this program, not the user's doing.
 
     Says that nothing was saved beyond what the screen shows, so the user knows
-    what to check, and where the details were logged when that is known.
+    what to check, and where the details were logged when that is known. A
+    refusal (:func:`refusal_text`) that reaches here is said as itself: every
+    form that falls back on this shows "no right to …" instead of a fault.
     """
+    refused = refusal_text(exc)
+    if refused is not None:
+        return refused
     what = f"{type(exc).__name__}: {exc}"
     if log_path:
         text = QCoreApplication.translate(

@@ -35,6 +35,7 @@ from app.domain.clock import CHINA_TZ, Clock, china_date
 from app.domain.deadlines import Deadline, ReportingRules
 from app.domain.identity import Identity, set_operator
 from app.domain.rules import RosterPolicy
+from app.services.access import NotPermitted
 from app.services.catalog import Services
 from app.services.dto import IncidentDTO, StatusDTO
 from app.services.office import OfficeRules, VersionedPolicy, VersionedReportingRules
@@ -349,7 +350,7 @@ class AppSession(QObject):
     def report_failure(self, exc: BaseException) -> None:
         """A background read failed: say so, and mark the connection lost if it is."""
         problem = classify(exc)
-        if problem is None:
+        if problem is None and not isinstance(exc, NotPermitted):
             log.error("background work failed", exc_info=exc)
         self.problem_reported.emit(self.failure_text(exc))
         if problem is not None and problem.is_connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,17 +12,23 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
 from app.data.engine import Database
+from app.data.models import ChangeLog
 from app.domain.clock import CHINA_TZ
+from app.domain.identity import acting_as, current_operator
 from app.domain.intake import IncidentDraft
 from app.domain.rules import ShiftPattern
+from app.services.access import AccessService
+from app.services.demo import DEMO_PIN
 from app.services.duty_report import DutyReportService, report_title
 from app.services.handover import HandoverService
 from app.services.incidents import IncidentService
 from app.services.roster import RosterService
 from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 from tests.ui.conftest import GuiThreadGuard
 
@@ -233,6 +240,8 @@ def test_duty_menu_opens_handover_and_report(window: Any, qtbot: Any) -> None:
         "人员与AB岗…",
         "值班设置…",
         "报告时限设置…",
+        "切换值班人员…",
+        "锁定席位",
     ]
     handover = window.open_handover(acknowledge=False)
     assert handover.isVisible()
@@ -281,3 +290,78 @@ def test_handover_defaults_to_the_shift_on_duty_and_the_incoming_follows(
         _day_label(duty_day - timedelta(days=1)),
         _day_label(duty_day),
     )
+
+
+def test_takeover_is_signed_by_the_incoming_person_with_their_pin(
+    qtbot: Any, runner: TaskRunner, ui_db: Database, check_db: Database, gui_guard: GuiThreadGuard
+) -> None:
+    now = check_db.clock()
+    setup = HandoverService(check_db)
+    ctx = setup.context(now)
+    assert ctx.outgoing_id is not None and ctx.incoming_id is not None
+    roster, access = RosterService(check_db), AccessService(check_db)
+    outgoing_shift, incoming_shift = roster.shift(ctx.outgoing_id), roster.shift(ctx.incoming_id)
+    assert outgoing_shift is not None and incoming_shift is not None
+    accounts = {c.staff_id for c in access.choices(now)}
+    leaving = next(a for a in outgoing_shift.assignments if a.staff_id in accounts)
+    arriving = [a for a in incoming_shift.assignments if a.staff_id in accounts and a != leaving]
+    taking_over = arriving[-1]
+    seat = access.sign_in(leaving.staff_id, DEMO_PIN, site="seat-1", workstation="ws-1")
+    with acting_as(seat):
+        handover = setup.record(
+            ctx.outgoing_id, ctx.incoming_id, "本班平稳", [], actor=seat.user, site="seat-1", at=now
+        )
+    session = AppSession(ui_db, seat, runner)  # the outgoing officer is signed in here
+    dialog = HandoverDialog(
+        runner,
+        session.services.handover,
+        actor=session.user,
+        site=session.site,
+        now=session.now,
+        where="test",
+        acknowledge=True,
+        session=session,
+    )
+    qtbot.addWidget(dialog, before_close_func=lambda w: w.discard_guard.mark_clean())
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.show()
+    # The incoming shift's people are offered first, marked, one of them chosen.
+    offered = [dialog.signer.itemData(i) for i in range(dialog.signer.count())]
+    assert {uuid.UUID(o) for o in offered[: len(arriving)]} == {a.staff_id for a in arriving}
+    assert dialog.signer.itemText(0).endswith("（接班）")
+    assert dialog.signer.currentData() == offered[0]
+    dialog.signer.setCurrentIndex(dialog.signer.findData(str(taking_over.staff_id)))
+    dialog.ack_note.setText("收到，继续跟进")
+
+    # A wrong PIN: said at the field, nothing acknowledged, the note stays.
+    dialog.signer_secret.setText("0000")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.signer_text() != "", timeout=10000)
+    assert "不正确" in dialog.signer_text()
+    assert dialog.signer_secret.text() == "" and dialog.ack_note.text() == "收到，继续跟进"
+    assert setup.get(handover.id).ack is None
+    assert dialog.save_button.isEnabled()
+    dialog.grab().save("/tmp/handover_ack_wrong_pin.png")
+
+    dialog.signer_secret.setText(DEMO_PIN)
+    with qtbot.waitSignal(dialog.acknowledged, timeout=10000) as sig:
+        dialog.save_button.click()
+    assert sig.args[0] == handover.id
+    assert dialog.signed_by is not None and dialog.signed_by.staff_id == taking_over.staff_id
+    done = setup.get(handover.id)
+    assert done.ack is not None
+    assert (done.handed_over_by, done.ack.acknowledged_by) == (leaving.name, taking_over.name)
+    assert done.ack.note == "收到，继续跟进"
+    with check_db.read_session() as s:
+        signed = s.execute(
+            select(ChangeLog.actor, ChangeLog.actor_id, ChangeLog.workstation)
+            .where(ChangeLog.entity_type == "handover_ack")
+            .order_by(ChangeLog.seq.desc())
+            .limit(1)
+        ).one()
+    assert (signed.actor, signed.actor_id) == (taking_over.name, taking_over.staff_id)
+    assert signed.workstation == "ws-1"  # at this seat
+    # The seat's operator is still the outgoing officer.
+    assert session.identity == seat and current_operator() == seat
+    session.close()
+    _settle(runner)

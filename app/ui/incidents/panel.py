@@ -1,4 +1,8 @@
-"""Incident list and the timeline of the selected incident."""
+"""Incident list, and the log (timeline) and history of the selected incident.
+
+The history (历史) is the audit trail: who changed the incident and its log,
+when, from which seat and in which role, each field before and after.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QStackedWidget,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +28,7 @@ from app.data.uow import ChangeRecord
 from app.services.dto import IncidentDTO, LogEntryDTO
 from app.services.incident_workflow import parse_report_body, parse_status_body
 from app.ui import labels
+from app.ui.access.history import HistoryView
 from app.ui.incidents.actions import IncidentActions
 from app.ui.incidents.filters import IncidentFilterBar
 from app.ui.incidents.list_model import LazyIncidentModel, incident_columns
@@ -120,11 +127,26 @@ class IncidentPanel(DataPanel):
         )
         self.report_button.setEnabled(False)
         self.report_button.clicked.connect(self._on_report_button_clicked)
+        # 日志 | 历史: tabs in the title row, so the log keeps its lines on a short screen.
+        self.history = HistoryView(session, self)
+        self.lower_tabs = QTabBar(self)
+        self.lower_tabs.setObjectName("incident_lower_tabs")
+        self.lower_tabs.setDrawBase(False)
+        self.lower_tabs.addTab(self.tr("Log"))
+        self.lower_tabs.addTab(self.tr("History"))
+        self.lower_tabs.setTabToolTip(
+            1, self.tr("Who changed this incident and its log, when, from which seat")
+        )
+        self._lower_stack = QStackedWidget(self)
+        self._lower_stack.addWidget(self.timeline)
+        self._lower_stack.addWidget(self.history)
+        self.lower_tabs.currentChanged.connect(self._lower_stack.setCurrentIndex)
         title_row = QHBoxLayout()
         title_row.addWidget(self._timeline_title, 1)
+        title_row.addWidget(self.lower_tabs)
         title_row.addWidget(self.report_button)
         lower_layout.addLayout(title_row)
-        lower_layout.addWidget(self.timeline)
+        lower_layout.addWidget(self._lower_stack)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         top = QWidget(self)
@@ -148,6 +170,8 @@ class IncidentPanel(DataPanel):
         self.splitter = splitter
         self._top = top
         self.timeline.setMinimumHeight(20)  # a short screen gives it a line or two
+        self.history.setMinimumHeight(20)
+        self._lower_stack.setMinimumHeight(20)
         # Rows one line high (plus padding): five fit beside the roster on a laptop.
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().lineSpacing() + 10)
         self.timeline_min = TIMELINE_MIN_PX
@@ -300,7 +324,12 @@ class IncidentPanel(DataPanel):
             self.incident_actions.set_incident(incident)
         if changed:
             self._load_timeline(incident.id)
+            self.history.show_record("incident", incident.id)
             self.selected.emit(incident.id)
+
+    def show_history(self) -> None:
+        """Open the 历史 tab of the selected incident."""
+        self.lower_tabs.setCurrentIndex(1)
 
     def _load_timeline(self, incident_id: uuid.UUID) -> None:
         self._fetch(lambda: self._service.log(incident_id), self._apply_timeline)

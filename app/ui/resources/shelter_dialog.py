@@ -3,7 +3,8 @@
 What was typed stays as typed: a refused value (a negative capacity, one below
 the people inside, letters in the phone) is said under its field, and the
 message goes as soon as the field is fixed. Esc or closing a changed form asks
-first.
+first. With the application session a 历史 tab shows who changed the shelter
+(and checked people in or out), when and from which seat.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,9 +29,11 @@ from app.data.errors import classify
 from app.domain.rules import RuleViolation
 from app.services.dto import ShelterDTO, ShelterEdit
 from app.services.resources import StaleCopy, shelter_edit_problems
+from app.ui.access.history import HistoryView
 from app.ui.forms import FieldErrors, GuardedDialog, NumberField, field_text
 from app.ui.messages import problem_text, unexpected_text
 from app.ui.models.table import format_time
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 
 SaveFn = Callable[[ShelterEdit], ShelterDTO]
@@ -47,6 +51,8 @@ class ShelterDialog(GuardedDialog):
         shelter: ShelterDTO,
         where: str,
         parent: QWidget | None = None,
+        *,
+        session: AppSession | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ShelterDialog")
@@ -95,7 +101,22 @@ class ShelterDialog(GuardedDialog):
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addLayout(form)
+        self.history: HistoryView | None = None
+        if session is not None:
+            tabs = QTabWidget(self)
+            tabs.setObjectName("shelter_tabs")
+            page = QWidget(tabs)
+            page_layout = QVBoxLayout(page)
+            page_layout.addLayout(form)
+            page_layout.addStretch(1)
+            tabs.addTab(page, self.tr("Details"))
+            self.history = HistoryView(session, tabs)
+            self.history.show_record("shelter", shelter.id)
+            tabs.addTab(self.history, self.tr("History"))
+            layout.addWidget(tabs, 1)
+            self.resize(760, 460)
+        else:
+            layout.addLayout(form)
         layout.addWidget(buttons)
 
     def _fill(self, shelter: ShelterDTO) -> None:

@@ -8,13 +8,19 @@ everything typed. The handover's id is chosen when the form opens, so saving
 again after a lost answer cannot record it twice.
 
 In acknowledge mode the incoming shift sees the latest handover not yet
-acknowledged and confirms it (接班确认), with an optional note.
+acknowledged and confirms it (接班确认), with an optional note. With a session
+the incoming person signs it: they choose themselves (the incoming shift's
+people first) and enter their PIN or password; the acknowledgement is then
+made as them, while the person signed in at the seat (usually the outgoing
+officer) stays signed in. A wrong PIN is said at the field and nothing is
+acknowledged.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -40,7 +46,9 @@ from PySide6.QtWidgets import (
 from app.data.errors import classify
 from app.domain.clock import CHINA_TZ
 from app.domain.enums import StaffRole
+from app.domain.identity import Identity, acting_as
 from app.domain.rules import RuleViolation
+from app.services.access import AccessService, SignInChoice, SignInRefused
 from app.services.dto import ShiftDTO
 from app.services.handover import (
     HandoverContext,
@@ -50,10 +58,12 @@ from app.services.handover import (
     OpenIncidentDTO,
     next_shift,
 )
+from app.services.roster import RosterService
 from app.ui import labels
 from app.ui.forms import GuardedDialog
 from app.ui.messages import problem_text, unexpected_text
-from app.ui.plain import escape, plain_tooltip
+from app.ui.plain import escape, plain_label, plain_tooltip
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 
 # Columns of the carried-over table.
@@ -80,6 +90,32 @@ def _at(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
     return item
 
 
+@dataclass(frozen=True, slots=True)
+class AckContext:
+    """What 接班确认 needs: the handover waiting, and who may sign for it
+    (the incoming shift's people first, then everyone else with an account)."""
+
+    pending: HandoverDTO | None
+    signers: tuple[SignInChoice, ...]
+    incoming: frozenset[uuid.UUID]
+
+
+def read_ack_context(
+    service: HandoverService, roster: RosterService, access: AccessService, at: datetime
+) -> AckContext:
+    """(Off the GUI thread.) The handover waiting and who may sign for it."""
+    pending = service.pending_ack()
+    incoming: set[uuid.UUID] = set()
+    if pending is not None and pending.incoming_shift_id is not None:
+        shift = roster.shift(pending.incoming_shift_id)
+        if shift is not None:
+            incoming = {a.staff_id for a in shift.assignments}
+    # The incoming shift's people first; within each part, those on duty at
+    # ``at`` first, as AccessService.choices orders them.
+    ordered = sorted(access.choices(at), key=lambda c: c.staff_id not in incoming)
+    return AckContext(pending, tuple(ordered), frozenset(incoming))
+
+
 class HandoverDialog(GuardedDialog):
     recorded = Signal(object)  # HandoverDTO
     acknowledged = Signal(object)  # uuid.UUID of the handover
@@ -96,9 +132,13 @@ class HandoverDialog(GuardedDialog):
         where: str,
         acknowledge: bool = False,
         parent: QWidget | None = None,
+        session: AppSession | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("HandoverDialog")
+        # With a session the handover is signed by the person at the seat when it
+        # is saved, and 接班确认 by the incoming person (their PIN or password).
+        self._session = session
         self._runner = runner
         self._service = service
         self._actor = actor
@@ -111,6 +151,8 @@ class HandoverDialog(GuardedDialog):
         self._shifts: dict[uuid.UUID, ShiftDTO] = {}
         self._filling = False
         self._pending: HandoverDTO | None = None
+        self._incoming: frozenset[uuid.UUID] = frozenset()
+        self.signed_by: Identity | None = None  # who signed the takeover
         # Chosen when the form opens and kept across failed saves.
         self.handover_id = uuid.uuid4()
 
@@ -249,6 +291,49 @@ class HandoverDialog(GuardedDialog):
         self.ack_note.setPlaceholderText(self.tr("Optional, e.g. questions about an item"))
         form.addRow(self.tr("Note"), self.ack_note)
         layout.addLayout(form)
+        if self._session is not None:
+            layout.addWidget(self._build_signature())
+
+    def _build_signature(self) -> QGroupBox:
+        """The incoming person signs: their name and their PIN or password."""
+        box = QGroupBox(self.tr("Signed by the incoming person"), self)
+        hint = QLabel(
+            self.tr(
+                "The person taking over chooses their name and enters their PIN or password. "
+                "The takeover is recorded as theirs; whoever is signed in at this seat stays "
+                "signed in."
+            ),
+            box,
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #444;")
+        self.signer = QComboBox(box)
+        self.signer.setObjectName("ack_signer")
+        self.signer.setMinimumContentsLength(16)
+        self.signer_secret = QLineEdit(box)
+        self.signer_secret.setObjectName("ack_secret")
+        self.signer_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        # No input method: a Chinese IME would show the typed letters in its window.
+        self.signer_secret.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.signer_secret.setPlaceholderText(self.tr("PIN or password"))
+        self.signer_secret.returnPressed.connect(self.confirm_ack)
+        self.signer_message = plain_label(parent=box)
+        self.signer_message.setObjectName("ack_signer_message")
+        self.signer_message.setWordWrap(True)
+        self.signer_message.setStyleSheet("color: #b30000;")
+        self.signer_message.hide()
+        self.signer.currentIndexChanged.connect(lambda _i: self._say_signer(""))
+        self.signer_secret.textChanged.connect(lambda text: self._say_signer("") if text else None)
+        form = QFormLayout(box)
+        form.addRow(hint)
+        form.addRow(self.tr("Incoming person"), self.signer)
+        form.addRow(self.tr("PIN or password"), self.signer_secret)
+        form.addRow("", self.signer_message)
+        return box
+
+    def _say_signer(self, text: str) -> None:
+        self.signer_message.setText(text)
+        self.signer_message.setVisible(bool(text))
 
     def _setup_table(self, table: QTableWidget, stretch: tuple[int, ...]) -> None:
         table.verticalHeader().hide()
@@ -267,7 +352,14 @@ class HandoverDialog(GuardedDialog):
     def reload(self) -> None:
         at = self._now()
         service = self._service
-        if self._ack_mode:
+        if self._ack_mode and self._session is not None:
+            roster, access = self._session.services.roster, self._session.services.access
+            self._runner.submit(
+                lambda: read_ack_context(service, roster, access, at),
+                self._on_ack_context,
+                self._on_load_failed,
+            )
+        elif self._ack_mode:
             self._runner.submit(service.pending_ack, self._on_pending, self._on_load_failed)
         else:
             self._runner.submit(lambda: service.context(at), self._on_context, self._on_load_failed)
@@ -367,6 +459,31 @@ class HandoverDialog(GuardedDialog):
             self.carried.setItem(r, COL_NOTE, _cell(notes.get(item.id, ""), editable=True))
         self.carried.resizeRowsToContents()
         self.carried_empty.setVisible(not items)
+
+    def _on_ack_context(self, ctx: AckContext) -> None:
+        # Who is offered is the program's doing, not typed work to lose.
+        with self.discard_guard.refilling():
+            self._fill_signers(ctx)
+        self._on_pending(ctx.pending)
+        if ctx.pending is not None:
+            self.signer_secret.setFocus()
+
+    def _fill_signers(self, ctx: AckContext) -> None:
+        self._incoming = ctx.incoming
+        chosen = self.signer.currentData()
+        self.signer.clear()
+        for choice in ctx.signers:
+            text = choice.name
+            if choice.staff_id in ctx.incoming:
+                text = self.tr("%1 (incoming shift)").replace("%1", choice.name)
+            self.signer.addItem(text, str(choice.staff_id))
+        first = next((c for c in ctx.signers if c.staff_id in ctx.incoming), None)
+        if chosen is not None and self.signer.findData(chosen) >= 0:
+            self.signer.setCurrentIndex(self.signer.findData(chosen))
+        elif first is not None:
+            self.signer.setCurrentIndex(self.signer.findData(str(first.staff_id)))
+        else:
+            self.signer.setCurrentIndex(-1)  # nobody on the incoming shift: they choose
 
     def _on_pending(self, pending: HandoverDTO | None) -> None:
         self._pending = pending
@@ -480,6 +597,8 @@ class HandoverDialog(GuardedDialog):
         at = self._now()
         hid = self.handover_id
         service, actor, site = self._service, self._actor, self._site
+        if self._session is not None:  # the person at the seat now signs it
+            actor, site = self._session.user, self._session.site
         self._set_busy(True)
         self._runner.submit(
             lambda: service.record(
@@ -510,6 +629,9 @@ class HandoverDialog(GuardedDialog):
     def confirm_ack(self) -> None:
         if self._busy or self._pending is None:
             return
+        if self._session is not None:
+            self._confirm_signed()
+            return
         hid = self._pending.id
         note = self.ack_note.text()
         at = self._now()
@@ -520,6 +642,53 @@ class HandoverDialog(GuardedDialog):
             lambda _: self._on_acknowledged(hid),
             self._on_failed,
         )
+
+    def _confirm_signed(self) -> None:
+        """Check the incoming person's PIN or password, then acknowledge as them."""
+        assert self._session is not None and self._pending is not None
+        data = self.signer.currentData()
+        if not isinstance(data, str):
+            self._say_signer(self.tr("Choose who takes over."))
+            self.signer.setFocus()
+            return
+        secret = self.signer_secret.text()
+        if not secret:
+            self._say_signer(self.tr("The incoming person enters their PIN or password."))
+            self.signer_secret.setFocus()
+            return
+        staff_id = uuid.UUID(data)
+        hid, note, at = self._pending.id, self.ack_note.text(), self._now()
+        service, access = self._service, self._session.services.access
+        seat = self._session.identity
+        self.banner.hide()
+        self._say_signer("")
+        self._set_busy(True)
+
+        def sign_and_acknowledge() -> Identity:
+            # Runs in a copy of the seat's context: the takeover is made as the
+            # incoming person, the seat's operator is left as it is.
+            them = access.sign_in(staff_id, secret, site=seat.site, workstation=seat.workstation)
+            with acting_as(them):
+                service.acknowledge(hid, actor=them.user, site=them.site, at=at, note=note)
+            return them
+
+        self._runner.submit(
+            sign_and_acknowledge, lambda them: self._on_signed(hid, them), self._on_sign_failed
+        )
+
+    def _on_signed(self, handover_id: uuid.UUID, identity: Identity) -> None:
+        self.signed_by = identity
+        self.signer_secret.clear()
+        self._on_acknowledged(handover_id)
+
+    def _on_sign_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, SignInRefused):
+            self._set_busy(False)
+            self._say_signer(exc.message())
+            self.signer_secret.clear()  # a wrong secret is of no use; the rest stays
+            self.signer_secret.setFocus()
+            return
+        self._on_failed(exc)
 
     def _on_acknowledged(self, handover_id: uuid.UUID) -> None:
         self._set_busy(False)
@@ -568,3 +737,9 @@ class HandoverDialog(GuardedDialog):
 
     def error_text(self) -> str:
         return self.banner.text() if not self.banner.isHidden() else ""
+
+    def signer_text(self) -> str:
+        """The message under the incoming person's PIN ("" when none)."""
+        if self._session is None or self.signer_message.isHidden():
+            return ""
+        return self.signer_message.text()

@@ -6,6 +6,12 @@ is fixed); a save based on a stale copy says who changed what, and the next
 save applies the form over it knowingly. Typed changes are never replaced
 without asking: Esc, closing, New, another person in the list or Deactivate
 ask first, and a reload keeps a form being edited.
+
+With the application session, the person chosen also shows 账号与角色 (roles
+with their grant history, first password, PIN: :class:`AccountPanel`) and 历史
+(every recorded change of the person and their account). Editing people needs
+the right to (``Action.EDIT_STAFF``): without it the buttons are disabled and
+say why; the service refuses as well.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -21,12 +28,15 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -36,7 +46,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.errors import classify
+from app.data.uow import ChangeRecord
+from app.domain.access import Action, Role
 from app.domain.enums import StaffRole
+from app.domain.identity import Identity
+from app.domain.labels import Family
+from app.services.access import (
+    AccessService,
+    GrantRow,
+    password_problem,
+    pin_problem,
+)
 from app.services.staff import (
     POSTS,
     FieldError,
@@ -52,11 +72,14 @@ from app.services.staff import (
     validate,
 )
 from app.ui import labels
+from app.ui.access.history import HistoryView
 from app.ui.forms import FieldErrors, GuardedDialog, field_text
-from app.ui.messages import problem_text, unexpected_text
+from app.ui.i18n import current_language
+from app.ui.messages import not_permitted_text, problem_text, unexpected_text
 from app.ui.models.folding import FoldedRows, fold_needle
 from app.ui.models.table import format_time
 from app.ui.plain import make_plain, plain_tooltip, rich_text
+from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 
 NEW_ROLE = "__new__"  # the role combo's "Other (custom)…" entry
@@ -107,11 +130,20 @@ class StaffDialog(GuardedDialog):
         site: str,
         where: str = "",
         parent: QWidget | None = None,
+        *,
+        session: AppSession | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("StaffDialog")
         self.setWindowTitle(self.tr("People and AB posts"))
-        self.resize(1100, 640)
+        # Wider with the account and history tabs beside the list.
+        if session is None:
+            self.resize(1100, 640)
+        else:
+            self.resize(1200, 760)
+        self._session = session
+        self.account: AccountPanel | None = None
+        self.history: HistoryView | None = None
         self._runner = runner
         self._service = service
         self._actor = actor
@@ -144,8 +176,31 @@ class StaffDialog(GuardedDialog):
                 self.active,
             ]
         )
+        if session is not None:
+            session.operator_changed.connect(self._on_session_operator_changed)
+            self._update_rights()
         self.new_person()
         self.reload()
+
+    # -- who may edit --------------------------------------------------------------------
+    def may_edit(self) -> bool:
+        """Whether the person at the seat may edit people (no session: the caller decides)."""
+        return self._session is None or self._session.may(Action.EDIT_STAFF)
+
+    def _refusal(self) -> str:
+        assert self._session is not None
+        return not_permitted_text(self._session.identity, Action.EDIT_STAFF)
+
+    def _update_rights(self) -> None:
+        """Buttons of writes the person at the seat may not make are disabled, saying why."""
+        allowed = self.may_edit()
+        tip = "" if allowed else plain_tooltip(self._refusal())
+        for button in (self.new_button, self.save_button, self.deactivate_button):
+            button.setToolTip(tip)
+        self._set_busy(self._busy)
+
+    def _on_session_operator_changed(self, _identity: Identity) -> None:
+        self._update_rights()
 
     # -- building -------------------------------------------------------------------
     def _staff_tab(self) -> QWidget:
@@ -248,10 +303,22 @@ class StaffDialog(GuardedDialog):
         right_layout.addLayout(form)
         right_layout.addStretch(1)
         right_layout.addLayout(buttons)
+        self.person_tabs: QTabWidget | None = None
+        side: QWidget = right
+        if self._session is not None:
+            # The person's details, their account and roles, and their history.
+            self.person_tabs = QTabWidget(page)
+            self.person_tabs.setObjectName("person_tabs")
+            self.person_tabs.addTab(right, self.tr("Details"))
+            self.account = AccountPanel(self._session, self.person_tabs)
+            self.person_tabs.addTab(self.account, self.tr("Account and roles"))
+            self.history = HistoryView(self._session, self.person_tabs)
+            self.person_tabs.addTab(self.history, self.tr("History"))
+            side = self.person_tabs
 
         splitter = QSplitter(page)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(page)
@@ -471,6 +538,7 @@ class StaffDialog(GuardedDialog):
 
     def new_person(self) -> None:
         self.base = None
+        self._show_person(None)
         self.table.clearSelection()
         self.heading.setText(self.tr("New person"))
         self.name.clear()
@@ -482,16 +550,27 @@ class StaffDialog(GuardedDialog):
         self._fill_villages(None)
         self._set_combo(self.post, None)
         self.active.setChecked(True)
-        self.deactivate_button.setEnabled(False)
+        self._set_busy(self._busy)
         self._clear_messages()
         self.discard_guard.mark_clean()
         self.name.setFocus()
 
+    def _show_person(self, row: StaffRow | None) -> None:
+        """The account and history tabs follow the person in the form."""
+        if self.account is not None:
+            self.account.show_person(row)
+        if self.history is not None:
+            if row is None:
+                self.history.clear()
+            else:
+                self.history.show_record("staff", row.id)
+
     def _edit(self, row: StaffRow) -> None:
         self.base = row
+        self._show_person(row)
         self.heading.setText(self.tr("Editing: %1").replace("%1", row.name))
         self._fill_form(row)
-        self.deactivate_button.setEnabled(row.active)
+        self._set_busy(self._busy)
         self._clear_messages()
         self.discard_guard.mark_clean()
 
@@ -594,13 +673,17 @@ class StaffDialog(GuardedDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
+        allowed = self.may_edit()
         for button in (self.new_button, self.save_button, self.deactivate_button):
-            button.setEnabled(not busy)
+            button.setEnabled(not busy and allowed)
         if not busy:
-            self.deactivate_button.setEnabled(self.base is not None and self.base.active)
+            self.deactivate_button.setEnabled(
+                allowed and self.base is not None and self.base.active
+            )
 
     def _on_saved(self, row: StaffRow) -> None:
         self.base = row
+        self._show_person(row)
         self.discard_guard.mark_clean()  # saved: the reload shows it as stored
         self._set_busy(False)
         self.heading.setText(self.tr("Editing: %1").replace("%1", row.name))
@@ -712,6 +795,10 @@ class StaffDialog(GuardedDialog):
         self.choose_holder(self.posts[r], "A" if c == P_A else "B")
 
     def choose_holder(self, row: PostRow, post: str) -> None:
+        if not self.may_edit():
+            self.posts_banner.setText(self._refusal())
+            self.posts_banner.show()
+            return
         candidates = [
             s
             for s in self.staff
@@ -773,3 +860,516 @@ class StaffDialog(GuardedDialog):
             text = problem_text(problem, self._where) if problem else unexpected_text(exc)
         self.posts_banner.setText(self.tr("Not saved: %1").replace("%1", text))
         self.posts_banner.show()
+
+
+# -- 账号与角色 ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """A person's account as the 账号与角色 tab shows it."""
+
+    staff_id: uuid.UUID
+    has_account: bool
+    must_change: bool
+    has_pin: bool | None  # None: not known (a person who left cannot sign in)
+    roles: frozenset[Role]
+    grants: tuple[GrantRow, ...]
+
+
+def read_account(access: AccessService, staff_id: uuid.UUID, now: datetime) -> AccountState:
+    """(Off the GUI thread.) The person's account, roles and grant history."""
+    has_pin = next((c.has_pin for c in access.choices(now) if c.staff_id == staff_id), None)
+    return AccountState(
+        staff_id,
+        access.has_account(staff_id),
+        access.must_change_password(staff_id),
+        has_pin,
+        access.roles_of(staff_id),
+        tuple(access.grants(staff_id)),
+    )
+
+
+# Columns of the grant history.
+G_ROLE, G_BY, G_AT, G_REASON, G_REVOKED_BY, G_REVOKED_AT, G_REVOKE_REASON = range(7)
+
+
+class AccountPanel(QWidget):
+    """账号与角色 of the person chosen in 人员与AB岗.
+
+    Everyone sees the roles and who granted them; only who may manage accounts
+    grants or revokes (with a reason) and sets another person's first
+    password or PIN. A person changes their own password and PIN here too. A
+    refusal (rules of passwords, no right) is said at its field, and what was
+    typed stays; a secret set goes from the form at once.
+    """
+
+    loaded = Signal()  # the person's account was read and shown
+    changed = Signal()  # a role, password or PIN was saved
+
+    def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AccountPanel")
+        self._session = session
+        self._access = session.services.access
+        self.person: StaffRow | None = None
+        self.state: AccountState | None = None
+        self._busy = False
+
+        self.summary = make_plain(QLabel(self.tr("Choose a person in the list."), self))
+        self.summary.setObjectName("account_summary")
+        self.summary.setWordWrap(True)
+        self.notice = make_plain(QLabel(self))  # what was just saved
+        self.notice.setObjectName("account_notice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #1a7f37;")
+        self.notice.hide()
+        self.field_errors = FieldErrors(self)
+
+        # -- roles --
+        roles_box = QGroupBox(self.tr("Roles"), self)
+        self.role_checks: dict[Role, QCheckBox] = {}
+        checks = QGridLayout()
+        for i, role in enumerate(Role):
+            check = QCheckBox(labels.label(Family.ACCESS_ROLE, role.value), roles_box)
+            check.setObjectName(f"role_{role.value}")
+            check.toggled.connect(self._on_role_toggled)
+            self.role_checks[role] = check
+            checks.addWidget(check, i // 3, i % 3)
+        self.reason = QLineEdit(roles_box)
+        self.reason.setObjectName("role_reason")
+        self.reason.setPlaceholderText(self.tr("Why the role is granted or revoked (required)"))
+        self.roles_button = QPushButton(self.tr("Save role changes"), roles_box)
+        self.roles_button.setObjectName("roles_save")
+        self.roles_button.clicked.connect(self.save_roles)
+        self.roles_rights = make_plain(QLabel(roles_box))  # why the roles cannot be changed
+        self.roles_rights.setWordWrap(True)
+        self.roles_rights.setStyleSheet("color: #555;")
+        self.grants = QTableWidget(0, 7, roles_box)
+        self.grants.setObjectName("grant_history")
+        self.grants.setHorizontalHeaderLabels(
+            [
+                self.tr("Role"),
+                self.tr("Granted by"),
+                self.tr("Granted at"),
+                self.tr("Reason"),
+                self.tr("Revoked by"),
+                self.tr("Revoked at"),
+                self.tr("Reason for revoking"),
+            ]
+        )
+        self.grants.verticalHeader().setVisible(False)
+        self.grants.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grants.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Five rows high: the password and PIN below stay in sight; more rows scroll.
+        rows = self.grants.verticalHeader().defaultSectionSize()
+        self.grants.setFixedHeight(self.grants.horizontalHeader().sizeHint().height() + 5 * rows)
+        roles_form = QFormLayout(roles_box)
+        roles_form.addRow(checks)
+        roles_form.addRow(
+            self.tr("Reason"),
+            self.field_errors.add("roles", self.reason, watch=self._role_inputs()),
+        )
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.roles_rights, 1)
+        button_row.addWidget(self.roles_button)
+        roles_form.addRow(button_row)
+        roles_form.addRow(QLabel(self.tr("Grant history"), roles_box))
+        roles_form.addRow(self.grants)
+
+        # -- password --
+        password_box = QGroupBox(self.tr("Password"), self)
+        self.old_password = _secret_field(password_box, "old_password")
+        self.new_password = _secret_field(password_box, "new_password")
+        self.repeat_password = _secret_field(password_box, "repeat_password")
+        self.password_button = QPushButton(password_box)
+        self.password_button.setObjectName("password_save")
+        self.password_button.clicked.connect(self.save_password)
+        self.password_hint = make_plain(QLabel(password_box))
+        self.password_hint.setWordWrap(True)
+        self.password_hint.setStyleSheet("color: #555;")
+        self._old_label = QLabel(self.tr("Current password"), password_box)
+        self._old_box = self.field_errors.add("old_password", self.old_password)
+        password_form = QFormLayout(password_box)
+        password_form.addRow(self.password_hint)
+        password_form.addRow(self._old_label, self._old_box)
+        password_form.addRow(
+            self.tr("New password"),
+            self.field_errors.add(
+                "password",
+                self.new_password,
+                check=self._password_check,
+                watch=[self.new_password, self.repeat_password],
+            ),
+        )
+        password_form.addRow(self.tr("Repeat"), self.repeat_password)
+        password_form.addRow("", self.password_button)
+
+        # -- PIN --
+        pin_box = QGroupBox(self.tr("PIN (for switching at a shared console)"), self)
+        self.pin = _secret_field(pin_box, "new_pin")
+        self.pin.setMaxLength(8)
+        self.pin.setPlaceholderText(self.tr("4 to 8 digits"))
+        self.pin_button = QPushButton(self.tr("Set PIN"), pin_box)
+        self.pin_button.setObjectName("pin_save")
+        self.pin_button.clicked.connect(self.save_pin)
+        self.clear_pin_button = QPushButton(self.tr("Clear PIN"), pin_box)
+        self.clear_pin_button.setObjectName("pin_clear")
+        self.clear_pin_button.clicked.connect(self.clear_pin)
+        pin_row = QHBoxLayout()
+        pin_row.addWidget(self.field_errors.add("pin", self.pin, check=self._pin_check), 1)
+        pin_row.addWidget(self.pin_button)
+        pin_row.addWidget(self.clear_pin_button)
+        pin_form = QFormLayout(pin_box)
+        pin_form.addRow(self.tr("New PIN"), pin_row)
+
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.addWidget(self.summary)
+        column.addWidget(self.notice)
+        column.addWidget(roles_box)
+        column.addWidget(password_box)
+        column.addWidget(pin_box)
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+        session.subscribe({"credential", "role_grant"}, self._on_accounts_changed, owner=self)
+        session.operator_changed.connect(self._on_session_operator_changed)
+        self.show_person(None)
+
+    def _role_inputs(self) -> list[QWidget]:
+        return [self.reason, *self.role_checks.values()]
+
+    # -- who and what may be done ------------------------------------------------------
+    @property
+    def own(self) -> bool:
+        """The person shown is the one signed in at the seat."""
+        return self.person is not None and self.person.id == self._session.identity.staff_id
+
+    def may_manage(self) -> bool:
+        return self._session.may(Action.MANAGE_ACCOUNTS)
+
+    def show_person(self, person: StaffRow | None) -> None:
+        """Show ``person``'s account (None: nobody chosen). Secrets typed for
+        another person go: they were meant for them."""
+        if person is None or self.person is None or person.id != self.person.id:
+            for field in (self.old_password, self.new_password, self.repeat_password, self.pin):
+                field.clear()
+            self.reason.clear()
+            self.field_errors.clear()
+            self.notice.hide()
+            self.state = None
+        self.person = person
+        self._update_rights()
+        if person is None:
+            self.summary.setText(self.tr("Choose a person in the list."))
+            self._fill_roles(frozenset())
+            self.grants.setRowCount(0)
+            return
+        self.reload()
+
+    def reload(self) -> None:
+        person = self.person
+        if person is None:
+            return
+        access, now, staff_id = self._access, self._session.now(), person.id
+        self._session.runner.submit(
+            lambda: read_account(access, staff_id, now),
+            on_done=self._on_account_read,
+            on_error=self._on_account_failed,
+            owner=self,
+            latest="account",
+        )
+
+    def _on_account_read(self, state: AccountState) -> None:
+        if self.person is None or state.staff_id != self.person.id:
+            return  # another person was chosen meanwhile
+        keep_checks = self.state is not None and self.roles_dirty()
+        self.state = state
+        self.summary.setText(self._summary(state))
+        if not keep_checks:  # roles being changed stay as ticked
+            self._fill_roles(state.roles)
+        self._fill_grants(state.grants)
+        self._update_rights()
+        self.loaded.emit()
+
+    def _on_account_failed(self, exc: BaseException) -> None:
+        self.summary.setText(
+            self.tr("Could not read the account: %1").replace("%1", self._session.failure_text(exc))
+        )
+        self.loaded.emit()
+
+    def _summary(self, state: AccountState) -> str:
+        name = self.person.name if self.person is not None else ""
+        if not state.has_account:
+            text = self.tr("%1 has no account yet: set a first password to open one.")
+            return text.replace("%1", name)
+        parts = [self.tr("%1 has an account.").replace("%1", name)]
+        if state.has_pin is True:
+            parts.append(self.tr("PIN set."))
+        elif state.has_pin is False:
+            parts.append(self.tr("No PIN."))
+        if state.must_change:
+            parts.append(self.tr("Must change the password at the next sign-in."))
+        if not state.roles:
+            parts.append(self.tr("No role: cannot sign in."))
+        return ("" if current_language() == "zh_CN" else " ").join(parts)
+
+    def _fill_roles(self, roles: frozenset[Role]) -> None:
+        for role, check in self.role_checks.items():
+            check.blockSignals(True)
+            check.setChecked(role in roles)
+            check.blockSignals(False)
+
+    def _fill_grants(self, grants: tuple[GrantRow, ...]) -> None:
+        self.grants.setRowCount(len(grants))
+        for r, g in enumerate(grants):
+            cells = (
+                labels.label(Family.ACCESS_ROLE, g.role.value),
+                g.granted_by,
+                format_time(g.granted_at),
+                g.reason,
+                g.revoked_by or "",
+                format_time(g.revoked_at),
+                g.revoke_reason or "",
+            )
+            for c, text in enumerate(cells):
+                item = _cell(text)
+                if not g.active:
+                    item.setForeground(QBrush(QColor("#888888")))
+                self.grants.setItem(r, c, item)
+        self.grants.resizeColumnsToContents()
+
+    def _update_rights(self) -> None:
+        chosen = self.person is not None
+        manage = self.may_manage()
+        own = self.own
+        identity = self._session.identity
+        roles_ok = chosen and manage and not self._busy
+        for check in self.role_checks.values():
+            check.setEnabled(roles_ok)
+        self.reason.setEnabled(roles_ok)
+        self.roles_button.setEnabled(roles_ok)
+        refused = not_permitted_text(identity, Action.MANAGE_ACCOUNTS)
+        self.roles_rights.setText("" if manage or not chosen else refused)
+        self.roles_button.setToolTip("" if manage else plain_tooltip(refused))
+        secrets_ok = chosen and (own or manage) and not self._busy
+        for widget in (self.new_password, self.repeat_password, self.password_button):
+            widget.setEnabled(secrets_ok)
+        for widget in (self.pin, self.pin_button, self.clear_pin_button):
+            widget.setEnabled(secrets_ok)
+        self._old_box.setVisible(own)
+        self._old_label.setVisible(own)
+        self.old_password.setEnabled(secrets_ok)
+        if own:
+            self.password_button.setText(self.tr("Change my password"))
+            self.password_hint.setText(self.tr("Your own password: enter the current one first."))
+        else:
+            self.password_button.setText(self.tr("Set first password"))
+            self.password_hint.setText(
+                self.tr("The person must change this password when they first sign in with it.")
+                if manage or not chosen
+                else refused
+            )
+        for button in (self.password_button, self.pin_button, self.clear_pin_button):
+            button.setToolTip("" if own or manage else plain_tooltip(refused))
+
+    def _on_session_operator_changed(self, _identity: Identity) -> None:
+        self._update_rights()
+
+    def _on_accounts_changed(self, _records: list[ChangeRecord]) -> None:
+        if self.person is not None:
+            self.reload()
+
+    def _on_role_toggled(self, _on: bool) -> None:
+        self.notice.hide()
+
+    # -- roles ------------------------------------------------------------------------------
+    def ticked_roles(self) -> frozenset[Role]:
+        return frozenset(r for r, c in self.role_checks.items() if c.isChecked())
+
+    def roles_dirty(self) -> bool:
+        held = self.state.roles if self.state is not None else frozenset()
+        return self.ticked_roles() != held
+
+    def set_roles(self, roles: set[Role] | frozenset[Role]) -> None:
+        """Tick exactly ``roles`` (as a user would)."""
+        for role, check in self.role_checks.items():
+            check.setChecked(role in roles)
+
+    def save_roles(self) -> None:
+        """Grant the roles ticked and revoke those unticked, with the reason."""
+        person, state = self.person, self.state
+        if self._busy or person is None or state is None:
+            return
+        ticked = self.ticked_roles()
+        grant = sorted(ticked - state.roles, key=list(Role).index)
+        revoke = sorted(state.roles - ticked, key=list(Role).index)
+        if not grant and not revoke:
+            self.field_errors.set("roles", self.tr("No role was ticked or unticked."))
+            return
+        reason = self.reason.text().strip()
+        if not reason:
+            self.field_errors.set(
+                "roles", self.tr("Say why: a role is granted or revoked with a reason.")
+            )
+            self.reason.setFocus()
+            return
+        access, staff_id = self._access, person.id
+
+        def job() -> None:
+            for role in grant:
+                access.grant(staff_id, role, reason)
+            for role in revoke:
+                access.revoke(staff_id, role, reason)
+
+        self._run(job, "roles", self._on_roles_saved)
+
+    def _on_roles_saved(self) -> None:
+        self.reason.clear()
+        assert self.person is not None
+        self._tell(self.tr("The roles of %1 were saved.").replace("%1", self.person.name))
+        self.state = None  # show the roles as stored now
+        self.reload()
+
+    # -- password and PIN -------------------------------------------------------------------
+    def _password_check(self) -> str | None:
+        new, repeat = self.new_password.text(), self.repeat_password.text()
+        if not new:
+            return self.tr("Enter the new password.")
+        problem = password_problem(new)
+        if problem is not None:
+            return problem
+        if repeat != new:
+            return self.tr("The two entries differ.")
+        return None
+
+    def _pin_check(self) -> str | None:
+        return pin_problem(self.pin.text()) if self.pin.text() else self.tr("Enter the PIN.")
+
+    def save_password(self) -> None:
+        """Set the person's first password (they must change it), or change one's own."""
+        person = self.person
+        if self._busy or person is None:
+            return
+        own = self.own
+        if own and not self.old_password.text():
+            self.field_errors.set("old_password", self.tr("Enter your current password."))
+            self.old_password.setFocus()
+            return
+        problem = self._password_check()
+        if problem is not None:
+            self.field_errors.set("password", problem)
+            self.new_password.setFocus()
+            return
+        access, staff_id, new = self._access, person.id, self.new_password.text()
+        if own:
+            identity, old = self._session.identity, self.old_password.text()
+            self._run(
+                lambda: access.change_own_password(identity, old, new),
+                "password",
+                self._on_password_saved,
+            )
+        else:
+            self._run(
+                lambda: access.set_password(staff_id, new, must_change=True),
+                "password",
+                self._on_password_saved,
+            )
+
+    def _on_password_saved(self) -> None:
+        assert self.person is not None
+        own = self.own
+        for field in (self.old_password, self.new_password, self.repeat_password):
+            field.clear()
+        if own:
+            self._tell(self.tr("Your password was changed."))
+        else:
+            self._tell(
+                self.tr(
+                    "First password of %1 set; they must change it when they first sign in."
+                ).replace("%1", self.person.name)
+            )
+        self.reload()
+
+    def save_pin(self) -> None:
+        person = self.person
+        if self._busy or person is None:
+            return
+        problem = self._pin_check()
+        if problem is not None:
+            self.field_errors.set("pin", problem)
+            self.pin.setFocus()
+            return
+        access, staff_id, pin = self._access, person.id, self.pin.text()
+        self._run(lambda: access.set_pin(staff_id, pin), "pin", self._on_pin_saved)
+
+    def clear_pin(self) -> None:
+        person = self.person
+        if self._busy or person is None:
+            return
+        access, staff_id = self._access, person.id
+        self._run(lambda: access.set_pin(staff_id, None), "pin", self._on_pin_cleared)
+
+    def _on_pin_saved(self) -> None:
+        self.pin.clear()
+        assert self.person is not None
+        self._tell(self.tr("PIN of %1 set.").replace("%1", self.person.name))
+        self.reload()
+
+    def _on_pin_cleared(self) -> None:
+        assert self.person is not None
+        self._tell(self.tr("PIN of %1 cleared.").replace("%1", self.person.name))
+        self.reload()
+
+    # -- running ----------------------------------------------------------------------------
+    def _run(self, job: Callable[[], None], field: str, done: Callable[[], None]) -> None:
+        """Run a write off the GUI thread (signed by the operator now); a refusal
+        is said at ``field`` and nothing typed is cleared."""
+        self._set_busy(True)
+        self.field_errors.clear()
+        self.notice.hide()
+        self._session.runner.submit(
+            job,
+            on_done=lambda _none: self._on_written(done),
+            on_error=lambda exc: self._on_refused(field, exc),
+            owner=self,
+        )
+
+    def _on_written(self, done: Callable[[], None]) -> None:
+        self._set_busy(False)
+        done()
+        self.changed.emit()
+
+    def _on_refused(self, field: str, exc: BaseException) -> None:
+        self._set_busy(False)
+        # SecretRejected and NotPermitted say themselves (app.ui.messages).
+        self.field_errors.set(field, self._session.failure_text(exc))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_rights()
+
+    def _tell(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+
+    def message(self, field: str) -> str:
+        """The message shown at ``field`` ("" when none): roles, password,
+        old_password or pin."""
+        return self.field_errors.text(field)
+
+
+def _secret_field(parent: QWidget, name: str) -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    # No input method: a Chinese IME would show the typed letters in its window.
+    field.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+    return field
