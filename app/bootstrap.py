@@ -145,6 +145,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         from app.cli_demo import main as demo_main
 
         return demo_main(args[1:])
+    if args[:1] == ["audit"]:
+        # Headless: `main.py audit verify [--db URL]`.
+        from app.cli_audit import main as audit_main
+
+        return audit_main(args[1:])
     if args[:1] == ["export"]:
         # Headless: `main.py export duty-report DATE FILE [--db URL] [--include-demo]`.
         from app.cli_export import main as export_main
@@ -329,30 +334,52 @@ class _CommandCenter:
 
     def _on_database_opened(self, opened: object) -> None:
         from app.services.startup import OpenedDatabase
+        from app.ui.access.sign_in import sign_in_at_start
         from app.ui.main_window import MainWindow
         from app.ui.map.tiles import TileSource
         from app.ui.session import AppSession
 
         assert isinstance(opened, OpenedDatabase)
         db = opened.db
-        session = AppSession(db, self.identity, self.runner, parent=self.qapp)
-        self.session = session
-        tiles = TileSource(self.qapp)
-        window = MainWindow(session, self.settings, tiles)
-        self.window = window
-        window.basemap_failed.connect(self._on_basemap_failed)
-        tiles_file = self.opts.tiles or str(self.settings.value("map/tiles", "") or "")
-        if tiles_file:
-            window.load_basemap(Path(tiles_file), remember=self.opts.tiles is not None)
-        if self.opts.command == "snapshot":
-            window.resize(*self.opts.size)
-            window.all_loaded.connect(self._on_snapshot_ready)
-        if self.opts.command == "run" and window.first_start:
-            window.showMaximized()
-        else:
-            window.show()
-        window.refresh_all()
         self.qapp.aboutToQuit.connect(db.dispose)
+
+        def open_window(identity: Identity | None) -> None:
+            if identity is None:  # 退出 at the sign-in: nobody is at the seat
+                self.exit_code = EXIT_OK
+                self._quit()
+                return
+            session = AppSession(db, identity, self.runner, parent=self.qapp)
+            self.session = session
+            tiles = TileSource(self.qapp)
+            window = MainWindow(session, self.settings, tiles)
+            self.window = window
+            window.basemap_failed.connect(self._on_basemap_failed)
+            tiles_file = self.opts.tiles or str(self.settings.value("map/tiles", "") or "")
+            if tiles_file:
+                window.load_basemap(Path(tiles_file), remember=self.opts.tiles is not None)
+            if self.opts.command == "snapshot":
+                window.resize(*self.opts.size)
+                window.all_loaded.connect(self._on_snapshot_ready)
+            if self.opts.command == "run" and window.first_start:
+                window.showMaximized()
+            else:
+                window.show()
+            window.refresh_all()
+
+        if self.opts.command != "run":
+            # A snapshot (and the benchmarks that take one) runs as the program itself.
+            open_window(self.identity)
+            return
+        # Every record is signed by the person at the seat: sign in before the window.
+        flow = sign_in_at_start(
+            db,
+            self.runner,
+            site=config.site_name(),
+            workstation=config.workstation_name(),
+            parent=self.qapp,
+        )
+        flow.finished.connect(open_window)
+        flow.failed.connect(self._on_database_failed)
 
     def _on_basemap_failed(self, text: str) -> None:
         # The map goes on without the basemap; say why where a user will see it.

@@ -18,6 +18,9 @@ from app.data.mbtiles import MBTiles, MBTilesError
 from app.domain.clock import CHINA_TZ
 from app.services.dto import IncidentDTO, MapChanges, ShelterDTO, StatusDTO, TownshipDTO
 from app.services.startup import probe_database
+from app.ui.access.audit_window import AuditLogAction
+from app.ui.access.lock import IdleLockSettingsAction, LockSeatAction, SeatLock
+from app.ui.access.switch import OperatorLabel, SwitchOperatorAction
 from app.ui.connection import ConnectionDialog
 from app.ui.demo_data import RemoveDemoAction
 from app.ui.details import DetailsPanel
@@ -90,7 +93,7 @@ class MainWindow(QMainWindow):
         self.incident_panel = IncidentPanel(session, self)
         self.resource_panel = ResourcePanel(self)
         self.details_panel = DetailsPanel(
-            session.runner, session.services.overview, session.today, self
+            session.runner, session.services.overview, session.today, self, session=session
         )
         self._map_loaded = False
         self._docks: dict[str, QDockWidget] = {}
@@ -191,18 +194,8 @@ class MainWindow(QMainWindow):
         self.db_label.setToolTip(plain_tooltip(self._session.where))
         self.connection_label = QLabel(self.tr("Connecting…"), self)
         self.connection_label.setObjectName("status_connection")
-        self.user_label = plain_label(self.tr("User: %1").replace("%1", self._session.user), self)
-        self.user_label.setToolTip(
-            plain_tooltip(
-                self.tr("Site: %1").replace("%1", self._session.site)
-                + (
-                    f" · {self._session.identity.workstation}"
-                    if self._session.identity.workstation
-                    else ""
-                )
-            )
-        )
-        self.user_label.setObjectName("status_user")
+        # 值班员 张三: the person signed in, as the session's operator changes.
+        self.user_label = OperatorLabel(self._session, self)
         self.demo_badge = QLabel(self.tr("DEMO DATA"), self)
         self.demo_badge.setObjectName("demo_badge")
         self.demo_badge.setToolTip(
@@ -266,6 +259,13 @@ class MainWindow(QMainWindow):
         deadlines = QAction(self.tr("Reporting deadlines…"), self)
         deadlines.triggered.connect(lambda: self.open_reporting_rules())
         duty_menu.addAction(deadlines)
+        duty_menu.addSeparator()
+        # One seat lock per session: every window of the session shares it.
+        self.seat_lock = SeatLock.of(self._session, self._settings)
+        self.switch_operator_action = SwitchOperatorAction(self._session, self)
+        duty_menu.addAction(self.switch_operator_action)
+        self.lock_seat_action = LockSeatAction(self.seat_lock, self)
+        duty_menu.addAction(self.lock_seat_action)
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for dock in self._docks.values():
@@ -298,6 +298,10 @@ class MainWindow(QMainWindow):
         no_basemap.triggered.connect(lambda: self.load_basemap(None))
         no_basemap.setEnabled(self._tile_source is not None)
         settings_menu.addAction(no_basemap)
+        settings_menu.addAction(IdleLockSettingsAction(self.seat_lock, self._settings, self))
+        # 审计日志: for a system administrator or a commander (disabled for others).
+        self.audit_log_action = AuditLogAction(self._session, self)
+        settings_menu.addAction(self.audit_log_action)
         language_menu = settings_menu.addMenu(self.tr("Language"))
         for code, name in (("zh_CN", "简体中文"), ("en", "English")):
             action = QAction(name, self)
@@ -561,6 +565,7 @@ class MainWindow(QMainWindow):
             shelter,
             session.where,
             self,
+            session=session,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -585,6 +590,7 @@ class MainWindow(QMainWindow):
             where=session.where,
             acknowledge=acknowledge,
             parent=self,
+            session=session,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -623,6 +629,7 @@ class MainWindow(QMainWindow):
             session.site,
             session.where,
             self,
+            session=session,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -694,6 +701,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         self._clock_timer.stop()
+        self.seat_lock.stop()  # the session closes with this window
         self._session.close()
         self.map_panel.close_view()
         if self._tile_source is not None:

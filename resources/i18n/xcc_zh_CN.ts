@@ -257,6 +257,14 @@
         <source>Check in / out…</source>
         <translation>入住/离开登记…</translation>
     </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
 </context>
 <context>
     <name>DisasterStats</name>
@@ -759,6 +767,34 @@
     <message>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1 (incoming shift)</source>
+        <translation>%1（接班）</translation>
+    </message>
+    <message>
+        <source>Choose who takes over.</source>
+        <translation>请选择接班人。</translation>
+    </message>
+    <message>
+        <source>Incoming person</source>
+        <translation>接班人</translation>
+    </message>
+    <message>
+        <source>PIN or password</source>
+        <translation>PIN 或密码</translation>
+    </message>
+    <message>
+        <source>Signed by the incoming person</source>
+        <translation>接班人签名</translation>
+    </message>
+    <message>
+        <source>The incoming person enters their PIN or password.</source>
+        <translation>请接班人输入本人的 PIN 或密码。</translation>
+    </message>
+    <message>
+        <source>The person taking over chooses their name and enters their PIN or password. The takeover is recorded as theirs; whoever is signed in at this seat stays signed in.</source>
+        <translation>接班人选择本人姓名并输入 PIN 或密码。接班确认记在接班人名下；本席位的登录人员不变。</translation>
     </message>
 </context>
 <context>
@@ -1264,6 +1300,18 @@
     <message>
         <source>First, follow-up or final report of the selected incident: copy, XLSX, PDF</source>
         <translation>所选事件的初报/续报/核报文本:复制、导出 XLSX、PDF</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Who changed this incident and its log, when, from which seat</source>
+        <translation>谁在何时、从哪个席位修改了此事件及其日志</translation>
     </message>
 </context>
 <context>
@@ -2786,6 +2834,14 @@
         <source>closed</source>
         <translation>关闭</translation>
     </message>
+    <message>
+        <source>Details</source>
+        <translation>资料</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
 </context>
 <context>
     <name>StaffDialog</name>
@@ -3048,6 +3104,18 @@
     <message>
         <source>%1 has left.</source>
         <translation>%1 已停用。</translation>
+    </message>
+    <message>
+        <source>Account and roles</source>
+        <translation>账号与角色</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>资料</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
     </message>
 </context>
 <context>
@@ -3320,6 +3388,674 @@
     <message>
         <source>Nothing was removed: real records need demo records.</source>
         <translation>未删除任何内容：以下真实记录依赖演示数据。</translation>
+    </message>
+</context>
+<context>
+    <name>ChangePasswordDialog</name>
+    <message>
+        <source>Change your password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>%1 must set a new password before going on (a new account, or the password was reset).</source>
+        <translation>%1需先设置新密码才能继续（新账号，或密码已被重置）。</translation>
+    </message>
+    <message>
+        <source>At least %1 characters, of at least two kinds: letters, digits, symbols.</source>
+        <translation>至少 %1 位，包含字母、数字、符号中的至少两种。</translation>
+    </message>
+    <message>
+        <source>Current password:</source>
+        <translation>原密码：</translation>
+    </message>
+    <message>
+        <source>New password:</source>
+        <translation>新密码：</translation>
+    </message>
+    <message>
+        <source>New password again:</source>
+        <translation>再次输入新密码：</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>The new password must differ from the current one.</source>
+        <translation>新密码不能与原密码相同。</translation>
+    </message>
+    <message>
+        <source>The two new passwords differ.</source>
+        <translation>两次输入的新密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartDialog</name>
+    <message>
+        <source>First start</source>
+        <translation>首次启动</translation>
+    </message>
+    <message>
+        <source>An administrator account has been created</source>
+        <translation>已创建系统管理员账号</translation>
+    </message>
+    <message>
+        <source>Sign in as %1 with this one-time password:</source>
+        <translation>请以“%1”身份，用下面的一次性密码登录：</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>This password is shown only this once and will not be shown again. Note it down now: it must be changed at the first sign-in.</source>
+        <translation>此密码只显示这一次，之后不会再显示。请现在记下；首次登录时必须修改。</translation>
+    </message>
+    <message>
+        <source>I have noted it: sign in</source>
+        <translation>已记下，去登录</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
+    <name>IdleLockSettingsAction</name>
+    <message>
+        <source>Automatic seat lock…</source>
+        <translation>自动锁定席位…</translation>
+    </message>
+</context>
+<context>
+    <name>IdleLockSettingsDialog</name>
+    <message>
+        <source>Automatic seat lock</source>
+        <translation>自动锁定席位</translation>
+    </message>
+    <message>
+        <source>minutes without keyboard or mouse input</source>
+        <translation>分钟无键盘、鼠标操作后锁定</translation>
+    </message>
+    <message>
+        <source>The seat locks itself after this time; the person signed in opens it with their PIN or password. 0: never. This setting is for this computer only.</source>
+        <translation>超过此时间无操作，席位自动锁定，由登录人员输入 PIN 或密码解锁。0 表示从不自动锁定。此设置仅对本机有效。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>Seat locked</source>
+        <translation>席位已锁定</translation>
+    </message>
+    <message>
+        <source>This seat is locked</source>
+        <translation>席位已锁定</translation>
+    </message>
+    <message>
+        <source>PIN or password</source>
+        <translation>PIN 或密码</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Switch person…</source>
+        <translation>切换人员…</translation>
+    </message>
+    <message>
+        <source>Open windows and forms are kept as they were; nothing has been closed.</source>
+        <translation>已打开的窗口和表单保持原样，没有关闭任何内容。</translation>
+    </message>
+    <message>
+        <source>Locked at %1</source>
+        <translation>锁定于 %1</translation>
+    </message>
+    <message>
+        <source>%1, enter your PIN or password:</source>
+        <translation>%1，请输入 PIN 或密码解锁：</translation>
+    </message>
+    <message>
+        <source>Enter your PIN or password.</source>
+        <translation>请输入 PIN 或密码。</translation>
+    </message>
+</context>
+<context>
+    <name>LockSeatAction</name>
+    <message>
+        <source>Lock the seat</source>
+        <translation>锁定席位</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorLabel</name>
+    <message>
+        <source>User: %1</source>
+        <translation>当前用户:%1</translation>
+    </message>
+    <message>
+        <source>Site: %1</source>
+        <translation>席位：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PersonPicker</name>
+    <message>
+        <source>Type to filter by name</source>
+        <translation>输入姓名筛选</translation>
+    </message>
+    <message>
+        <source>Reading the people…</source>
+        <translation>正在读取人员…</translation>
+    </message>
+    <message>
+        <source>leader on duty</source>
+        <translation>当班带班领导</translation>
+    </message>
+    <message>
+        <source>officer on duty</source>
+        <translation>当班值班员</translation>
+    </message>
+    <message>
+        <source>demo</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <source>signed in here now</source>
+        <translation>当前登录</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in · Xiao County Emergency Command Center</source>
+        <translation>登录 · 萧县应急指挥中心</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Every record is signed by the person signed in here.</source>
+        <translation>每条记录都以在此登录的人员署名。</translation>
+    </message>
+    <message>
+        <source>Seat: %1</source>
+        <translation>席位：%1</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+</context>
+<context>
+    <name>SignInForm</name>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>PIN or password</source>
+        <translation>PIN 或密码</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>PIN or &amp;password:</source>
+        <translation>PIN 或密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>&amp;Who is at this seat:</source>
+        <translation>谁在值班席位(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>Choose who is at this seat.</source>
+        <translation>请选择在席人员。</translation>
+    </message>
+    <message>
+        <source>Enter the password.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>The password was not changed, so %1 is not signed in.</source>
+        <translation>密码未修改，%1 未登录。</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchOperatorAction</name>
+    <message>
+        <source>Switch the person on duty…</source>
+        <translation>切换值班人员…</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchOperatorDialog</name>
+    <message>
+        <source>Switch the person on duty</source>
+        <translation>切换值班人员</translation>
+    </message>
+    <message>
+        <source>Open forms stay open; whatever is saved from now on is signed by the new person.</source>
+        <translation>已打开的表单保持打开；此后保存的内容均由新值班人员署名。</translation>
+    </message>
+    <message>
+        <source>Switch</source>
+        <translation>切换</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>AccountPanel</name>
+    <message>
+        <source>%1 has an account.</source>
+        <translation>%1 已开通账号。</translation>
+    </message>
+    <message>
+        <source>%1 has no account yet: set a first password to open one.</source>
+        <translation>%1 尚未开通账号：设置初始密码即可开通。</translation>
+    </message>
+    <message>
+        <source>4 to 8 digits</source>
+        <translation>4 至 8 位数字</translation>
+    </message>
+    <message>
+        <source>Change my password</source>
+        <translation>修改我的密码</translation>
+    </message>
+    <message>
+        <source>Choose a person in the list.</source>
+        <translation>请在左侧列表中选择人员。</translation>
+    </message>
+    <message>
+        <source>Clear PIN</source>
+        <translation>清除 PIN</translation>
+    </message>
+    <message>
+        <source>Could not read the account: %1</source>
+        <translation>无法读取账号：%1</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>原密码</translation>
+    </message>
+    <message>
+        <source>Enter the PIN.</source>
+        <translation>请输入 PIN。</translation>
+    </message>
+    <message>
+        <source>Enter the new password.</source>
+        <translation>请输入新密码。</translation>
+    </message>
+    <message>
+        <source>Enter your current password.</source>
+        <translation>请输入原密码。</translation>
+    </message>
+    <message>
+        <source>First password of %1 set; they must change it when they first sign in.</source>
+        <translation>已为 %1 设置初始密码，其首次登录时须修改。</translation>
+    </message>
+    <message>
+        <source>Grant history</source>
+        <translation>授予记录</translation>
+    </message>
+    <message>
+        <source>Granted at</source>
+        <translation>授予时间</translation>
+    </message>
+    <message>
+        <source>Granted by</source>
+        <translation>授予人</translation>
+    </message>
+    <message>
+        <source>Must change the password at the next sign-in.</source>
+        <translation>下次登录时须修改密码。</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>新 PIN</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>No PIN.</source>
+        <translation>未设置 PIN。</translation>
+    </message>
+    <message>
+        <source>No role was ticked or unticked.</source>
+        <translation>角色没有变化：请勾选或取消勾选角色。</translation>
+    </message>
+    <message>
+        <source>No role: cannot sign in.</source>
+        <translation>没有任何角色，无法登录。</translation>
+    </message>
+    <message>
+        <source>PIN (for switching at a shared console)</source>
+        <translation>PIN（共用席位切换值班人员时使用）</translation>
+    </message>
+    <message>
+        <source>PIN of %1 cleared.</source>
+        <translation>已清除 %1 的 PIN。</translation>
+    </message>
+    <message>
+        <source>PIN of %1 set.</source>
+        <translation>已设置 %1 的 PIN。</translation>
+    </message>
+    <message>
+        <source>PIN set.</source>
+        <translation>已设置 PIN。</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Reason for revoking</source>
+        <translation>撤销理由</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>再输一次</translation>
+    </message>
+    <message>
+        <source>Revoked at</source>
+        <translation>撤销时间</translation>
+    </message>
+    <message>
+        <source>Revoked by</source>
+        <translation>撤销人</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Roles</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Save role changes</source>
+        <translation>保存角色变更</translation>
+    </message>
+    <message>
+        <source>Say why: a role is granted or revoked with a reason.</source>
+        <translation>请填写理由：授予或撤销角色须说明理由。</translation>
+    </message>
+    <message>
+        <source>Set PIN</source>
+        <translation>设置 PIN</translation>
+    </message>
+    <message>
+        <source>Set first password</source>
+        <translation>设置初始密码</translation>
+    </message>
+    <message>
+        <source>The person must change this password when they first sign in with it.</source>
+        <translation>此人首次用该密码登录时须修改密码。</translation>
+    </message>
+    <message>
+        <source>The roles of %1 were saved.</source>
+        <translation>已保存 %1 的角色。</translation>
+    </message>
+    <message>
+        <source>The two entries differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Why the role is granted or revoked (required)</source>
+        <translation>授予或撤销角色的理由（必填）</translation>
+    </message>
+    <message>
+        <source>Your own password: enter the current one first.</source>
+        <translation>修改本人密码：请先输入原密码。</translation>
+    </message>
+    <message>
+        <source>Your password was changed.</source>
+        <translation>您的密码已修改。</translation>
+    </message>
+</context>
+<context>
+    <name>AuditLogAction</name>
+    <message>
+        <source>Audit log…</source>
+        <translation>审计日志…</translation>
+    </message>
+    <message>
+        <source>Only a system administrator or a commander may read the audit log (signed in: %1).</source>
+        <translation>只有系统管理员或指挥长可以查看审计日志（当前登录：%1）。</translation>
+    </message>
+    <message>
+        <source>Who recorded, reported and decided what, and when.</source>
+        <translation>谁在何时登记、上报、决定了什么。</translation>
+    </message>
+</context>
+<context>
+    <name>AuditWindow</name>
+    <message>
+        <source>%1 entries match.</source>
+        <translation>共 %1 条符合条件的记录。</translation>
+    </message>
+    <message>
+        <source>%1 entries verified; the audit chain is intact.</source>
+        <translation>已校验 %1 条，审计链完整。</translation>
+    </message>
+    <message>
+        <source>(person %1)</source>
+        <translation>（人员编号 %1）</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Audit log %1 to %2</source>
+        <translation>审计日志（%1 至 %2）</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Check every entry of the log against the one before it: an entry altered, removed or reordered outside the program is found.</source>
+        <translation>逐条核对每条记录与前一条的哈希：在程序之外被修改、删除或调换的记录都会被发现。</translation>
+    </message>
+    <message>
+        <source>Could not read the audit log: %1</source>
+        <translation>无法读取审计日志：%1</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Entry %1 has been altered (No. %2): it, or the one before it, was changed, removed or reordered outside the program.</source>
+        <translation>第 %1 条记录被改动（序号 %2）：该记录或其前一条已在程序之外被修改、删除或调换。</translation>
+    </message>
+    <message>
+        <source>Every action</source>
+        <translation>全部操作</translation>
+    </message>
+    <message>
+        <source>Every kind</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>全部人员</translation>
+    </message>
+    <message>
+        <source>Export XLSX…</source>
+        <translation>导出 XLSX…</translation>
+    </message>
+    <message>
+        <source>Exported: %1</source>
+        <translation>已导出：%1</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>Kind of record</source>
+        <translation>记录类型</translation>
+    </message>
+    <message>
+        <source>Last good hash: %1</source>
+        <translation>最后一条完好记录的哈希：%1</translation>
+    </message>
+    <message>
+        <source>No entry matches the filters.</source>
+        <translation>没有符合筛选条件的记录。</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>正在读取…</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录类型</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Seat</source>
+        <translation>席位</translation>
+    </message>
+    <message>
+        <source>Select an entry to read it in full.</source>
+        <translation>选择一条记录查看其全部内容。</translation>
+    </message>
+    <message>
+        <source>The newest %1 entries are listed; more match. Narrow the dates or the filters to see the others.</source>
+        <translation>只列出最新的 %1 条，另有更多符合条件的记录。请缩小日期范围或筛选条件查看其余记录。</translation>
+    </message>
+    <message>
+        <source>The start date is after the end date.</source>
+        <translation>起始日期晚于截止日期。</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Verify the audit chain</source>
+        <translation>校验审计链</translation>
+    </message>
+    <message>
+        <source>Verifying the audit chain…</source>
+        <translation>正在校验审计链…</translation>
+    </message>
+    <message>
+        <source>Refresh (%1 new)</source>
+        <translation>刷新（%1 条新记录）</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>%1 entries, newest first.</source>
+        <translation>共 %1 条记录，最新的在前。</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>内容（修改前 → 修改后）</translation>
+    </message>
+    <message>
+        <source>Could not read the history: %1</source>
+        <translation>无法读取历史：%1</translation>
+    </message>
+    <message>
+        <source>No change of this record has been recorded.</source>
+        <translation>此记录没有任何变更记录。</translation>
+    </message>
+    <message>
+        <source>No record chosen.</source>
+        <translation>未选择记录。</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>Reading the history…</source>
+        <translation>正在读取历史…</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Seat</source>
+        <translation>席位</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>Who, when, where</source>
+        <translation>时间 / 人员 / 席位 / 操作</translation>
     </message>
 </context>
 </TS>
