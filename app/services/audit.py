@@ -540,15 +540,15 @@ def export_xlsx(entries: Sequence[AuditEntry], path: Path | str, *, title: str) 
 
     Raises OSError when the file cannot be written."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    from app.services.spreadsheet import write_cell
+    from app.services.spreadsheet import fit_columns, save_workbook, write_cell, write_header
 
     wb = Workbook()
     ws = wb.active
     ws.title = "审计日志"
-    write_cell(ws, 1, 1, title)
-    for col, head in enumerate(EXPORT_HEADERS, start=1):
-        write_cell(ws, 2, col, head)
+    write_cell(ws, 1, 1, title).font = Font(bold=True, size=14)
+    write_header(ws, 2, EXPORT_HEADERS)
     for row, e in enumerate(entries, start=3):
         values = (
             e.seq,
@@ -563,4 +563,6 @@ def export_xlsx(entries: Sequence[AuditEntry], path: Path | str, *, title: str) 
         )
         for col, value in enumerate(values, start=1):
             write_cell(ws, row, col, value)
-    wb.save(str(path))
+    ws.freeze_panes = "A3"
+    fit_columns(ws)
+    save_workbook(wb, path)
