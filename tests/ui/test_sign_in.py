@@ -111,6 +111,9 @@ def test_people_on_duty_come_first_marked_and_typing_filters(
         mark = "当班带班领导" if c.on_duty == "leader" else "当班值班员"
         assert texts[row].startswith(c.name) and mark in texts[row]
     assert all("演示" in t for t, c in zip(texts, listed, strict=True) if c.is_demo)
+    # Who holds more than their post says so: the demo 指挥长 is marked.
+    marked = [c.name for t, c in zip(texts, listed, strict=True) if "指挥长" in t]
+    assert marked == [c.name for c in listed if Role.COMMANDER in c.roles] and marked
 
     # Typing filters (spaces and full-width letters folded); Up/Down move in the list.
     target = listed[-1]

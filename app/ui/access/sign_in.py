@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from app.data.engine import Database
 from app.data.errors import classify
+from app.domain.access import Role
 from app.domain.identity import Identity, acting_as
 from app.domain.labels import Family
 from app.domain.text import fold_key
@@ -182,6 +183,12 @@ class PersonPicker(QWidget):
             marks.append(self.tr("leader on duty"))
         elif choice.on_duty == "officer":
             marks.append(self.tr("officer on duty"))
+        # The roles above a post's own, so that people know who may do more.
+        marks.extend(
+            label(Family.ACCESS_ROLE, role.value)
+            for role in (Role.ADMIN, Role.COMMANDER)
+            if role in choice.roles
+        )
         if choice.is_demo:
             marks.append(self.tr("demo"))
         if is_current:
