@@ -41,6 +41,7 @@ from app.data.models import (
 )
 from app.domain.audit import GENESIS, BrokenLink, StoredEntry, first_broken_stored, utc_text
 from app.domain.clock import CHINA_TZ
+from app.domain.enums import IncidentStatus
 from app.domain.labels import DEFAULT_LANGUAGE, Family, codes, label
 
 # The columns of the XLSX export.
@@ -256,8 +257,14 @@ def value_text(
     return text
 
 
+_STATUS_CODES = frozenset(s.value for s in IncidentStatus)
+
+
 def _log_body(body: str, language: str) -> str:
-    """A status or report entry's body (stored as JSON) in words."""
+    """A status or report entry's body (stored as JSON, or the bare status code
+    of an incident's first entry, e.g. ``received``) in words."""
+    if body in _STATUS_CODES:
+        return label(Family.INCIDENT_STATUS, body, language)
     if not body.startswith("{"):
         return body
     try:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL
 from app.cli_audit import main as audit_main
 from app.data import migrate
 from app.data.engine import Database
-from app.data.models import ChangeLog, Credential, RoleGrant, Staff, Township
+from app.data.models import ChangeLog, Credential, IncidentLogEntry, RoleGrant, Staff, Township
 from app.data.uow import SECRET_SHOWN, UnitOfWork
 from app.domain.access import Role
 from app.domain.audit import GENESIS, SealedFields, seal
@@ -601,3 +601,36 @@ def test_main_py_audit_verify(sqlite_url: URL) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "已校验 20 条记录" in done.stdout
+
+
+def test_history_says_the_first_status_of_an_incident_in_words(tmp_path: Path) -> None:
+    """An incident's first log entry stores the bare status code; the history
+    shows 接报, not ``received``."""
+    from app.services.audit import AuditService
+    from app.services.demo import ensure_reference_data
+    from app.services.incidents import IncidentService
+
+    db = Database(f"sqlite+pysqlite:///{tmp_path / 'h.sqlite3'}")
+    try:
+        migrate.upgrade(db)
+        ensure_reference_data(db, actor="t", site="s")
+        now = db.clock()
+        draft = IncidentDraft(
+            title="试用：暴雨内涝",
+            category="natural",
+            incident_type="rainstorm",
+            severity="IV",
+            source="phone",
+            received_at=now,
+            address="萧县龙城镇",
+        )
+        incident_id = IncidentService(db).record(draft, actor="t", site="s", now=now)
+        with db.read_session() as s:
+            entry_id = s.scalar(
+                select(IncidentLogEntry.id).where(IncidentLogEntry.incident_id == incident_id)
+            )
+        assert entry_id is not None
+        (entry,) = AuditService(db).history("incident_log_entry", entry_id)
+        assert "接报" in entry.summary() and "received" not in entry.summary()
+    finally:
+        db.dispose()
