@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from app import config
 from app.domain.clock import system_clock
-from app.domain.identity import Identity
+from app.domain.identity import Identity, program_identity
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -188,11 +188,9 @@ class _CommandCenter:
         self.runner = TaskRunner(self.qapp)
         saved = str(self.settings.value("db/url", "") or "") or None
         self.url = config.resolve_db_url(opts.db, saved)
-        self.identity = Identity(
-            user=config.current_user(),
-            site=config.site_name(),
-            workstation=config.workstation_name(),
-        )
+        # Until someone signs in the program acts for itself (opening, migrating,
+        # loading demo data): never in the name of the operating-system account.
+        self.identity = program_identity(config.site_name(), config.workstation_name())
         self.window: MainWindow | None = None
         self.session: AppSession | None = None
         self.exit_code = EXIT_OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
 from pathlib import Path
@@ -56,10 +55,3 @@ def resolve_db_url(cli_value: str | None, saved: str | None = None) -> URL:
 def site_name() -> str:
     """Origin site written to change_log: this seat or vehicle."""
     return os.environ.get("XCC_SITE") or socket.gethostname() or "site"
-
-
-def current_user() -> str:
-    try:
-        return os.environ.get("XCC_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "user"
