@@ -10,6 +10,8 @@ program: it is refused, not touched.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,37 @@ def _backup_sqlite(db: Database, revision: str) -> Path | None:
     return target
 
 
+@contextmanager
+def _sqlite_rebuilds_allowed(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while the migration rebuilds tables, on again after.
+
+    A batch migration rebuilds a table (copy, drop, rename); with foreign keys
+    on, dropping a table other tables point at fails. SQLite's own procedure
+    for such changes (https://www.sqlite.org/lang_altertable.html, "other kinds
+    of table schema changes") turns them off outside the transaction and runs
+    ``PRAGMA foreign_key_check`` before committing (:func:`_check_references`).
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")  # no transaction is open yet: takes effect
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_references(conn: Connection) -> None:
+    """Refuse to commit a migration that left a reference dangling (SQLite)."""
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise DatabaseProblem(ProblemKind.MIGRATION, f"dangling references: {broken[:5]}")
+
+
 def upgrade(db: Database) -> MigrationResult:
     """Bring the schema to this program's head, or raise DatabaseProblem."""
     head = head_revision()
@@ -112,8 +145,9 @@ def upgrade(db: Database) -> MigrationResult:
     try:
         with db.engine.execution_options(xcc_write=True).connect() as conn:
             cfg.attributes["connection"] = conn
-            with conn.begin():
+            with _sqlite_rebuilds_allowed(conn), conn.begin():
                 command.upgrade(cfg, "head")
+                _check_references(conn)
     except DatabaseProblem:
         raise
     except Exception as exc:
@@ -124,3 +158,18 @@ def upgrade(db: Database) -> MigrationResult:
         raise DatabaseProblem(ProblemKind.MIGRATION, str(exc)) from exc
     db.schema_revision = head
     return MigrationResult(before, head, created=before is None, backup=backup)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the schema back to ``revision`` (for tests and for going back a release).
+
+    Runs in one transaction, tables rebuilt on SQLite as in :func:`upgrade`.
+    Raises what Alembic or the driver raises; nothing is changed then.
+    """
+    cfg = alembic_config()
+    with db.engine.execution_options(xcc_write=True).connect() as conn:
+        cfg.attributes["connection"] = conn
+        with _sqlite_rebuilds_allowed(conn), conn.begin():
+            command.downgrade(cfg, revision)
+            _check_references(conn)
+    db.schema_revision = revision

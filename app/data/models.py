@@ -153,6 +153,20 @@ class LocatedMixin:
     coord_source: Mapped[str | None] = mapped_column(CleanString(24))
 
 
+class RegisterMixin:
+    """A row of one of the county's registers (台账): its own key, and retirement.
+
+    ``code`` is the register's own number (编号) as the office keeps it, unique
+    among the rows still in service. A retired row (``retired_at`` set) leaves
+    the map and the lists but is never deleted: incidents, movements and the
+    change log still point at it.
+    """
+
+    code: Mapped[str | None] = mapped_column(CleanString(32), index=True)
+    retired_at: Mapped[datetime | None] = mapped_column()
+    retired_reason: Mapped[str | None] = mapped_column(CleanString(256))
+
+
 class Township(IdMixin, VersionedMixin, Base):
     __tablename__ = "township"
     __change_entity__ = "township"
@@ -193,7 +207,7 @@ class Region(IdMixin, Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class HazardSite(IdMixin, VersionedMixin, LocatedMixin, Base):
+class HazardSite(IdMixin, VersionedMixin, LocatedMixin, RegisterMixin, Base):
     __tablename__ = "hazard_site"
     __change_entity__ = "hazard_site"
 
@@ -207,10 +221,14 @@ class HazardSite(IdMixin, VersionedMixin, LocatedMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(CleanString(32))
     monitoring_status: Mapped[str | None] = mapped_column(CleanString(64))
     rectification_deadline: Mapped[date | None] = mapped_column(Date)
+    # RectificationState; done with the day it was done.
+    rectification_state: Mapped[str | None] = mapped_column(CleanString(16))
+    rectified_on: Mapped[date | None] = mapped_column(Date)
+    supervision: Mapped[str | None] = mapped_column(CleanString(16))  # Supervision (督办)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Shelter(IdMixin, VersionedMixin, LocatedMixin, Base):
+class Shelter(IdMixin, VersionedMixin, LocatedMixin, RegisterMixin, Base):
     __tablename__ = "shelter"
     __change_entity__ = "shelter"
 
@@ -223,6 +241,15 @@ class Shelter(IdMixin, VersionedMixin, LocatedMixin, Base):
     phone: Mapped[str | None] = mapped_column(CleanString(32))
     township_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("township.id"), index=True)
     address: Mapped[str | None] = mapped_column(CleanString(256))
+    # GB/T 44013-2024 classification: ShelterDuration and ShelterLevel codes.
+    duration_kind: Mapped[str | None] = mapped_column(CleanString(16))
+    level: Mapped[str | None] = mapped_column(CleanString(16))
+    effective_area_m2: Mapped[float | None] = mapped_column(Float)  # 有效避难面积, m²
+    area_per_person_m2: Mapped[float | None] = mapped_column(Float)  # 人均有效面积, m²
+    service_radius_m: Mapped[float | None] = mapped_column(Float)  # 服务半径, metres
+    last_inspected_on: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime | None] = mapped_column()  # last opening (启用)
+    closed_at: Mapped[datetime | None] = mapped_column()  # last closing (关闭)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_nonneg"),)
@@ -241,7 +268,7 @@ class ShelterOccupancyMovement(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
-class SupplyDepot(IdMixin, VersionedMixin, LocatedMixin, Base):
+class SupplyDepot(IdMixin, VersionedMixin, LocatedMixin, RegisterMixin, Base):
     __tablename__ = "supply_depot"
     __change_entity__ = "supply_depot"
 
@@ -251,7 +278,50 @@ class SupplyDepot(IdMixin, VersionedMixin, LocatedMixin, Base):
     address: Mapped[str | None] = mapped_column(CleanString(256))
     manager: Mapped[str | None] = mapped_column(CleanString(64))
     phone: Mapped[str | None] = mapped_column(CleanString(32))
+    # 协议储备: the company holding the reserve and the contract period.
+    company: Mapped[str | None] = mapped_column(CleanString(128))
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SupplyCatalogItem(IdMixin, VersionedMixin, Base):
+    """An entry of the county's supply catalogue (物资目录), coded after GB/T 38565-2020.
+
+    ``code`` has seven digits, four levels ``X XX XX XX``: the class (1 基本生活保障物资,
+    2 应急装备及配套物资, 3 工程材料与机械加工设备), then sub-class, group and
+    item, 01..99 each, 99 meaning "other" (收容类目) at every level.
+    ``key_need`` marks water, food, quilts and tents (KeyNeed) for the days of
+    supply; ``ration`` is what one person needs of it, per day when
+    ``ration_per_day``, else once (a quilt each, a tent for several).
+    """
+
+    __tablename__ = "supply_catalog_item"
+    __change_entity__ = "supply_catalog_item"
+
+    code: Mapped[str] = mapped_column(CleanString(7), index=True)
+    name: Mapped[str] = mapped_column(CleanString(128))
+    unit: Mapped[str] = mapped_column(CleanString(16))
+    key_need: Mapped[str | None] = mapped_column(CleanString(16))
+    ration: Mapped[float | None] = mapped_column(Numeric(14, 4, asdecimal=False))
+    ration_per_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_at: Mapped[datetime | None] = mapped_column()
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("code", "name"),)
+
+
+class DepotMinimum(IdMixin, VersionedMixin, Base):
+    """The minimum a depot keeps of a catalogue item (储备定额); below it is a shortfall."""
+
+    __tablename__ = "depot_minimum"
+    __change_entity__ = "depot_minimum"
+
+    depot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supply_depot.id"), index=True)
+    catalog_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supply_catalog_item.id"))
+    min_quantity: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
+
+    __table_args__ = (UniqueConstraint("depot_id", "catalog_item_id"),)
 
 
 class StockItem(IdMixin, VersionedMixin, Base):
@@ -264,9 +334,13 @@ class StockItem(IdMixin, VersionedMixin, Base):
     unit: Mapped[str] = mapped_column(CleanString(16))
     min_quantity: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False), default=0)
     expiry_date: Mapped[date | None] = mapped_column(Date)
+    # The catalogue entry this line is of, and its batch (批次): one line per
+    # depot, item, batch and expiry date. category_code/name/unit copy the entry.
+    catalog_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("supply_catalog_item.id"), index=True
+    )
+    batch: Mapped[str | None] = mapped_column(CleanString(64))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (UniqueConstraint("depot_id", "category_code", "name"),)
 
 
 class StockMovement(IdMixin, Base):
@@ -279,12 +353,14 @@ class StockMovement(IdMixin, Base):
     kind: Mapped[str] = mapped_column(CleanString(16))
     delta: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    # Both halves of a transfer between depots carry the same transfer_id.
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True)
     at: Mapped[datetime] = mapped_column(default=column_now)
     actor: Mapped[str] = mapped_column(CleanString(64))
     note: Mapped[str | None] = mapped_column(CleanString(256))
 
 
-class RescueTeam(IdMixin, VersionedMixin, LocatedMixin, Base):
+class RescueTeam(IdMixin, VersionedMixin, LocatedMixin, RegisterMixin, Base):
     __tablename__ = "rescue_team"
     __change_entity__ = "rescue_team"
 
@@ -298,6 +374,11 @@ class RescueTeam(IdMixin, VersionedMixin, LocatedMixin, Base):
     status: Mapped[str] = mapped_column(CleanString(16))
     contact_name: Mapped[str | None] = mapped_column(CleanString(64))
     contact_phone: Mapped[str | None] = mapped_column(CleanString(32))
+    specialties: Mapped[str | None] = mapped_column(CleanString(256))  # TeamSpecialty codes, ","
+    available: Mapped[int | None] = mapped_column(Integer)  # members available now
+    # The incident the team was last dispatched to (while not standby), and since when.
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"))
+    status_since: Mapped[datetime | None] = mapped_column()
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -9,7 +9,8 @@ role           中文         may
 =============  ==========  ==========================================================
 viewer         观察员       read everything, write nothing (the command wall, observers)
 officer        值班员       record incidents, log and report them, disaster statistics,
-                           occupancy and stock movements, hand over and take over
+                           occupancy and stock movements, dispatch rescue teams,
+                           hand over and take over
 leader         带班领导     what an officer may, and start a response, close an
                            incident, edit the roster and the resource registers
 commander      指挥长       what a leader may, and set the office's reporting rules
@@ -42,7 +43,8 @@ class Action(StrEnum):
     START_RESPONSE = "start_response"  # 启动响应, 调整响应级别
     CLOSE_INCIDENT = "close_incident"  # 结束
     RECORD_STATISTICS = "record_statistics"  # 灾情统计
-    RECORD_MOVEMENT = "record_movement"  # 避难场所入住 / 物资出入库
+    RECORD_MOVEMENT = "record_movement"  # 避难场所入住 / 物资出入库 / 转移安置
+    DISPATCH_TEAM = "dispatch_team"  # 调派救援队伍, 队伍状态
     HANDOVER = "handover"  # 交接班, 接班确认, 交办事项办结
     EDIT_ROSTER = "edit_roster"  # 排班, 换班, 导入值班表
     EDIT_RESOURCES = "edit_resources"  # 避难场所、物资储备、救援队伍、风险源台账
@@ -59,6 +61,7 @@ _OFFICER = frozenset(
         Action.ADVANCE_INCIDENT,
         Action.RECORD_STATISTICS,
         Action.RECORD_MOVEMENT,
+        Action.DISPATCH_TEAM,
         Action.HANDOVER,
     }
 )

@@ -38,6 +38,22 @@ class ShelterType(StrEnum):
     OUTDOOR = "outdoor"
 
 
+class ShelterDuration(StrEnum):
+    """How long a shelter can keep people (GB/T 44013-2024: 紧急 / 短期 / 长期)."""
+
+    EMERGENCY = "emergency"  # 紧急避难场所 (hours to a day)
+    SHORT_TERM = "short_term"  # 短期避难场所 (up to about two weeks)
+    LONG_TERM = "long_term"  # 长期避难场所 (beyond two weeks)
+
+
+class ShelterLevel(StrEnum):
+    """Who runs a shelter: 县级 / 乡镇级 / 村（社区）级."""
+
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+
 class DepotLevel(StrEnum):
     COUNTY = "county"  # 县级储备库
     TOWNSHIP = "township"  # 乡镇储备点
@@ -52,9 +68,44 @@ class TeamType(StrEnum):
 
 
 class TeamStatus(StrEnum):
-    STANDBY = "standby"
-    DEPLOYED = "deployed"
-    RESTING = "resting"
+    STANDBY = "standby"  # 待命
+    DISPATCHED = "dispatched"  # 已出动 (on the way)
+    ON_SCENE = "on_scene"  # 到达现场
+    RETURNING = "returning"  # 返回途中
+    RESTING = "resting"  # 休整
+
+
+class TeamSpecialty(StrEnum):
+    """What a rescue team can do (its 专长); a team has any number of them."""
+
+    BUILDING_COLLAPSE = "building_collapse"  # 建筑物倒塌搜救
+    WATER_RESCUE = "water_rescue"  # 水上（水域）救援
+    MOUNTAIN_SEARCH = "mountain_search"  # 山地搜救
+    MEDICAL = "medical"  # 医疗救护
+    FIREFIGHTING = "firefighting"  # 灭火
+    HAZMAT = "hazmat"  # 危化品处置
+    FLOOD_CONTROL = "flood_control"  # 防汛抢险（排涝）
+    ROAD_CLEARING = "road_clearing"  # 道路抢通
+    POWER = "power"  # 电力抢修
+    COMMUNICATIONS = "communications"  # 通信保障
+
+
+class RectificationState(StrEnum):
+    """整改 of a hazard site: none needed, ordered and waiting, under way, done."""
+
+    NONE = "none"  # 无需整改
+    PENDING = "pending"  # 待整改
+    IN_PROGRESS = "in_progress"  # 整改中
+    DONE = "done"  # 已整改
+
+
+class Supervision(StrEnum):
+    """督办: who supervises the rectification of a hazard site."""
+
+    NONE = "none"  # 未督办
+    COUNTY = "county"  # 县级督办
+    CITY = "city"  # 市级督办
+    PROVINCE = "province"  # 省级督办
 
 
 class TownshipKind(StrEnum):
@@ -122,6 +173,18 @@ class StockMovementKind(StrEnum):
     ALLOCATION = "allocation"  # 调拨
     ROTATION = "rotation"  # 收储轮换
     ADJUSTMENT = "adjustment"  # 盘点调整
+    TRANSFER_OUT = "transfer_out"  # 调出 (one half of a transfer between depots)
+    TRANSFER_IN = "transfer_in"  # 调入 (the other half, same transfer_id)
+    WRITE_OFF = "write_off"  # 报损 (expired, damaged)
+
+
+class KeyNeed(StrEnum):
+    """The supplies whose days of supply for sheltered people are watched."""
+
+    WATER = "water"  # 饮用水
+    FOOD = "food"  # 食品
+    QUILT = "quilt"  # 棉被
+    TENT = "tent"  # 帐篷
 
 
 class ChangeOp(StrEnum):

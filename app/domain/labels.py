@@ -24,11 +24,18 @@ from app.domain.enums import (
     IncidentCategory,
     IncidentSource,
     IncidentStatus,
+    KeyNeed,
     LogEntryKind,
+    RectificationState,
     RiskLevel,
     Severity,
+    ShelterDuration,
+    ShelterLevel,
     ShelterType,
     StaffRole,
+    StockMovementKind,
+    Supervision,
+    TeamSpecialty,
     TeamStatus,
     TeamType,
 )
@@ -44,6 +51,13 @@ class Family(StrEnum):
     RISK_LEVEL = "risk_level"
     HAZARD_TYPE = "hazard_type"
     SHELTER_TYPE = "shelter_type"
+    SHELTER_DURATION = "shelter_duration"
+    SHELTER_LEVEL = "shelter_level"
+    TEAM_SPECIALTY = "team_specialty"
+    RECTIFICATION = "rectification"
+    SUPERVISION = "supervision"
+    STOCK_MOVEMENT = "stock_movement"
+    KEY_NEED = "key_need"
     SHELTER_STATUS = "shelter_status"
     DEPOT_LEVEL = "depot_level"
     TEAM_TYPE = "team_type"
@@ -113,8 +127,60 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
     },
     Family.TEAM_STATUS: {
         TeamStatus.STANDBY: ("Standby", "待命"),
-        TeamStatus.DEPLOYED: ("Deployed", "出动"),
+        TeamStatus.DISPATCHED: ("Dispatched", "已出动"),
+        TeamStatus.ON_SCENE: ("On scene", "到达现场"),
+        TeamStatus.RETURNING: ("Returning", "返回途中"),
         TeamStatus.RESTING: ("Resting", "休整"),
+    },
+    Family.SHELTER_DURATION: {
+        ShelterDuration.EMERGENCY: ("Emergency", "紧急避难场所"),
+        ShelterDuration.SHORT_TERM: ("Short-term", "短期避难场所"),
+        ShelterDuration.LONG_TERM: ("Long-term", "长期避难场所"),
+    },
+    Family.SHELTER_LEVEL: {
+        ShelterLevel.COUNTY: ("County", "县级"),
+        ShelterLevel.TOWNSHIP: ("Township", "乡镇级"),
+        ShelterLevel.VILLAGE: ("Village", "村（社区）级"),
+    },
+    Family.TEAM_SPECIALTY: {
+        TeamSpecialty.BUILDING_COLLAPSE: ("Building collapse", "建筑物倒塌搜救"),
+        TeamSpecialty.WATER_RESCUE: ("Water rescue", "水域救援"),
+        TeamSpecialty.MOUNTAIN_SEARCH: ("Mountain search", "山地搜救"),
+        TeamSpecialty.MEDICAL: ("Medical", "医疗救护"),
+        TeamSpecialty.FIREFIGHTING: ("Firefighting", "灭火"),
+        TeamSpecialty.HAZMAT: ("Hazardous materials", "危化品处置"),
+        TeamSpecialty.FLOOD_CONTROL: ("Flood control", "防汛排涝"),
+        TeamSpecialty.ROAD_CLEARING: ("Road clearing", "道路抢通"),
+        TeamSpecialty.POWER: ("Power repair", "电力抢修"),
+        TeamSpecialty.COMMUNICATIONS: ("Communications", "通信保障"),
+    },
+    Family.RECTIFICATION: {
+        RectificationState.NONE: ("None needed", "无需整改"),
+        RectificationState.PENDING: ("Ordered", "待整改"),
+        RectificationState.IN_PROGRESS: ("In progress", "整改中"),
+        RectificationState.DONE: ("Done", "已整改"),
+    },
+    Family.SUPERVISION: {
+        Supervision.NONE: ("Not supervised", "未督办"),
+        Supervision.COUNTY: ("County supervision", "县级督办"),
+        Supervision.CITY: ("City supervision", "市级督办"),
+        Supervision.PROVINCE: ("Provincial supervision", "省级督办"),
+    },
+    Family.STOCK_MOVEMENT: {
+        StockMovementKind.RECEIPT: ("Received", "入库"),
+        StockMovementKind.ISSUE: ("Issued", "出库"),
+        StockMovementKind.ALLOCATION: ("Allocated to an incident", "调拨（事件）"),
+        StockMovementKind.ROTATION: ("Rotation", "收储轮换"),
+        StockMovementKind.ADJUSTMENT: ("Stock-take adjustment", "盘点调整"),
+        StockMovementKind.TRANSFER_OUT: ("Transferred out", "调出"),
+        StockMovementKind.TRANSFER_IN: ("Transferred in", "调入"),
+        StockMovementKind.WRITE_OFF: ("Written off", "报损"),
+    },
+    Family.KEY_NEED: {
+        KeyNeed.WATER: ("Drinking water", "饮用水"),
+        KeyNeed.FOOD: ("Food", "食品"),
+        KeyNeed.QUILT: ("Quilts", "棉被"),
+        KeyNeed.TENT: ("Tents", "帐篷"),
     },
     Family.STAFF_ROLE: {
         StaffRole.LEADER: ("Leader on duty", "带班领导"),
@@ -137,6 +203,7 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         Action.CLOSE_INCIDENT: ("close incidents", "结束事件"),
         Action.RECORD_STATISTICS: ("record disaster statistics", "填报灾情统计"),
         Action.RECORD_MOVEMENT: ("record occupancy and stock", "登记入住和物资出入库"),
+        Action.DISPATCH_TEAM: ("dispatch rescue teams", "调派救援队伍"),
         Action.HANDOVER: ("hand over and take over", "交接班"),
         Action.EDIT_ROSTER: ("edit the roster", "编排值班表"),
         Action.EDIT_RESOURCES: ("edit the resource registers", "编辑资源台账"),
@@ -173,6 +240,8 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         "supply_depot": ("Supply depot", "物资储备库"),
         "stock_item": ("Stock item", "储备物资"),
         "stock_movement": ("Stock movement", "物资出入库"),
+        "supply_catalog_item": ("Catalogue item", "物资目录"),
+        "depot_minimum": ("Minimum stock", "储备定额"),
         "rescue_team": ("Rescue team", "救援队伍"),
         "hazard_site": ("Hazard", "风险源"),
         "region": ("Region", "区域"),
@@ -409,6 +478,37 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         "geojson": ("Area", "范围"),
         "boundary_geojson": ("Boundary", "边界"),
         "is_demo": ("Demo data", "演示数据"),
+        "retired_at": ("Retired at", "停用时间"),
+        "retired_reason": ("Reason for retiring", "停用原因"),
+        "shelter.code": ("Register number", "编号"),
+        "supply_depot.code": ("Register number", "编号"),
+        "rescue_team.code": ("Register number", "编号"),
+        "hazard_site.code": ("Register number", "编号"),
+        "supply_catalog_item.code": ("Catalogue code", "物资编码"),
+        "supply_catalog_item.name": ("Name", "名称"),
+        "duration_kind": ("Kind by duration", "避难期类型"),
+        "shelter.level": ("Level", "场所级别"),
+        "effective_area_m2": ("Effective area (m²)", "有效避难面积（平方米）"),
+        "area_per_person_m2": ("Area per person (m²)", "人均有效面积（平方米）"),
+        "service_radius_m": ("Service radius (m)", "服务半径（米）"),
+        "last_inspected_on": ("Last inspected", "最近检查日期"),
+        "opened_at": ("Opened at", "启用时间"),
+        "company": ("Company", "协议企业"),
+        "contract_start": ("Contract from", "协议起始"),
+        "contract_end": ("Contract to", "协议截止"),
+        "catalog_item_id": ("Catalogue item", "目录物资"),
+        "batch": ("Batch", "批次"),
+        "transfer_id": ("Transfer", "调拨单"),
+        "key_need": ("Key need", "重点保障物资"),
+        "ration": ("Ration per person", "人均定额"),
+        "ration_per_day": ("Ration per day", "按日计"),
+        "specialties": ("Specialties", "专长"),
+        "available": ("Members available", "可出动人数"),
+        "rescue_team.incident_id": ("Dispatched to", "出动事件"),
+        "status_since": ("Status since", "状态时间"),
+        "rectification_state": ("Rectification", "整改状态"),
+        "rectified_on": ("Rectified on", "整改完成日期"),
+        "supervision": ("Supervision", "督办"),
     },
 }
 
@@ -417,6 +517,13 @@ ENUM_FAMILIES: Final[Mapping[type[StrEnum], Family]] = {
     RiskLevel: Family.RISK_LEVEL,
     HazardType: Family.HAZARD_TYPE,
     ShelterType: Family.SHELTER_TYPE,
+    ShelterDuration: Family.SHELTER_DURATION,
+    ShelterLevel: Family.SHELTER_LEVEL,
+    TeamSpecialty: Family.TEAM_SPECIALTY,
+    RectificationState: Family.RECTIFICATION,
+    Supervision: Family.SUPERVISION,
+    StockMovementKind: Family.STOCK_MOVEMENT,
+    KeyNeed: Family.KEY_NEED,
     DepotLevel: Family.DEPOT_LEVEL,
     TeamType: Family.TEAM_TYPE,
     TeamStatus: Family.TEAM_STATUS,

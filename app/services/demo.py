@@ -48,6 +48,7 @@ from app.data.geography import (
 )
 from app.data.models import (
     Credential,
+    DepotMinimum,
     DutyAssignment,
     DutyShift,
     DutySwap,
@@ -66,6 +67,7 @@ from app.data.models import (
     Staff,
     StockItem,
     StockMovement,
+    SupplyCatalogItem,
     SupplyDepot,
     Township,
     User,
@@ -846,8 +848,14 @@ class _DemoRemoval:
             StockMovement.incident_id.in_(incidents) & StockMovement.item_id.not_in(items),
             {"incident_id": None},
         )
-        # Movements of demo shelters and stock items.
+        update(
+            RescueTeam,
+            ~_demo(RescueTeam) & RescueTeam.incident_id.in_(incidents),
+            {"incident_id": None},
+        )
+        # Movements of demo shelters and stock items, minimum levels of demo depots.
         delete(StockMovement, StockMovement.item_id.in_(items))
+        delete(DepotMinimum, DepotMinimum.depot_id.in_(_ids(SupplyDepot)))
         delete(
             ShelterOccupancyMovement,
             ShelterOccupancyMovement.shelter_id.in_(_ids(Shelter)),
@@ -887,12 +895,12 @@ class _DemoRemoval:
             update(model, ~_demo(model) & where, values)
         # The demo rows themselves, children first.
         for model in (
+            RescueTeam,
             Incident,
             StockItem,
             SupplyDepot,
             Shelter,
             HazardSite,
-            RescueTeam,
             DutyShift,
             Staff,
             Village,
@@ -900,6 +908,14 @@ class _DemoRemoval:
             Region,
         ):
             delete(model, _demo(model))
+        # Demo catalogue entries real stock or minimums use become the county's own.
+        used = select(StockItem.catalog_item_id).union(select(DepotMinimum.catalog_item_id))
+        update(
+            SupplyCatalogItem,
+            _demo(SupplyCatalogItem) & SupplyCatalogItem.id.in_(used),
+            {"is_demo": False},
+        )
+        delete(SupplyCatalogItem, _demo(SupplyCatalogItem))
 
     def _demo_shifts_to_keep(self) -> list[uuid.UUID]:
         """Demo shifts real people are (or were swapped) on, or a handover names."""

@@ -53,7 +53,9 @@
 
   const SHELTER_GREEN = '#1a9641';
   const SHELTER_FULL = '#e66101';
-  const TEAM_COLORS = { standby: '#2c5aa0', deployed: '#7b3294', resting: '#8e9cc4' };
+  const TEAM_COLORS = {
+    standby: '#2c5aa0', dispatched: '#7b3294', on_scene: '#c51b7d', returning: '#9e6ebd', resting: '#8e9cc4',
+  };
   // Each ring means one thing: red = supplies need attention (depots), this
   // blue on a white edge = selected, the dark pulse (.incident-pulse in map.css)
   // = the newest report.

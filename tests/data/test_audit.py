@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import URL
@@ -480,11 +479,7 @@ def test_two_writers_at_once_keep_one_chain(migrated_db: Database) -> None:
 
 # -- the upgrade --------------------------------------------------------------------
 def _downgrade(db: Database, revision: str) -> None:
-    cfg = migrate.alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-    db.schema_revision = revision  # as the release of that revision would run
+    migrate.downgrade(db, revision)  # and runs as the release of that revision would
 
 
 def test_a_0007_database_upgrades_seals_its_history_and_grants_roles(

@@ -399,15 +399,10 @@ def test_terms_are_remembered_until_anything_is_written(migrated_db: Database) -
 
 
 def test_short_term_index_is_built_for_existing_rows_on_upgrade(migrated_db: Database) -> None:
-    from alembic import command
 
     from app.data import migrate
 
-    cfg = migrate.alembic_config()
-    with migrated_db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004")
-    migrated_db.schema_revision = "0004"
+    migrate.downgrade(migrated_db, "0004")
     row = _incident(1, title="黄口镇塌陷", address="丁里村")
     _insert(migrated_db, [row], [_log(row["id"], "发现管涌")])
     # The downgrade put 0003's search structures back, and they still follow writes.

@@ -17,7 +17,7 @@ from app.services.disaster_stats import FIGURE_FIELDS
 from app.services.incident_workflow import RESPONSE_LEVELS, normalize_response_level
 
 # Stored codes that people never read as words.
-UNLABELLED = {enums.TownshipKind, enums.StockMovementKind, enums.ChangeOp}
+UNLABELLED = {enums.TownshipKind, enums.ChangeOp}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
