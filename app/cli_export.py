@@ -1,5 +1,10 @@
 """``main.py export duty-report DATE FILE [--db URL] [--include-demo]``: the 值班日报 to a file.
 
+``main.py export shelters|depots|stock|teams|hazards FILE [--db URL]
+[--include-retired]``: a register (or the stock on hand) to ``.xlsx`` or
+``.geojson``/``.json`` (see :mod:`app.services.register_export`); the same exit
+statuses, and the number of rows written is printed with the path.
+
 DATE is ``YYYY-MM-DD`` (China time) or ``today`` / ``yesterday`` (also 今天 /
 昨天): the calendar day in China on the program's clock. The report covers that
 duty day, from the office's handover time to the next morning's, as the
@@ -35,6 +40,7 @@ from app.data.engine import Database
 from app.data.migrate import current_revision, upgrade
 from app.domain.clock import china_date
 from app.services.duty_report import DutyReport, DutyReportService, write_xlsx
+from app.services.register_io import ExportFormatError, export_format, export_register
 
 EXIT_OK = 0
 EXIT_DATABASE = 1
@@ -59,7 +65,7 @@ _OS_REASONS = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py export", description="导出文件（值班日报）")
+    parser = _Parser(prog="main.py export", description="导出文件（值班日报、资源台账、库存）")
     sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
     report = sub.add_parser(
         "duty-report",
@@ -76,7 +82,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--include-demo", action="store_true", help="包含演示数据（日报上会注明，不得报送）"
     )
+    for kind, text in _REGISTER_HELP.items():
+        reg = sub.add_parser(
+            kind, help=text, description=f"{text}；扩展名决定文件类型（.xlsx、.geojson 或 .json）。"
+        )
+        reg.add_argument("file", type=Path, help="要写入的文件（.xlsx、.geojson 或 .json）")
+        reg.add_argument(
+            "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
+        )
+        if kind != "stock":
+            reg.add_argument("--include-retired", action="store_true", help="包含已停用的记录")
     return parser
+
+
+_REGISTER_HELP = {
+    "shelters": "导出应急避难场所台账",
+    "depots": "导出应急物资储备库（点）台账",
+    "stock": "导出库存（每个储备库的每个批次一行，含现有数量和有效期）",
+    "teams": "导出应急救援队伍台账",
+    "hazards": "导出风险源和隐患点台账",
+}
 
 
 def parse_day(text: str, today: date) -> date:
@@ -104,6 +129,8 @@ def main(argv: Sequence[str]) -> int:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
         return EXIT_USAGE if code else EXIT_OK  # --help is 0
     path: Path = ns.file
+    if ns.what != "duty-report":
+        return _main_register(ns, path)
     kind = path.suffix.lower()
     if kind not in FORMATS:
         return _usage(
@@ -127,6 +154,39 @@ def main(argv: Sequence[str]) -> int:
         ns.db, lambda db: _export(db, ns.date, path, kind, include_demo=ns.include_demo)
     )
     return {IMPORT_EXIT_DATABASE: EXIT_DATABASE, _WRITE_FAILED: EXIT_USAGE}.get(code, code)
+
+
+def _main_register(ns: argparse.Namespace, path: Path) -> int:
+    try:
+        export_format(path)
+    except ExportFormatError as exc:
+        return _usage(str(exc))
+    if path.is_dir():
+        return _usage(f"「{path}」是一个文件夹，请给出文件名（.xlsx 或 .geojson）。")
+    if not path.parent.is_dir():
+        return _usage(f"文件夹「{path.parent}」不存在，未写入任何文件。")
+    missing = _missing_sqlite_file(ns.db)
+    if missing is not None:
+        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
+        return EXIT_DATABASE
+    retired = bool(getattr(ns, "include_retired", False))
+    code = on_database(ns.db, lambda db: _export_register(db, ns.what, path, retired))
+    return {IMPORT_EXIT_DATABASE: EXIT_DATABASE, _WRITE_FAILED: EXIT_USAGE}.get(code, code)
+
+
+def _export_register(db: Database, kind: str, path: Path, include_retired: bool) -> int:
+    if current_revision(db) is None:
+        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
+        return EXIT_DATABASE
+    upgrade(db)
+    try:
+        written = export_register(db, kind, path, include_retired=include_retired)
+    except OSError as exc:
+        reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+        print(f"无法写入文件「{path}」：{reason}。", file=sys.stderr)
+        return _WRITE_FAILED
+    print(f"已导出 {written} 行：{path.resolve()}")
+    return EXIT_OK
 
 
 def _missing_sqlite_file(db_arg: str | None) -> Path | None:

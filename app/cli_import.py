@@ -1,5 +1,7 @@
 """``main.py import roster FILE [--db URL] [--dry-run] [--add-unknown]``: a roster
-spreadsheet into the database.
+spreadsheet into the database; ``main.py import shelters|depots|stock|teams|hazards
+FILE [--dry-run] [--match code|name] [--gcj02]``: a register or a stock-take
+(see :mod:`app.services.register_import`), all or nothing, signed like the roster.
 
 People the file names who are not in 人员与AB岗 are errors, unless
 ``--add-unknown``: then they are added (with the phone found in the file and the
@@ -30,6 +32,13 @@ from app.data.migrate import upgrade
 from app.domain.labels import Family, label
 from app.domain.roster_checks import Overlap, ShortRest, Understaffed
 from app.services.access import NotPermitted
+from app.services.register_io import (
+    Match,
+    RegisterPreview,
+    error_lines,
+    import_register,
+    preview_register,
+)
 from app.services.roster_import import (
     NewPerson,
     RosterImportRejected,
@@ -71,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py import", description="导入数据（值班表）")
+    parser = _Parser(prog="main.py import", description="导入数据（值班表、资源台账、库存）")
     sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
     roster = sub.add_parser(
         "roster", help="导入值班表（XLSX 或 CSV：UTF-8 / UTF-16 / GBK / GB18030）"
@@ -87,7 +96,36 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="把人员与AB岗中没有的人员一并添加（否则这些行作为错误）",
     )
+    for kind, text in _REGISTER_HELP.items():
+        reg = sub.add_parser(kind, help=text)
+        reg.add_argument("file", type=Path, help="XLSX 或 CSV 文件")
+        reg.add_argument(
+            "--db", help="数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
+        )
+        reg.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        reg.add_argument("--user", help=USER_HELP)
+        if kind != "stock":
+            reg.add_argument(
+                "--match",
+                choices=("code", "name"),
+                default="code",
+                help="按编号（code，默认；无编号时按名称和乡镇）或按名称和乡镇（name）匹配已有记录",
+            )
+            reg.add_argument(
+                "--gcj02",
+                action="store_true",
+                help="文件中的坐标是 GCJ-02（高德、腾讯地图），转换为 WGS-84",
+            )
     return parser
+
+
+_REGISTER_HELP = {
+    "shelters": "导入应急避难场所台账",
+    "depots": "导入应急物资储备库（点）台账",
+    "stock": "导入库存盘点表（数量即盘点后的库存）",
+    "teams": "导入应急救援队伍台账",
+    "hazards": "导入风险源和隐患点台账",
+}
 
 
 def saved_db_url() -> str | None:
@@ -166,10 +204,71 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if ns.what != "roster":
+        match: Match = "name_township" if getattr(ns, "match", "code") == "name" else "code"
+        gcj02 = bool(getattr(ns, "gcj02", False))
+        return on_database(
+            ns.db,
+            lambda db: _run_register(
+                db, ns.what, ns.file, dry_run=ns.dry_run, user=ns.user, match=match, gcj02=gcj02
+            ),
+        )
     return on_database(
         ns.db,
         lambda db: _run(db, ns.file, dry_run=ns.dry_run, add_unknown=ns.add_unknown, user=ns.user),
     )
+
+
+def _report_register(preview: RegisterPreview) -> None:
+    print(f"文件: {preview.source}")
+    if preview.kind != "stock":
+        how = "编号" if preview.match == "code" else "名称和乡镇"
+        print(f"匹配已有记录：按{how}" + ("；坐标按 GCJ-02 转换为 WGS-84" if preview.gcj02 else ""))
+    print(preview.summary())
+    if preview.blank_rows:
+        print(f"跳过空行: {preview.blank_rows}")
+    for row, text in preview.notes:
+        print(f"  跳过说明行 第 {row} 行: {text}")
+    for line in error_lines(preview):
+        print(f"  {line}")
+
+
+def _run_register(
+    db: Database,
+    kind: str,
+    path: Path,
+    *,
+    dry_run: bool,
+    user: str | None,
+    match: Match,
+    gcj02: bool,
+) -> int:
+    upgrade(db)
+    identity = None if dry_run else sign_in(db, user)
+    if identity is None and not dry_run:
+        return EXIT_DENIED
+    if dry_run:
+        preview = preview_register(db, kind, path, match=match, gcj02=gcj02)
+        _report_register(preview)
+        if not preview.can_import:
+            print("有错误，未写入任何内容。")
+            return EXIT_REJECTED
+        print("检查通过（--dry-run，未写入）。")
+        return EXIT_OK
+    assert identity is not None
+    try:
+        result = import_register(
+            db, kind, path, match=match, gcj02=gcj02, actor=identity.user, site=identity.site
+        )
+    except NotPermitted as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_DENIED
+    _report_register(result.preview)
+    if not result.written:
+        print("有错误，未写入任何内容。")
+        return EXIT_REJECTED
+    print(f"已导入：{result.preview.summary()}（{len(result.changes)} 条记录变更）。")
+    return EXIT_OK
 
 
 def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
