@@ -42,6 +42,15 @@ class HazardDTO:
     rectification_deadline: date | None
     is_demo: bool
     version: int
+    # The register's own number (编号), and retirement (None: in service).
+    code: str | None = None
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
+    # What looks wrong with the position (PositionFlag codes): kept, but shown.
+    flags: tuple[str, ...] = ()
+    rectification_state: str | None = None
+    rectified_on: date | None = None
+    supervision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,20 @@ class ShelterDTO:
     phone: str | None
     is_demo: bool
     version: int
+    # The register's own number (编号), and retirement (None: in service).
+    code: str | None = None
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
+    # What looks wrong with the position (PositionFlag codes): kept, but shown.
+    flags: tuple[str, ...] = ()
+    duration_kind: str | None = None
+    level: str | None = None
+    effective_area_m2: float | None = None
+    area_per_person_m2: float | None = None
+    service_radius_m: float | None = None  # metres
+    last_inspected_on: date | None = None
+    opened_at: datetime | None = None  # UTC, the last opening
+    closed_at: datetime | None = None  # UTC, the last closing
 
     @property
     def state(self) -> str:
@@ -102,6 +125,15 @@ class DepotDTO:
     attention_count: int
     is_demo: bool
     version: int
+    # The register's own number (编号), and retirement (None: in service).
+    code: str | None = None
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
+    # What looks wrong with the position (PositionFlag codes): kept, but shown.
+    flags: tuple[str, ...] = ()
+    company: str | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +153,16 @@ class TeamDTO:
     contact_phone: str | None
     is_demo: bool
     version: int
+    # The register's own number (编号), and retirement (None: in service).
+    code: str | None = None
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
+    # What looks wrong with the position (PositionFlag codes): kept, but shown.
+    flags: tuple[str, ...] = ()
+    specialties: str | None = None  # TeamSpecialty codes, comma-separated
+    available: int | None = None
+    incident_id: uuid.UUID | None = None
+    status_since: datetime | None = None  # UTC
 
 
 @dataclass(frozen=True, slots=True)

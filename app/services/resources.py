@@ -25,6 +25,7 @@ from app.data.models import (
 )
 from app.data.uow import UnitOfWork
 from app.domain.access import Action
+from app.domain.coords import position_flags
 from app.domain.enums import RiskLevel
 from app.domain.rules import RuleViolation, StockState, phone_violation
 from app.services.access import require
@@ -69,6 +70,18 @@ def _township_names(session: Session) -> dict[uuid.UUID, str]:
     return dict(session.execute(select(Township.id, Township.name)).all())
 
 
+def _flags(lon: float | None, lat: float | None) -> tuple[str, ...]:
+    """PositionFlag codes of a stored position (none when it has no position)."""
+    if lon is None or lat is None:
+        return ()
+    return tuple(flag.value for flag in position_flags(lon, lat))
+
+
+def _in_service(stmt: Select[*Ts], table: Any, include_retired: bool) -> Select[*Ts]:
+    """Retired register rows leave the lists and the map unless asked for."""
+    return stmt if include_retired else stmt.where(table.c.retired_at.is_(None))
+
+
 class ResourceService:
     """Queries for the resource lists and the map. Each call is one read session."""
 
@@ -82,13 +95,15 @@ class ResourceService:
                 TownshipDTO(t.id, t.code, t.name, t.kind, t.lon, t.lat, t.is_demo) for t in rows
             ]
 
-    def hazards(self, ids: Ids = None) -> list[HazardDTO]:
-        """All hazard sites (most serious first), or only those with ``ids``."""
+    def hazards(self, ids: Ids = None, *, include_retired: bool = False) -> list[HazardDTO]:
+        """Hazard sites in service (most serious first), or only those with ``ids``;
+        ``include_retired`` adds the retired ones (the register's 显示已停用)."""
         with self._db.read_session() as s:
             names = _township_names(s)
             # Plain column rows, not ORM objects: several times faster at county scale.
             table = HazardSite.__table__
-            rows = _keep(s.execute(_only(select(table), table.c.id, ids)).all(), ids)
+            stmt = _in_service(select(table), table, include_retired)
+            rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             out = [
                 HazardDTO(
                     id=h.id,
@@ -106,13 +121,22 @@ class ResourceService:
                     rectification_deadline=h.rectification_deadline,
                     is_demo=h.is_demo,
                     version=h.version,
+                    code=h.code,
+                    retired_at=h.retired_at,
+                    retired_reason=h.retired_reason,
+                    flags=_flags(h.lon, h.lat),
+                    rectification_state=h.rectification_state,
+                    rectified_on=h.rectified_on,
+                    supervision=h.supervision,
                 )
                 for h in rows
             ]
         out.sort(key=lambda h: (_RISK_ORDER.get(h.risk_level, 9), h.name))
         return out
 
-    def shelters(self, ids: Ids = None) -> list[ShelterDTO]:
+    def shelters(self, ids: Ids = None, *, include_retired: bool = False) -> list[ShelterDTO]:
+        """Shelters in service by name, or only those with ``ids``; occupancy is
+        the sum of the movements (people)."""
         with self._db.read_session() as s:
             names = _township_names(s)
             occupancy_stmt = select(
@@ -122,7 +146,7 @@ class ResourceService:
             occupancy_stmt = _only(occupancy_stmt, ShelterOccupancyMovement.shelter_id, ids)
             occupancy = {sid: total for sid, total in s.execute(occupancy_stmt).all()}
             table = Shelter.__table__
-            stmt = select(table).order_by(table.c.name)
+            stmt = _in_service(select(table), table, include_retired).order_by(table.c.name)
             rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 ShelterDTO(
@@ -141,6 +165,18 @@ class ResourceService:
                     phone=r.phone,
                     is_demo=r.is_demo,
                     version=r.version,
+                    code=r.code,
+                    retired_at=r.retired_at,
+                    retired_reason=r.retired_reason,
+                    flags=_flags(r.lon, r.lat),
+                    duration_kind=r.duration_kind,
+                    level=r.level,
+                    effective_area_m2=r.effective_area_m2,
+                    area_per_person_m2=r.area_per_person_m2,
+                    service_radius_m=r.service_radius_m,
+                    last_inspected_on=r.last_inspected_on,
+                    opened_at=r.opened_at,
+                    closed_at=r.closed_at,
                 )
                 for r in rows
             ]
@@ -183,7 +219,9 @@ class ResourceService:
             )
         return out
 
-    def depots(self, today: date, ids: Ids = None) -> list[DepotDTO]:
+    def depots(
+        self, today: date, ids: Ids = None, *, include_retired: bool = False
+    ) -> list[DepotDTO]:
         with self._db.read_session() as s:
             names = _township_names(s)
             items = self._stock_items(s, today, depot_ids=ids)
@@ -194,7 +232,8 @@ class ResourceService:
                 if it.below_minimum or it.expired:
                     attention[it.depot_id] = attention.get(it.depot_id, 0) + 1
             table = SupplyDepot.__table__
-            stmt = select(table).order_by(table.c.level, table.c.name)
+            stmt = _in_service(select(table), table, include_retired)
+            stmt = stmt.order_by(table.c.level, table.c.name)
             rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 DepotDTO(
@@ -211,15 +250,24 @@ class ResourceService:
                     attention_count=attention.get(d.id, 0),
                     is_demo=d.is_demo,
                     version=d.version,
+                    code=d.code,
+                    retired_at=d.retired_at,
+                    retired_reason=d.retired_reason,
+                    flags=_flags(d.lon, d.lat),
+                    company=d.company,
+                    contract_start=d.contract_start,
+                    contract_end=d.contract_end,
                 )
                 for d in rows
             ]
 
-    def teams(self, ids: Ids = None) -> list[TeamDTO]:
+    def teams(self, ids: Ids = None, *, include_retired: bool = False) -> list[TeamDTO]:
+        """Rescue teams in service by type and name, or only those with ``ids``."""
         with self._db.read_session() as s:
             names = _township_names(s)
             table = RescueTeam.__table__
-            stmt = select(table).order_by(table.c.team_type, table.c.name)
+            stmt = _in_service(select(table), table, include_retired)
+            stmt = stmt.order_by(table.c.team_type, table.c.name)
             rows = _keep(s.execute(_only(stmt, table.c.id, ids)).all(), ids)
             return [
                 TeamDTO(
@@ -238,6 +286,14 @@ class ResourceService:
                     contact_phone=t.contact_phone,
                     is_demo=t.is_demo,
                     version=t.version,
+                    code=t.code,
+                    retired_at=t.retired_at,
+                    retired_reason=t.retired_reason,
+                    flags=_flags(t.lon, t.lat),
+                    specialties=t.specialties,
+                    available=t.available,
+                    incident_id=t.incident_id,
+                    status_since=t.status_since,
                 )
                 for t in rows
             ]
@@ -254,15 +310,19 @@ def _occupancy(session: Session, shelter_id: uuid.UUID) -> int:
 
 
 class StaleCopy(ConflictError):
-    """Someone changed the record after the user's copy was read.
+    """Someone changed a record (a shelter, a depot, a team, a hazard site) after
+    the user's copy was read.
 
-    ``current`` is the record as it is now and ``last_change`` who changed it,
-    so the form can show the other change instead of overwriting it.
+    ``current`` is the record as it is now (its DTO, None when it is gone) and
+    ``last_change`` who changed it, when and from which seat, so the form can
+    show the other change instead of overwriting it.
     """
 
-    def __init__(self, current: ShelterDTO | None, last_change: LastChange | None) -> None:
-        entity_id = str(current.id) if current else ""
-        super().__init__("shelter", entity_id, "changed by someone else")
+    def __init__(
+        self, current: Any | None, last_change: LastChange | None, *, entity: str = "shelter"
+    ) -> None:
+        entity_id = str(current.id) if current is not None else ""
+        super().__init__(entity, entity_id, "changed by someone else")
         self.current = current
         self.last_change = last_change
 
@@ -338,11 +398,16 @@ class ShelterEditor:
         return self._resources.shelters([edit.shelter_id])[0]
 
     def last_change(self, shelter_id: uuid.UUID) -> LastChange | None:
-        with self._db.read_session() as s:
-            row = s.execute(
-                select(ChangeLog.actor, ChangeLog.at, ChangeLog.origin_site)
-                .where(ChangeLog.entity_type == "shelter", ChangeLog.entity_id == shelter_id)
-                .order_by(ChangeLog.seq.desc())
-                .limit(1)
-            ).first()
-        return LastChange(row.actor, row.at, row.origin_site) if row else None
+        return last_change(self._db, "shelter", shelter_id)
+
+
+def last_change(db: Database, entity: str, entity_id: uuid.UUID) -> LastChange | None:
+    """Who last changed the record (change_log entity ``entity``), when (UTC), from where."""
+    with db.read_session() as s:
+        row = s.execute(
+            select(ChangeLog.actor, ChangeLog.at, ChangeLog.origin_site)
+            .where(ChangeLog.entity_type == entity, ChangeLog.entity_id == entity_id)
+            .order_by(ChangeLog.seq.desc())
+            .limit(1)
+        ).first()
+    return LastChange(row.actor, row.at, row.origin_site) if row else None

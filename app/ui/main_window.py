@@ -31,6 +31,7 @@ from app.ui.incidents.report_dialog import IncidentReportDialog
 from app.ui.incidents.rules_dialog import ReportingRulesDialog
 from app.ui.incidents.stats_dialog import StatsDialog
 from app.ui.map.payload import PreparedMap
+from app.ui.map.pick import MapPointPicker
 from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.updates import MapUpdates
 from app.ui.map.view import MapPanel
@@ -38,9 +39,9 @@ from app.ui.messages import unexpected_text
 from app.ui.overdue import OverdueIndicator
 from app.ui.panel import DataPanel
 from app.ui.plain import plain_label, plain_tooltip
+from app.ui.registers.form import RegisterFormDialog
 from app.ui.resources.occupancy_dialog import OccupancyDialog
 from app.ui.resources.panel import ResourcePanel
-from app.ui.resources.shelter_dialog import ShelterDialog
 from app.ui.roster.duty_report_dialog import DutyReportDialog
 from app.ui.roster.handover_dialog import HandoverDialog
 from app.ui.roster.panel import RosterPanel
@@ -91,7 +92,9 @@ class MainWindow(QMainWindow):
         self._map_updates.failed.connect(session.report_failure)
         self.roster_panel = RosterPanel(session, self)
         self.incident_panel = IncidentPanel(session, self)
-        self.resource_panel = ResourcePanel(self)
+        # Forms reach the map through this picker, never through the window.
+        self.point_picker = MapPointPicker(self.map_panel, self._show_map, self)
+        self.resource_panel = ResourcePanel(self, session=session, picker=self.point_picker)
         self.details_panel = DetailsPanel(
             session.runner, session.services.overview, session.today, self, session=session
         )
@@ -116,7 +119,8 @@ class MainWindow(QMainWindow):
         self.map_panel.loaded.connect(self._on_map_loaded)
         self.map_panel.feature_clicked.connect(self._on_map_feature_clicked)
         self.map_panel.incident_requested.connect(self._on_map_incident_requested)
-        self.resource_panel.selected.connect(self._on_resource_selected)
+        self.resource_panel.row_selected.connect(self._on_resource_selected)
+        self.resource_panel.told.connect(self._tell)
         self.incident_panel.selected.connect(self._on_incident_selected)
         self.incident_panel.report_requested.connect(self.open_incident_report)
         session.reloaded.connect(self._map_updates.reload)
@@ -557,19 +561,15 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def open_shelter_editor(self, shelter: ShelterDTO) -> ShelterDialog:
-        session, editor = self._session, self._services.shelters
-        dialog = ShelterDialog(
-            self._runner,
-            lambda edit: editor.update(edit, actor=session.user, site=session.site),
-            shelter,
-            session.where,
-            self,
-            session=session,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+    def open_shelter_editor(self, shelter: ShelterDTO) -> RegisterFormDialog:
+        """The shared register form on ``shelter`` (the 详情 dock's 编辑…)."""
+        dialog: RegisterFormDialog = self.resource_panel.open_form("shelters", shelter)
         return dialog
+
+    def _show_map(self) -> None:
+        """Bring the map into view (picking a point for a form)."""
+        self._docks["map"].show()
+        self._docks["map"].raise_()
 
     def open_occupancy(self, shelter: ShelterDTO) -> OccupancyDialog:
         """安置登记: people checked into or out of ``shelter``."""

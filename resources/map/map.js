@@ -468,8 +468,34 @@
   let highlighted = null; // { kind, id } asked for by Python
   let newest = null; // the marker of the newest incident
   let basemap = null;
+  let picking = false; // pick mode: the next click is a point for a form
+
+  // ---- pick mode: one click returns a point to Python; Esc cancels ----
+  function setPicking(on) {
+    picking = Boolean(on);
+    map.getContainer().classList.toggle('xcc-picking', picking);
+  }
+
+  function startPick() {
+    setPicking(true);
+    map.getContainer().focus();
+  }
+
+  function cancelPick() {
+    setPicking(false);
+  }
+
+  function pickAt(latlng) {
+    const { lng, lat } = latlng.wrap();
+    setPicking(false);
+    report('pointPicked', lng, lat);
+  }
 
   function onFeatureClick(kind, event) {
+    if (picking) {
+      pickAt(event.latlng);
+      return;
+    }
     const feature = event.propagatedFrom && event.propagatedFrom.feature;
     if (feature) {
       report('featureClicked', kind, String(feature.id));
@@ -1003,6 +1029,18 @@
     fitLegend();
   }
 
+  map.on('click', (event) => {
+    if (picking) {
+      pickAt(event.latlng);
+    }
+  });
+  document.addEventListener('keydown', (event) => {
+    if (picking && event.key === 'Escape') {
+      setPicking(false);
+      report('pickCancelled');
+    }
+  });
+
   // Right click: Python offers "record an incident here".
   map.on('contextmenu', (event) => {
     const { lng, lat } = event.latlng.wrap();
@@ -1045,6 +1083,8 @@
     panTo,
     fitCounty,
     setBasemap,
+    startPick,
+    cancelPick,
     // For tests and diagnostics.
     marker: markerOf,
     featureProperties: (kind, id) => {
@@ -1053,6 +1093,7 @@
     },
     newestIncident: () => (newest ? String(newest.feature.id) : null),
     basemap: () => basemap,
+    picking: () => picking,
   });
   connectBridge();
 })();

@@ -17,6 +17,7 @@ from app.data.models import ChangeLog
 from app.domain.access import Action, Role
 from app.domain.enums import IncidentStatus
 from app.domain.identity import Identity, acting_as
+from app.domain.registers import SHELTERS
 from app.services.access import AccessService, NotPermitted, SignInRefused
 from app.services.audit import EXPORT_HEADERS, AuditEntry
 from app.services.catalog import Services
@@ -36,7 +37,7 @@ from app.ui.access.history import (
 from app.ui.details import DetailsPanel
 from app.ui.incidents.panel import IncidentPanel
 from app.ui.messages import unexpected_text
-from app.ui.resources.shelter_dialog import ShelterDialog
+from app.ui.registers.form import RegisterFormDialog
 from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
 from tests.ui.conftest import GuiThreadGuard, make_session
@@ -391,7 +392,7 @@ def test_details_and_the_shelter_form_show_the_shelters_history(
     actions = [_cells(history, r)[H_ACTION] for r in range(history.model.rowCount())]
     assert "避难场所入住 · 新增" in actions  # check-ins belong to the shelter
 
-    dialog = ShelterDialog(session.runner, lambda e: e, edited, "demo", session=session)
+    dialog = RegisterFormDialog(session, SHELTERS, edited)
     qtbot.addWidget(dialog)
     dialog.show()
     form_history = dialog.history

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.data.engine import Database
 from app.data.models import ChangeLog, Shelter
-from app.services.resources import ResourceService, ShelterEditor
+from app.domain.registers import SHELTERS
+from app.services.registers import RegisterService
+from app.services.resources import ResourceService
 from app.ui.main_window import MainWindow
 
 
@@ -24,19 +25,21 @@ def test_stale_edit_shows_the_other_change_and_keeps_the_form(
     window.open_shelter_editor = lambda dto: dialogs.append(original(dto))  # type: ignore[method-assign]
     window.details_panel.edit_button.click()
     dialog = dialogs[0]
-    dialog.manager.setText("王五")  # what this seat types
+    dialog.inputs["manager"].setText("王五")  # what this seat types
 
-    # Meanwhile another seat raises the capacity, from the same version.
-    other = ShelterEditor(check_db)
-    theirs = replace(dialog.edit(), capacity=shelter.capacity + 500, manager=shelter.manager or "")
-    other.update(theirs, actor="seat-2 李四", site="seat-2")
+    # Meanwhile another seat lowers the capacity, from the same version.
+    theirs = {f.name: getattr(shelter, f.name) for f in SHELTERS.fields}
+    theirs["capacity"] = shelter.capacity - 500
+    RegisterService(check_db).update(
+        "shelters", shelter.id, shelter.version, theirs, actor="seat-2 李四", site="seat-2"
+    )
 
     dialog.save()
     qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=5000)
     text = dialog.banner.text()
     assert "seat-2 李四" in text
-    assert f"容纳人数 {shelter.capacity} → {shelter.capacity + 500}" in text
-    assert dialog.isVisible() and dialog.manager.text() == "王五"
+    assert f"容纳人数 {shelter.capacity} → {shelter.capacity - 500}" in text
+    assert dialog.isVisible() and dialog.inputs["manager"].text() == "王五"
     with check_db.read_session() as s:
         row = s.get(Shelter, shelter.id)
         assert row is not None and row.manager == shelter.manager  # nothing overwritten

@@ -18,6 +18,8 @@ class MapBridge(QObject):
     feature_highlighted = Signal(str, str)
     feature_clicked = Signal(str, str)
     context_menu_requested = Signal(float, float)
+    point_picked = Signal(float, float)
+    pick_cancelled = Signal()
 
     @Slot()
     def pageReady(self) -> None:
@@ -41,3 +43,13 @@ class MapBridge(QObject):
     def contextMenuRequested(self, lon: float, lat: float) -> None:
         """The user right-clicked the map at this point (WGS-84 degrees)."""
         self.context_menu_requested.emit(lon, lat)
+
+    @Slot(float, float)
+    def pointPicked(self, lon: float, lat: float) -> None:
+        """In pick mode the user clicked this point (WGS-84 degrees)."""
+        self.point_picked.emit(lon, lat)
+
+    @Slot()
+    def pickCancelled(self) -> None:
+        """In pick mode the user pressed Esc on the page."""
+        self.pick_cancelled.emit()

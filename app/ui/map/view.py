@@ -39,15 +39,17 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCursor
+from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QToolBar,
     QToolButton,
@@ -177,6 +179,10 @@ class MapPanel(QWidget):
             the panel shows its context menu.
         incident_requested(lon, lat): the user chose "Record an incident here".
         problems_changed: ``problems`` has changed.
+        point_picked(lon, lat): in pick mode (``start_pick``) the user clicked
+            this point; pick mode is over.
+        pick_cancelled: pick mode ended without a point (Esc, 取消, or
+            ``cancel_pick``).
     """
 
     ready = Signal()
@@ -186,6 +192,8 @@ class MapPanel(QWidget):
     context_menu_requested = Signal(float, float)
     incident_requested = Signal(float, float)
     problems_changed = Signal()
+    point_picked = Signal(float, float)
+    pick_cancelled = Signal()
 
     def __init__(
         self,
@@ -236,11 +244,18 @@ class MapPanel(QWidget):
         self._toolbar = self._make_toolbar()
         self._problem_strip = self._make_problem_strip()
         self._context_menu, self._record_action = self._make_context_menu()
+        self.picking = False
+        self._pick_strip = self._make_pick_strip()
+        self._pick_escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._pick_escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._pick_escape.setEnabled(False)
+        self._pick_escape.activated.connect(self.cancel_pick)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._toolbar)
+        layout.addWidget(self._pick_strip)
         layout.addWidget(self._problem_strip)
         layout.addWidget(self._view, 1)
         self._page.load(PAGE_URL)
@@ -411,6 +426,8 @@ class MapPanel(QWidget):
         bridge.feature_highlighted.connect(self._on_bridge_feature_highlighted)
         bridge.feature_clicked.connect(self.feature_clicked)
         bridge.context_menu_requested.connect(self._on_bridge_context_menu_requested)
+        bridge.point_picked.connect(self._on_bridge_point_picked)
+        bridge.pick_cancelled.connect(self._on_bridge_pick_cancelled)
         return bridge
 
     def _make_page(self, view: QWebEngineView) -> MapPage:
@@ -470,6 +487,60 @@ class MapPanel(QWidget):
         strip.setWordWrap(True)
         strip.setVisible(False)
         return strip
+
+    def _make_pick_strip(self) -> QWidget:
+        strip = QWidget(self)
+        strip.setObjectName("map_pick_strip")
+        strip.setStyleSheet("#map_pick_strip { background: #1f5fa8; } QLabel { color: white; }")
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(8, 3, 8, 3)
+        hint = QLabel(self.tr("Click the place on the map. Esc cancels."), strip)
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        row.addWidget(hint, 1)
+        cancel = QPushButton(self.tr("Cancel"), strip)
+        cancel.setObjectName("map_pick_cancel")
+        cancel.clicked.connect(self.cancel_pick)
+        row.addWidget(cancel)
+        strip.setVisible(False)
+        return strip
+
+    # -- picking a point for a form --------------------------------------------
+    def start_pick(self) -> None:
+        """Pick mode: the next click on the map is reported as ``point_picked``
+        (Esc or 取消 end it with ``pick_cancelled``). A hint strip shows meanwhile."""
+        self.picking = True
+        self._pick_strip.setVisible(True)
+        self._pick_escape.setEnabled(True)
+        self._run("startPick")
+        if self._view is not None:
+            self._view.setFocus()
+
+    def cancel_pick(self) -> None:
+        """Leave pick mode without a point (nothing happens when not picking)."""
+        if not self.picking:
+            return
+        self._end_pick()
+        self._run("cancelPick")
+        self.pick_cancelled.emit()
+
+    def _end_pick(self) -> None:
+        self.picking = False
+        self._pick_strip.setVisible(False)
+        self._pick_escape.setEnabled(False)
+
+    def _on_bridge_point_picked(self, lon: float, lat: float) -> None:
+        if not self.picking:
+            return
+        if not (math.isfinite(lon) and math.isfinite(lat) and abs(lat) <= 90 and abs(lon) <= 180):
+            log.warning("ignored a pick at an impossible point (%r, %r)", lon, lat)
+            return
+        self._end_pick()
+        self.point_picked.emit(lon, lat)
+
+    def _on_bridge_pick_cancelled(self) -> None:
+        if self.picking:
+            self._end_pick()
+            self.pick_cancelled.emit()
 
     def _make_context_menu(self) -> tuple[QMenu, Any]:
         menu = QMenu(self)
