@@ -15,7 +15,16 @@ import pytest
 from sqlalchemy import select
 
 from app.data.engine import Database
-from app.data.models import Base, ChangeLog, Credential, Incident, RoleGrant, Shelter, Staff
+from app.data.models import (
+    Base,
+    ChangeLog,
+    Credential,
+    Incident,
+    RescueTeam,
+    RoleGrant,
+    Shelter,
+    Staff,
+)
 from app.data.uow import UnitOfWork
 from app.domain.access import ROLE_ACTIONS, Action, Role, format_roles
 from app.domain.clock import CHINA_TZ, system_clock
@@ -38,12 +47,14 @@ from app.services.access import (
 )
 from app.services.demo import remove_demo
 from app.services.disaster_stats import DisasterStats, Figures
+from app.services.dispatch import DispatchService
 from app.services.dto import ShelterEdit
 from app.services.handover import HandoverService
 from app.services.incident_workflow import IncidentWorkflow
 from app.services.incidents import IncidentService
 from app.services.movements import MovementService
 from app.services.office import OfficeSettings
+from app.services.registers import RegisterService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
 from app.services.staff import StaffDraft, StaffService
@@ -518,6 +529,15 @@ def _shelter(db: Database) -> dict[str, Any]:
     return {"id": shelter.id, "version": shelter.version}
 
 
+def _team_and_incident(db: Database) -> dict[str, Any]:
+    incident = _incident(db, IncidentStatus.HANDLING)
+    with UnitOfWork(db, actor="setup", site=SITE) as uow:
+        team = RescueTeam(name="县蓝天救援队", team_type="volunteer", members=20, status="standby")
+        uow.session.add(team)
+        uow.commit()
+    return {"team": team.id, "incident": incident["id"]}
+
+
 def _transition(target: IncidentStatus, **kw: Any) -> Callable[[Database, dict[str, Any]], object]:
     def run(db: Database, c: dict[str, Any]) -> object:
         return IncidentWorkflow(db).transition(
@@ -600,6 +620,25 @@ WRITES = [
         _shelter,
         lambda db, c: MovementService(db).record_occupancy(
             c["id"], 12, actor=OS_ACCOUNT, site=SITE
+        ),
+    ),
+    Write(
+        Action.DISPATCH_TEAM,
+        "DispatchService.dispatch",
+        _team_and_incident,
+        lambda db, c: DispatchService(db).dispatch(
+            c["team"], c["incident"], members=12, actor=OS_ACCOUNT, site=SITE
+        ),
+    ),
+    Write(
+        Action.EDIT_RESOURCES,
+        "RegisterService.create(hazards)",
+        lambda db: {},
+        lambda db, c: RegisterService(db).create(
+            "hazards",
+            {"name": "某加油站", "hazard_type": "gas", "risk_level": "yellow"},
+            actor=OS_ACCOUNT,
+            site=SITE,
         ),
     ),
     Write(
