@@ -82,17 +82,24 @@ from app.domain.enums import (
     IncidentCategory,
     IncidentSource,
     IncidentStatus,
+    KeyNeed,
     LogEntryKind,
+    RectificationState,
     RiskLevel,
     Severity,
+    ShelterDuration,
+    ShelterLevel,
     ShelterType,
     StaffRole,
     StockMovementKind,
+    Supervision,
     TeamStatus,
     TeamType,
     TownshipKind,
 )
 from app.domain.geo import MultiPolygon, multipolygon_contains
+from app.domain.rules import RuleViolation
+from app.domain.supplies import normalize_code
 from app.paths import project_root
 from app.services.access import hash_secret, require
 
@@ -322,6 +329,10 @@ def _opt_str(d: Mapping[str, Any], key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _opt_num(d: Mapping[str, Any], key: str) -> float | None:
+    return None if d.get(key) is None else _num(d, key)
+
+
 def _num(d: Mapping[str, Any], key: str, default: float | None = None) -> float:
     value = d.get(key, default)
     if value is None:
@@ -528,6 +539,12 @@ class _DemoBuilder:
                     contact_phone=_opt_str(h, "contact_phone"),
                     monitoring_status=_opt_str(h, "monitoring_status"),
                     rectification_deadline=self._in_days(h, "rectification_in_days"),
+                    rectification_state=self._opt_code(
+                        RectificationState, h, "rectification_state"
+                    ),
+                    rectified_on=self._in_days_ago(h, "rectified_days_ago"),
+                    supervision=self._opt_code(Supervision, h, "supervision"),
+                    code=_opt_str(h, "code"),
                     lon=lon,
                     lat=lat,
                     coord_source=COORD_SOURCE,
@@ -554,6 +571,13 @@ class _DemoBuilder:
                     phone=_opt_str(sh, "phone"),
                     township_id=self._township(sh),
                     address=_opt_str(sh, "address"),
+                    code=_opt_str(sh, "code"),
+                    duration_kind=self._opt_code(ShelterDuration, sh, "duration_kind"),
+                    level=self._opt_code(ShelterLevel, sh, "level"),
+                    effective_area_m2=_opt_num(sh, "effective_area_m2"),
+                    area_per_person_m2=_opt_num(sh, "area_per_person_m2"),
+                    service_radius_m=_opt_num(sh, "service_radius_m"),
+                    last_inspected_on=self._in_days_ago(sh, "last_inspected_days_ago"),
                     lon=lon,
                     lat=lat,
                     coord_source=COORD_SOURCE,
@@ -595,6 +619,9 @@ class _DemoBuilder:
                     status=_code(TeamStatus, _str(t, "status")),
                     contact_name=_opt_str(t, "contact_name"),
                     contact_phone=_opt_str(t, "contact_phone"),
+                    code=_opt_str(t, "code"),
+                    specialties=_opt_str(t, "specialties"),
+                    available=None if t.get("available") is None else int(_num(t, "available")),
                     lon=lon,
                     lat=lat,
                     coord_source=COORD_SOURCE,
@@ -676,8 +703,45 @@ class _DemoBuilder:
             )
         return entries
 
+    def _catalogue(self) -> dict[str, SupplyCatalogItem]:
+        """The demo catalogue (GB/T 38565-2020 top classes), by name."""
+        entries: dict[str, SupplyCatalogItem] = {}
+        for c in _list(self.data, "catalogue"):
+            name = _str(c, "name")
+            try:
+                code = normalize_code(_str(c, "code"))
+            except RuleViolation as exc:
+                raise DemoDataError(f"catalogue entry {name!r}: {exc}") from exc
+            if name in entries:
+                raise DemoDataError(f"duplicate catalogue entry {name!r}")
+            entries[name] = SupplyCatalogItem(
+                id=uuid.uuid4(),
+                code=code,
+                name=name,
+                unit=_str(c, "unit"),
+                key_need=self._opt_code(KeyNeed, c, "key_need"),
+                ration=_opt_num(c, "ration"),
+                ration_per_day=bool(c.get("ration_per_day")),
+                is_demo=True,
+            )
+        self.session.add_all(entries.values())
+        self._flush()
+        return entries
+
+    def _opt_code(self, enum: Any, d: Mapping[str, Any], key: str) -> str | None:
+        value = _opt_str(d, key)
+        return None if value is None else _code(enum, value)
+
+    def _in_days_ago(self, d: Mapping[str, Any], key: str) -> date | None:
+        value = d.get(key)
+        if value is None:
+            return None
+        return (self.now.astimezone(CHINA_TZ) - timedelta(days=float(value))).date()
+
     def _depots(self) -> None:
+        catalogue = self._catalogue()
         items: list[StockItem] = []
+        minimums: list[DepotMinimum] = []
         movements: list[StockMovement] = []
         for d in _list(self.data, "depots"):
             did = uuid.uuid4()
@@ -692,29 +756,53 @@ class _DemoBuilder:
                     address=_opt_str(d, "address"),
                     manager=manager,
                     phone=_opt_str(d, "phone"),
+                    code=_opt_str(d, "code"),
+                    company=_opt_str(d, "company"),
+                    contract_start=self._in_days(d, "contract_start_in_days"),
+                    contract_end=self._in_days(d, "contract_end_in_days"),
                     lon=lon,
                     lat=lat,
                     coord_source=COORD_SOURCE,
                     is_demo=True,
                 )
             )
+            held: set[uuid.UUID] = set()
             for it in _list(d, "items"):
                 item_id = uuid.uuid4()
+                entry = catalogue.get(_str(it, "name"))
+                if entry is None:
+                    raise DemoDataError(f"{it['name']!r} is not in the demo catalogue")
+                if (_str(it, "category_code"), _str(it, "unit")) != (entry.code, entry.unit):
+                    raise DemoDataError(f"{it['name']!r}: code or unit differs from the catalogue")
+                minimum = _num(it, "min_quantity", 0)
                 items.append(
                     StockItem(
                         id=item_id,
                         depot_id=did,
-                        category_code=_str(it, "category_code"),
-                        name=_str(it, "name"),
-                        unit=_str(it, "unit"),
-                        min_quantity=_num(it, "min_quantity", 0),
+                        catalog_item_id=entry.id,
+                        category_code=entry.code,
+                        name=entry.name,
+                        unit=entry.unit,
+                        batch=_opt_str(it, "batch"),
+                        min_quantity=minimum,
                         expiry_date=self._in_days(it, "expiry_in_days"),
                         is_demo=True,
                     )
                 )
+                if minimum > 0 and entry.id not in held:
+                    held.add(entry.id)
+                    minimums.append(
+                        DepotMinimum(
+                            id=uuid.uuid4(),
+                            depot_id=did,
+                            catalog_item_id=entry.id,
+                            min_quantity=minimum,
+                        )
+                    )
                 movements.extend(self._stock_movements(item_id, manager, it))
         self._flush()
         self.session.add_all(items)
+        self.session.add_all(minimums)
         self._flush()
         self.session.add_all(movements)
 

@@ -85,8 +85,17 @@ _SQLITE_BUSY = 5  # primary result code; extended codes (BUSY_SNAPSHOT, ...) sha
 NOTE_MAX = 256
 # Numeric(14, 2): quantities are kept to the hundredth, below 10^12.
 STOCK_MAX = 1e12
-_ADDS = frozenset({StockMovementKind.RECEIPT, StockMovementKind.ROTATION})
-_SUBTRACTS = frozenset({StockMovementKind.ISSUE, StockMovementKind.ALLOCATION})
+_ADDS = frozenset(
+    {StockMovementKind.RECEIPT, StockMovementKind.ROTATION, StockMovementKind.TRANSFER_IN}
+)
+_SUBTRACTS = frozenset(
+    {
+        StockMovementKind.ISSUE,
+        StockMovementKind.ALLOCATION,
+        StockMovementKind.TRANSFER_OUT,
+        StockMovementKind.WRITE_OFF,
+    }
+)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -116,8 +125,9 @@ def is_transient(exc: BaseException) -> bool:
 def stock_delta(kind: StockMovementKind, quantity: float) -> float:
     """The signed change of a stock movement, to the hundredth.
 
-    Receipts and rotations add, issues and allocations subtract (``quantity``
-    is given positive); an adjustment carries its own sign.
+    Receipts, rotations and the incoming half of a transfer add; issues,
+    allocations, write-offs and the outgoing half of a transfer subtract
+    (``quantity`` is given positive); an adjustment carries its own sign.
     """
     if isinstance(quantity, bool) or not math.isfinite(quantity):
         raise RuleViolation("stock.quantity", repr(quantity))
@@ -317,6 +327,11 @@ class MovementService:
 
         A failed attempt's transaction is rolled back (by the database, and by
         the unit of work when it leaves its ``with`` block) before the next one.
+        ``attempt`` must commit; it locks what it checks (see the module) and
+        may raise :class:`RuleViolation`, which is never retried. Other
+        services that move stock (:class:`~app.services.stock.StockService`)
+        run their units of work through here; each public caller asks
+        ``require`` first.
         """
         for number in range(RETRIES + 1):
             try:
