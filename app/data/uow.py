@@ -165,7 +165,10 @@ def _object_fields(obj: Any, op: ChangeOp) -> Fields:
 
 
 def _merge_fields(pending: dict[tuple[str, uuid.UUID], Fields], key: Any, new: Fields) -> None:
-    old = pending.setdefault(key, {})
+    old = pending.get(key)
+    if old is None:  # the usual case: the row's first change in this unit of work
+        pending[key] = new
+        return
     for column, (before, after) in new.items():
         if column in old:
             old[column][1] = after  # the first "before" stays, the last "after" wins

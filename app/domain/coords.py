@@ -45,6 +45,8 @@ _HEMISPHERE = re.compile(rf"^{_WORD}|{_WORD}$")
 # Marks after degrees, minutes and seconds (after NFKC: ′ ″ stay, ° stays).
 _MARKS = re.compile(r"[°º˚度'′’‘分\"″”“秒:：]+")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# Plain decimal degrees, as most registers hold them: read without the rest.
+_DECIMAL = re.compile(r"-?\d{1,3}(?:\.\d+)?")
 
 
 class PositionFlag(StrEnum):
@@ -72,6 +74,11 @@ def parse_angle(text: str, axis: Axis) -> float:
     (detail: the text), ``coord.wrong_axis`` (a latitude's N/S given for a
     longitude, or the reverse), ``coord.out_of_range`` (beyond ±180 / ±90).
     """
+    if _DECIMAL.fullmatch(text or ""):
+        value = round(float(text), 7)
+        if abs(value) > _LIMIT[axis]:
+            raise RuleViolation("coord.out_of_range", text)
+        return value
     raw = unicodedata.normalize("NFKC", text or "").strip().lower()
     if not raw:
         raise RuleViolation("coord.empty", "")

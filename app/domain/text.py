@@ -33,6 +33,8 @@ _LINE_BREAKS = re.compile("\r\n|[\r\v\f\x85\u2028\u2029]")
 # Never text: C0 controls except tab and line feed, DEL, C1 controls, lone
 # surrogates (not encodable), and the noncharacters U+FFFE, U+FFFF.
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Anything either of the two above would change (one scan for the usual clean text).
+_DIRTY = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")
 # Invisible format characters that break a match without being seen:
 # zero-width space / (non-)joiner, LRM/RLM, word joiner, BOM, soft hyphen.
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
@@ -44,6 +46,8 @@ def clean_text(text: str) -> str:
     U+000C, U+0085, U+2028, U+2029) become ``\\n``; other control characters
     (U+0000–U+0008, U+000E–U+001F, U+007F–U+009F), lone surrogates and
     U+FFFE/U+FFFF are removed; everything else is kept as typed (tabs too)."""
+    if _DIRTY.search(text) is None:
+        return text
     return _NOT_TEXT.sub("", _LINE_BREAKS.sub("\n", text))
 
 
