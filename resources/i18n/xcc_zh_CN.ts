@@ -1753,6 +1753,14 @@
 <context>
     <name>MapPanel</name>
     <message>
+        <source>Click the place on the map. Esc cancels.</source>
+        <translation>请在地图上单击要选的位置，按 Esc 取消。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
         <source>Emergency map</source>
         <translation>应急一张图</translation>
     </message>
@@ -3347,6 +3355,18 @@
 <context>
     <name>OverdueIndicator</name>
     <message>
+        <source>Overdue rectifications %1</source>
+        <translation>整改逾期 %1</translation>
+    </message>
+    <message>
+        <source>Hazard rectifications past their deadline: click to list them.</source>
+        <translation>风险源整改已过期限：点击查看清单。</translation>
+    </message>
+    <message>
+        <source>No hazard rectification is past its deadline.</source>
+        <translation>没有逾期未整改的风险源。</translation>
+    </message>
+    <message>
         <source>Click to list them and select an incident</source>
         <translation>点击列出超时报告并选中事件</translation>
     </message>
@@ -4056,6 +4076,420 @@
     <message>
         <source>Who, when, where</source>
         <translation>时间 / 人员 / 席位 / 操作</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchDialog</name>
+    <message>
+        <source>Dispatch a rescue team</source>
+        <translation>调派救援队伍</translation>
+    </message>
+    <message>
+        <source>Any specialty</source>
+        <translation>全部专业</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>队伍</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Specialties</source>
+        <translation>专业能力</translation>
+    </message>
+    <message>
+        <source>Available / members</source>
+        <translation>可出动 / 在编</translation>
+    </message>
+    <message>
+        <source>Distance (km)</source>
+        <translation>距离（公里）</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. equipment taken, who leads</source>
+        <translation>选填，如携带装备、带队人</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Specialty</source>
+        <translation>专业能力</translation>
+    </message>
+    <message>
+        <source>Members going</source>
+        <translation>出动人数</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>调派</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Teams that can leave now, nearest first</source>
+        <translation>可立即出动的队伍（由近及远）</translation>
+    </message>
+    <message>
+        <source>No team on standby can leave now.</source>
+        <translation>当前没有待命的队伍可以出动。</translation>
+    </message>
+    <message>
+        <source>There is no open incident to send a team to.</source>
+        <translation>当前没有未结束的事件可调派队伍。</translation>
+    </message>
+    <message>
+        <source>At least one member goes.</source>
+        <translation>出动人数至少为 1 人。</translation>
+    </message>
+    <message>
+        <source>Only %1 members are available.</source>
+        <translation>可出动人数只有 %1 人。</translation>
+    </message>
+    <message>
+        <source>Not dispatched: %1</source>
+        <translation>未调派：%1</translation>
+    </message>
+</context>
+<context>
+    <name>EvacuationDialog</name>
+    <message>
+        <source>Evacuation</source>
+        <translation>转移安置</translation>
+    </message>
+    <message>
+        <source>e.g. 800</source>
+        <translation>如 800</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Propose</source>
+        <translation>生成方案</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>within (km)</source>
+        <translation>距离上限（公里）</translation>
+    </message>
+    <message>
+        <source>People to move</source>
+        <translation>转移人数</translation>
+    </message>
+    <message>
+        <source>Shelter</source>
+        <translation>避难场所</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Distance (km)</source>
+        <translation>距离（公里）</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>剩余空位</translation>
+    </message>
+    <message>
+        <source>People placed</source>
+        <translation>安置人数</translation>
+    </message>
+    <message>
+        <source>Room after</source>
+        <translation>安置后剩余</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. which villages</source>
+        <translation>选填，如转移自哪些村</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Record evacuation</source>
+        <translation>登记转移</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Enter the number of people to move (a whole number above 0).</source>
+        <translation>请输入转移人数（大于 0 的整数）。</translation>
+    </message>
+    <message>
+        <source>Choose an open incident.</source>
+        <translation>请选择一个未结束的事件。</translation>
+    </message>
+    <message>
+        <source>At most %1 (the room left)</source>
+        <translation>最多 %1 人（剩余空位）</translation>
+    </message>
+    <message>
+        <source>Enter the people to move and choose “Propose”.</source>
+        <translation>请输入转移人数，然后点击“生成方案”。</translation>
+    </message>
+    <message>
+        <source>%1 people: %2 placed in %3 shelters, nearest first.</source>
+        <translation>共 %1 人：已安排 %2 人，分到 %3 处避难场所（由近及远）。</translation>
+    </message>
+    <message>
+        <source>No open shelter has room: %1 people have no place.</source>
+        <translation>没有开放且有空位的避难场所：%1 人无处安置。</translation>
+    </message>
+    <message>
+        <source>Not enough room: %1 people have no place in the open shelters (open another shelter or widen the distance).</source>
+        <translation>空位不足：尚有 %1 人在开放的避难场所中无处安置（请启用其他避难场所或放宽距离上限）。</translation>
+    </message>
+    <message>
+        <source>%1 people are not placed in this plan.</source>
+        <translation>本方案中尚有 %1 人未安排。</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentChooser</name>
+    <message>
+        <source> (drill)</source>
+        <translation>（演练）</translation>
+    </message>
+    <message>
+        <source> (no position)</source>
+        <translation>（无位置）</translation>
+    </message>
+</context>
+<context>
+    <name>OverdueRectificationsDialog</name>
+    <message>
+        <source>Overdue rectifications</source>
+        <translation>整改逾期</translation>
+    </message>
+    <message>
+        <source>Hazard site</source>
+        <translation>风险源</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Risk</source>
+        <translation>风险等级</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>整改期限</translation>
+    </message>
+    <message>
+        <source>Days overdue</source>
+        <translation>逾期天数</translation>
+    </message>
+    <message>
+        <source>Rectification</source>
+        <translation>整改状态</translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation>未填写</translation>
+    </message>
+    <message>
+        <source>Supervision</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>Responsible unit</source>
+        <translation>责任单位</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>%1 rectifications past their deadline (today %2, China time).</source>
+        <translation>%1 处风险源整改已逾期（今天 %2，北京时间）。</translation>
+    </message>
+</context>
+<context>
+    <name>ProximityDialog</name>
+    <message>
+        <source>Within a distance</source>
+        <translation>周边查询</translation>
+    </message>
+    <message>
+        <source>Hazard sites</source>
+        <translation>风险源</translation>
+    </message>
+    <message>
+        <source>Shelters</source>
+        <translation>避难场所</translation>
+    </message>
+    <message>
+        <source>Supply depots</source>
+        <translation>储备库</translation>
+    </message>
+    <message>
+        <source>Rescue teams</source>
+        <translation>救援队伍</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Point (lon, lat)</source>
+        <translation>位置（经度、纬度）</translation>
+    </message>
+    <message>
+        <source>longitude, e.g. 116.95</source>
+        <translation>经度，如 116.95</translation>
+    </message>
+    <message>
+        <source>latitude, e.g. 34.19</source>
+        <translation>纬度，如 34.19</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Centre</source>
+        <translation>中心</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Hazard type</source>
+        <translation>风险源类型</translation>
+    </message>
+    <message>
+        <source>Radius (km)</source>
+        <translation>半径（公里）</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>Distance (km)</source>
+        <translation>距离（公里）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Choose an open incident, or type a point.</source>
+        <translation>请选择一个未结束的事件，或输入一个位置。</translation>
+    </message>
+    <message>
+        <source>Type the point as longitude and latitude in degrees, e.g. 116.95 and 34.19.</source>
+        <translation>请以度为单位输入经度和纬度，如 116.95 和 34.19。</translation>
+    </message>
+    <message>
+        <source>The radius must be above 0 and at most 100 km.</source>
+        <translation>半径须大于 0 且不超过 100 公里。</translation>
+    </message>
+    <message>
+        <source>%1 within %2 km, nearest first.</source>
+        <translation>%2 公里内共 %1 处，由近及远。</translation>
+    </message>
+</context>
+<context>
+    <name>TeamStatusDialog</name>
+    <message>
+        <source>Team status: %1</source>
+        <translation>队伍状态：%1</translation>
+    </message>
+    <message>
+        <source>Optional, e.g. what the team found</source>
+        <translation>选填，如现场情况</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <source>Change to</source>
+        <translation>改为</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source> · incident: %1</source>
+        <translation> · 事件：%1</translation>
+    </message>
+    <message>
+        <source> · since %1</source>
+        <translation> · 自 %1 起</translation>
+    </message>
+    <message>
+        <source> · retired</source>
+        <translation> · 已停用</translation>
+    </message>
+    <message>
+        <source>(no change possible here)</source>
+        <translation>（当前状态无法更改）</translation>
     </message>
 </context>
 </TS>
