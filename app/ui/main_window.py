@@ -36,10 +36,12 @@ from app.ui.map.tiles import TileSource, error_text
 from app.ui.map.updates import MapUpdates
 from app.ui.map.view import MapPanel
 from app.ui.messages import unexpected_text
+from app.ui.operations.overdue import OverdueIndicator as RectificationIndicator
 from app.ui.overdue import OverdueIndicator
 from app.ui.panel import DataPanel
 from app.ui.plain import plain_label, plain_tooltip
 from app.ui.registers.form import RegisterFormDialog
+from app.ui.resources.actions import RegisterActions
 from app.ui.resources.occupancy_dialog import OccupancyDialog
 from app.ui.resources.panel import ResourcePanel
 from app.ui.roster.duty_report_dialog import DutyReportDialog
@@ -95,6 +97,11 @@ class MainWindow(QMainWindow):
         # Forms reach the map through this picker, never through the window.
         self.point_picker = MapPointPicker(self.map_panel, self._show_map, self)
         self.resource_panel = ResourcePanel(self, session=session, picker=self.point_picker)
+        self._current_incident: uuid.UUID | None = None
+        self.register_actions = RegisterActions(
+            session, self.resource_panel, self, lambda: self._current_incident
+        )
+        self.register_actions.show_requested.connect(self._on_register_row_requested)
         self.details_panel = DetailsPanel(
             session.runner, session.services.overview, session.today, self, session=session
         )
@@ -215,6 +222,10 @@ class MainWindow(QMainWindow):
         self.overdue = OverdueIndicator(self._session, self)
         self.overdue.incident_chosen.connect(self._on_overdue_incident_chosen)
         bar.addPermanentWidget(self.overdue)
+        # 整改逾期: hazard sites past their rectification deadline.
+        self.overdue_rectifications = RectificationIndicator(self._session, self)
+        self.overdue_rectifications.selected.connect(self._on_register_row_requested)
+        bar.addPermanentWidget(self.overdue_rectifications)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.connection_label)
         bar.addPermanentWidget(self.user_label)
@@ -270,6 +281,8 @@ class MainWindow(QMainWindow):
         duty_menu.addAction(self.switch_operator_action)
         self.lock_seat_action = LockSeatAction(self.seat_lock, self)
         duty_menu.addAction(self.lock_seat_action)
+
+        self.menuBar().addMenu(self.register_actions.menu(self))
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for dock in self._docks.values():
@@ -523,7 +536,17 @@ class MainWindow(QMainWindow):
         self.map_panel.highlight(layer, str(entity_id))
         self.details_panel.show_feature(layer, entity_id)
 
+    def _on_register_row_requested(self, layer: str, entity_id: uuid.UUID) -> None:
+        """A row found by a dialog (surroundings, overdue list): on the map and in details."""
+        if layer == "incidents":
+            self._on_incident_selected(entity_id)
+        else:
+            self.resource_panel.select(layer, entity_id)
+            self._on_resource_selected(layer, entity_id)
+        self._on_map_feature_clicked(layer, str(entity_id))
+
     def _on_incident_selected(self, entity_id: uuid.UUID) -> None:
+        self._current_incident = entity_id
         self.map_panel.highlight("incidents", str(entity_id))
         self.details_panel.show_feature("incidents", entity_id)
 

@@ -55,6 +55,7 @@ class OverdueIndicator(QToolButton):
     """整改逾期 N: the overdue rectifications now; a click lists them."""
 
     count_changed = Signal(int)
+    selected = Signal(str, uuid.UUID)  # a row of the opened list was double-clicked
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +110,7 @@ class OverdueIndicator(QToolButton):
 
     def open_list(self) -> OverdueRectificationsDialog:
         dialog = OverdueRectificationsDialog(self._session, self.window())
+        dialog.selected.connect(self.selected)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
