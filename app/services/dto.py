@@ -96,20 +96,6 @@ class ShelterDTO:
 
 
 @dataclass(frozen=True, slots=True)
-class StockItemDTO:
-    id: uuid.UUID
-    depot_id: uuid.UUID
-    category_code: str
-    name: str
-    unit: str
-    quantity: float
-    min_quantity: float
-    expiry_date: date | None
-    below_minimum: bool
-    expired: bool
-
-
-@dataclass(frozen=True, slots=True)
 class DepotDTO:
     id: uuid.UUID
     name: str

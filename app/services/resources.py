@@ -18,8 +18,6 @@ from app.data.models import (
     RescueTeam,
     Shelter,
     ShelterOccupancyMovement,
-    StockItem,
-    StockMovement,
     SupplyDepot,
     Township,
 )
@@ -27,7 +25,7 @@ from app.data.uow import UnitOfWork
 from app.domain.access import Action
 from app.domain.coords import position_flags
 from app.domain.enums import RiskLevel
-from app.domain.rules import RuleViolation, StockState, phone_violation
+from app.domain.rules import RuleViolation, phone_violation
 from app.services.access import require
 from app.services.dto import (
     DepotDTO,
@@ -35,10 +33,10 @@ from app.services.dto import (
     LastChange,
     ShelterDTO,
     ShelterEdit,
-    StockItemDTO,
     TeamDTO,
     TownshipDTO,
 )
+from app.services.stock import StockService
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -181,56 +179,18 @@ class ResourceService:
                 for r in rows
             ]
 
-    def stock_items(self, today: date, depot_id: uuid.UUID | None = None) -> list[StockItemDTO]:
-        with self._db.read_session() as s:
-            return self._stock_items(s, today, depot_id)
-
-    @staticmethod
-    def _stock_items(
-        s: Session, today: date, depot_id: uuid.UUID | None = None, depot_ids: Ids = None
-    ) -> list[StockItemDTO]:
-        totals = (
-            select(StockMovement.item_id, func.sum(StockMovement.delta).label("qty"))
-            .group_by(StockMovement.item_id)
-            .subquery()
-        )
-        stmt = select(StockItem, func.coalesce(totals.c.qty, 0)).outerjoin(
-            totals, totals.c.item_id == StockItem.id
-        )
-        if depot_id is not None:
-            stmt = stmt.where(StockItem.depot_id == depot_id)
-        stmt = _only(stmt, StockItem.depot_id, depot_ids)
-        out = []
-        for item, qty in s.execute(stmt.order_by(StockItem.category_code)):
-            state = StockState(float(qty), float(item.min_quantity), item.expiry_date)
-            out.append(
-                StockItemDTO(
-                    id=item.id,
-                    depot_id=item.depot_id,
-                    category_code=item.category_code,
-                    name=item.name,
-                    unit=item.unit,
-                    quantity=state.quantity,
-                    min_quantity=state.min_quantity,
-                    expiry_date=item.expiry_date,
-                    below_minimum=state.below_minimum(),
-                    expired=state.expired(today),
-                )
-            )
-        return out
-
     def depots(
         self, today: date, ids: Ids = None, *, include_retired: bool = False
     ) -> list[DepotDTO]:
+        # Lines on hand, and what needs attention: entries below their minimum
+        # level (储备定额) and expired batches still on the shelf.
+        summary = StockService(self._db).depot_summary(
+            today, None if ids is None or len(ids) > MAX_IN_IDS else ids
+        )
+        count = {d: v.lines for d, v in summary.items()}
+        attention = {d: v.below_minimum + v.expired for d, v in summary.items()}
         with self._db.read_session() as s:
             names = _township_names(s)
-            items = self._stock_items(s, today, depot_ids=ids)
-            count: dict[uuid.UUID, int] = {}
-            attention: dict[uuid.UUID, int] = {}
-            for it in items:
-                count[it.depot_id] = count.get(it.depot_id, 0) + 1
-                if it.below_minimum or it.expired:
-                    attention[it.depot_id] = attention.get(it.depot_id, 0) + 1
             table = SupplyDepot.__table__
             stmt = _in_service(select(table), table, include_retired)
             stmt = stmt.order_by(table.c.level, table.c.name)
