@@ -53,32 +53,50 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_args(argv: Sequence[str]) -> Options:
+def _common_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
+    """--db, --demo, --lang, --tiles: before or after the subcommand.
+
+    A subcommand's copy leaves an option it was not given unset, so that
+    ``main.py --db X snapshot`` keeps X (argparse would otherwise put the
+    subcommand's default over it).
+    """
+    unset: dict[str, object] = {"default": argparse.SUPPRESS} if in_subcommand else {}
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="database URL or SQLite file (default: XCC_DB_URL or SQLite)")
+    common.add_argument(
+        "--db", help="database URL or SQLite file (default: XCC_DB_URL or SQLite)", **unset
+    )
     demo = common.add_mutually_exclusive_group()
     demo.add_argument(
         "--demo",
         dest="demo",
         action="store_true",
-        default=None,
         help="load the demo data (if not present yet)",
+        **(unset or {"default": None}),
     )
     demo.add_argument(
         "--no-demo",
         dest="demo",
         action="store_false",
         help="never load demo data, not even into a new database",
+        **unset,
     )
-    common.add_argument("--lang", choices=("zh_CN", "en"), help="user interface language")
-    common.add_argument("--tiles", type=Path, help="offline basemap: an MBTiles file")
+    common.add_argument("--lang", choices=("zh_CN", "en"), help="user interface language", **unset)
+    common.add_argument("--tiles", type=Path, help="offline basemap: an MBTiles file", **unset)
+    return common
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    common = _common_options(in_subcommand=False)
+    sub_common = _common_options(in_subcommand=True)
 
     parser = argparse.ArgumentParser(
         prog="main.py", description="Xiao County Emergency Command Center", parents=[common]
     )
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", parents=[common], help="open the command center (default)")
-    snap = sub.add_parser("snapshot", parents=[common], help="save a picture of the main window")
+    sub.add_parser("run", parents=[sub_common], help="open the command center (default)")
+    snap = sub.add_parser(
+        "snapshot", parents=[sub_common], help="save a picture of the main window"
+    )
     snap.add_argument("--out", required=True, type=Path, help="PNG file to write")
     snap.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT")
     snap.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for data")

@@ -40,6 +40,14 @@ def test_snapshot_arguments() -> None:
     assert parse_args(["--no-demo"]).demo is False
 
 
+def test_options_before_the_subcommand_are_kept() -> None:
+    # main.py --db FILE --demo snapshot --out x.png: the picture is of FILE, with demo data.
+    opts = parse_args(["--db", "field.sqlite3", "--demo", "snapshot", "--out", "x.png"])
+    assert (opts.command, opts.db, opts.demo) == ("snapshot", "field.sqlite3", True)
+    opts = parse_args(["--lang", "en", "--no-demo", "run"])
+    assert (opts.language, opts.demo) == ("en", False)
+
+
 def test_bad_size_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["snapshot", "--out", "x.png", "--size", "huge"])
