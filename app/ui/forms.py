@@ -401,3 +401,15 @@ class GuardedDialog(QDialog):
     def reject(self) -> None:
         if self.discard_guard.confirm_discard():
             super().reject()
+
+
+def index_of_data(box: QComboBox, data: object) -> int:
+    """The index of the item whose data equals ``data``, or -1.
+
+    ``QComboBox.findData`` compares wrapped Python objects by identity, so an
+    id read again from the database (an equal ``uuid.UUID``, a new tuple) is not
+    found and the choice would silently fall back to the first item.
+    """
+    if data is None:
+        return -1
+    return next((i for i in range(box.count()) if box.itemData(i) == data), -1)

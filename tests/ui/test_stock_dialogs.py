@@ -4,6 +4,7 @@ codes at the field, the watch lists rotation, shortfalls and days of supply."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from app.data.engine import Database
 from app.data.models import StockMovement
 from app.domain.clock import china_date
+from app.services.incidents import IncidentService
 from app.services.resources import ResourceService
 from app.ui.stock.catalogue_dialog import CatalogueDialog
 from app.ui.stock.depot_dialog import DepotStockDialog
@@ -130,3 +132,18 @@ def test_the_watch_shows_rotation_shortfalls_and_days(
     days = {d.key_need: d for d in dialog.tab_rows(2)}
     assert set(days) == {"water", "food", "quilt", "tent"}
     assert days["water"].people > 0 and days["water"].days is not None
+
+
+def test_the_nearest_dialog_starts_from_the_incident_in_hand(
+    qtbot: Any, ui_db: Database, check_db: Database, runner: TaskRunner, gui_guard: Any
+) -> None:
+    # Not the first incident of the list: the one the window has selected, read
+    # again from the database (an equal id, not the same object).
+    incidents = [i for i in IncidentService(check_db).active() if i.lon is not None]
+    wanted = incidents[-1].id
+    assert len(incidents) > 1 and incidents[0].id != wanted
+    session = make_session(ui_db, runner)
+    dialog = NearestSupplyDialog(session, incident_id=uuid.UUID(str(wanted)))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.incident.count() > 1)
+    assert dialog.incident.currentData() == wanted

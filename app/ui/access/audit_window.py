@@ -48,6 +48,7 @@ from app.services.audit import (
 )
 from app.ui.access.history import entry_lines, entry_roles, entry_time
 from app.ui.documents import ask_export
+from app.ui.forms import index_of_data
 from app.ui.i18n import current_language
 from app.ui.labels import family_labels
 from app.ui.models.table import Column, DtoTableModel
@@ -258,7 +259,7 @@ class AuditWindow(QWidget):
         self.person.addItem(self.tr("Everyone"), None)
         for text, data in person_choices(people):
             self.person.addItem(text, data)
-        self.person.setCurrentIndex(max(0, self.person.findData(chosen)))
+        self.person.setCurrentIndex(max(0, index_of_data(self.person, chosen)))
         self.person.blockSignals(False)
         if self.person.currentData() != chosen:
             self.refresh()  # the person chosen is no longer listed

@@ -26,6 +26,7 @@ from app.domain.clock import CHINA_TZ
 from app.domain.enums import IncidentCategory, IncidentStatus, Severity
 from app.services.incident_search import IncidentQuery
 from app.ui import labels
+from app.ui.forms import index_of_data
 
 DEBOUNCE_MS = 300
 _NO_DATE = QDate(2000, 1, 1)  # the minimum of the date boxes: "no limit"
@@ -166,7 +167,7 @@ class IncidentFilterBar(QWidget):
                 self.township.removeItem(1)
             for township_id, name in townships:
                 self.township.addItem(name, township_id)
-            at = self.township.findData(current) if current is not None else 0
+            at = index_of_data(self.township, current) if current is not None else 0
             self.township.setCurrentIndex(max(at, 0))
 
     def query(self) -> IncidentQuery:

@@ -31,6 +31,7 @@ from app.domain.labels import Family, label
 from app.domain.rules import RuleViolation
 from app.domain.supplies import QUANTITY_TEXTS, QuantityProblem, format_code, parse_quantity
 from app.services.stock import CatalogEntryDTO, NearestDepot, format_quantity
+from app.ui.forms import index_of_data
 from app.ui.models.table import Column, DtoTableModel, format_time
 from app.ui.session import AppSession
 from app.ui.stock.common import (
@@ -90,7 +91,7 @@ class NearestSupplyDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("NearestSupplyDialog")
-        self.setWindowTitle("就近调配：查找最近的储备物资")
+        self.setWindowTitle("就近调用物资：查找最近的储备物资")
         self._session = session
         self._stock = stock_service(session)
         self._entries: list[CatalogEntryDTO] = []
@@ -198,7 +199,7 @@ class NearestSupplyDialog(QDialog):
         self.item.clear()
         for e in entries:
             self.item.addItem(f"{e.name}（{format_code(e.code)}，{e.unit}）", e.id)
-        index = self.item.findData(current) if current is not None else -1
+        index = index_of_data(self.item, current)
         self.item.setCurrentIndex(max(index, 0) if entries else -1)
         self.item.blockSignals(False)
         chosen = self.incident.currentData() or self._wanted_incident
@@ -206,7 +207,7 @@ class NearestSupplyDialog(QDialog):
         for i in incidents:
             if i.lon is not None and i.lat is not None:
                 self.incident.addItem(f"{i.title}（{format_time(i.received_at)}）", i.id)
-        found = self.incident.findData(chosen) if chosen is not None else -1
+        found = index_of_data(self.incident, chosen)
         if found >= 0:
             self.incident.setCurrentIndex(found)
         self._show_unit()
@@ -230,7 +231,7 @@ class NearestSupplyDialog(QDialog):
             self.search_now()
 
     def select_item(self, catalog_item_id: uuid.UUID) -> None:
-        self.item.setCurrentIndex(self.item.findData(catalog_item_id))
+        self.item.setCurrentIndex(index_of_data(self.item, catalog_item_id))
 
     def search_now(self) -> None:
         entry = self._entry()
