@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -131,3 +132,27 @@ def unexpected_text(exc: BaseException, log_path: str | None = None) -> str:
         "Nothing was saved beyond what the screen shows. "
         "Please report it to whoever maintains the program.",
     ).replace("%1", what)
+
+
+_FILE_ERRORS = {
+    errno.ENOENT: QT_TRANSLATE_NOOP("Messages", "the folder does not exist"),
+    errno.EACCES: QT_TRANSLATE_NOOP("Messages", "no permission to write there"),
+    errno.EPERM: QT_TRANSLATE_NOOP("Messages", "no permission to write there"),
+    errno.EROFS: QT_TRANSLATE_NOOP("Messages", "the disk is read-only"),
+    errno.ENOSPC: QT_TRANSLATE_NOOP("Messages", "the disk is full"),
+    errno.EISDIR: QT_TRANSLATE_NOOP("Messages", "a folder has that name"),
+    errno.ENAMETOOLONG: QT_TRANSLATE_NOOP("Messages", "the file name is too long"),
+    errno.EBUSY: QT_TRANSLATE_NOOP("Messages", "the file is open in another program"),
+}
+
+
+def file_error_text(exc: OSError) -> str:
+    """Why a file could not be written or read, in the user's language.
+
+    The operating system's own message is in English (``strerror``); the
+    common causes get a sentence of their own, others keep the system's text.
+    """
+    reason = _FILE_ERRORS.get(exc.errno or 0)
+    if reason is not None:
+        return _t(str(reason))
+    return exc.strerror or str(exc)

@@ -1860,6 +1860,34 @@
 <context>
     <name>Messages</name>
     <message>
+        <source>the folder does not exist</source>
+        <translation>文件夹不存在</translation>
+    </message>
+    <message>
+        <source>no permission to write there</source>
+        <translation>没有写入权限</translation>
+    </message>
+    <message>
+        <source>the disk is read-only</source>
+        <translation>磁盘是只读的</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>磁盘已满</translation>
+    </message>
+    <message>
+        <source>a folder has that name</source>
+        <translation>已有同名文件夹</translation>
+    </message>
+    <message>
+        <source>the file name is too long</source>
+        <translation>文件名太长</translation>
+    </message>
+    <message>
+        <source>the file is open in another program</source>
+        <translation>文件正被其他程序打开</translation>
+    </message>
+    <message>
         <source>The database %1 was made by a newer version of this program. Install the newer version; this one will not change the database.</source>
         <translation>数据库 %1 由本程序的更新版本创建。请安装更新版本;本程序不会改动该数据库。</translation>
     </message>

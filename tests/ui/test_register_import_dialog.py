@@ -135,3 +135,28 @@ def test_export_interactive_reports_the_count(
     assert box is not None and box.text().startswith("已导出 ")
     assert (tmp_path / "避难场所.geojson").is_file()
     box.close()
+
+
+def test_export_into_a_missing_folder_says_why_in_chinese(
+    qtbot: Any,
+    ui_db: Database,
+    runner: TaskRunner,
+    gui_guard: GuiThreadGuard,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    session = make_session(ui_db, runner)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    target = tmp_path / "没有这个文件夹" / "避难场所.xlsx"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "Excel 工作簿 (*.xlsx)")
+    )
+    with qtbot.waitSignal(runner.idle, timeout=20000):
+        export_register_interactive(session, "shelters", parent)
+    box = parent.findChild(QMessageBox, "register_export_result")
+    assert box is not None
+    assert "文件夹不存在" in box.text() and "No such file" not in box.text()
+    box.close()

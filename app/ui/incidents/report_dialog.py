@@ -53,7 +53,7 @@ from app.ui import labels
 from app.ui.documents import CJK_FAMILIES, ask_export, cjk_font, write_pdf
 from app.ui.incidents import actions
 from app.ui.incidents.actions import report_questions, rule_text
-from app.ui.messages import problem_text, unexpected_text
+from app.ui.messages import file_error_text, problem_text, unexpected_text
 from app.ui.tasks import TaskRunner
 
 _HEADINGS = tuple(f"{n}、" for n in NUMERALS)
@@ -369,9 +369,7 @@ class IncidentReportDialog(QDialog):
         elif isinstance(exc, RuleViolation):
             text = rule_text(exc)
         elif isinstance(exc, OSError):
-            text = self.tr("The file could not be written: %1").replace(
-                "%1", exc.strerror or str(exc)
-            )
+            text = self.tr("The file could not be written: %1").replace("%1", file_error_text(exc))
         else:
             text = unexpected_text(exc)
         self.status.setText(text)

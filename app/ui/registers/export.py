@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.services.register_io import ExportFormatError, export_format, export_register
+from app.ui.messages import file_error_text
 from app.ui.plain import make_plain
 from app.ui.registers.import_dialog import TITLES
 from app.ui.session import AppSession
@@ -53,7 +54,7 @@ def export_register_interactive(session: AppSession, kind: str, parent: QWidget)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, OSError):
-            text = f"无法写入文件：{path}\n（{exc.strerror or exc}）未写入任何内容。"
+            text = f"无法写入文件：{path}\n（{file_error_text(exc)}）未写入任何内容。"
         else:
             text = session.failure_text(exc)
         _say(parent, title, text, error=True)

@@ -32,7 +32,7 @@ from app.domain.clock import CHINA_TZ
 from app.domain.rules import ShiftPattern
 from app.services.duty_report import DutyReport, DutyReportService, write_xlsx
 from app.ui.documents import ask_export
-from app.ui.messages import problem_text, unexpected_text
+from app.ui.messages import file_error_text, problem_text, unexpected_text
 from app.ui.roster.duty_report_document import (
     report_document,
     report_html,
@@ -213,9 +213,7 @@ class DutyReportDialog(QDialog):
         if problem is not None:
             text = problem_text(problem, self._where)
         elif isinstance(exc, OSError):
-            text = self.tr("The file could not be written: %1").replace(
-                "%1", exc.strerror or str(exc)
-            )
+            text = self.tr("The file could not be written: %1").replace("%1", file_error_text(exc))
         else:
             text = unexpected_text(exc)
         self.status.setText(text)
