@@ -704,7 +704,9 @@ _TEXTS: Final[dict[str, str]] = {
     "phone.invalid": "电话号码只能包含数字、空格、“-”、“+”、括号和分机号",
     "phone.too_long": "电话号码不能超过 {detail} 个字符",
     "coord.empty": "缺少坐标",
-    "coord.unreadable": "坐标无法识别：{detail}（应为 116.95 或 116°57′30″）",
+    "coord.unreadable": (
+        "坐标无法识别：{detail}（以度为单位，如 116.95、34.19，或度分秒 116°57′30″）"
+    ),
     "coord.wrong_axis": "方向不对：{detail}（经度用东经/E，纬度用北纬/N）",
     "coord.out_of_range": "超出范围：{detail}（经度 -180~180，纬度 -90~90）",
     "coord.half": "经度和纬度要同时填写",

@@ -604,8 +604,11 @@ class _DemoBuilder:
         self.session.add_all(movements)
 
     def _teams(self) -> None:
-        for t in _list(self.data, "teams"):
+        for n, t in enumerate(_list(self.data, "teams")):
             lon, lat = self._point(t)
+            status = _code(TeamStatus, _str(t, "status"))
+            # A team out on a job has been since some time this duty day.
+            since = None if status == TeamStatus.STANDBY else self.now - timedelta(hours=1 + n % 5)
             self.session.add(
                 RescueTeam(
                     id=uuid.uuid4(),
@@ -616,7 +619,8 @@ class _DemoBuilder:
                     equipment=_opt_str(t, "equipment"),
                     base_address=_opt_str(t, "base_address"),
                     township_id=self._township(t),
-                    status=_code(TeamStatus, _str(t, "status")),
+                    status=status,
+                    status_since=since,
                     contact_name=_opt_str(t, "contact_name"),
                     contact_phone=_opt_str(t, "contact_phone"),
                     code=_opt_str(t, "code"),

@@ -84,6 +84,8 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # day 0, after Excel's 1900 leap-year bug
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et, encrypted .xlsx
 _ZIP = b"PK\x03\x04"
+# Text files read as CSV (Excel's "Unicode text" is .txt; no extension: as sent).
+_TEXT_TABLES = frozenset({".csv", ".txt", ".tsv", ".tab", ""})
 _NOT_TABLES = {
     ".pdf": "PDF 文件",
     ".doc": "Word 文档",
@@ -598,6 +600,8 @@ def _read_sheet(path: Path, sheet_name: str | None) -> _Sheet:
     kind = _NOT_TABLES.get(path.suffix.lower())
     if kind is not None:
         raise TableError(f"不支持{kind}，{SAVE_AS}")
+    if path.suffix.lower() not in _TEXT_TABLES:
+        raise TableError(f"不支持这种文件（{path.suffix}），{SAVE_AS}")
     return _csv_sheet(data)
 
 

@@ -349,6 +349,7 @@ def _docx_bytes() -> bytes:
         ("photo.png", b"\x89PNG\r\n\x1a\n", "不支持图片"),
         ("odd.csv", b"\x80\x81\xff\xfe" * 8, "无法识别文件编码"),
         ("bin.csv", b"\x01\x00\x02\x00" * 8, "无法识别的文件格式"),
+        ("script.py", b"import os\nprint(1, 2)\n", "不支持这种文件（.py）"),
     ],
 )
 def test_what_cannot_be_read_is_refused_in_chinese(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -40,7 +41,7 @@ from app.services.register_io import (
     preview_register,
 )
 from app.ui.panel import WARNING_BACKGROUND
-from app.ui.plain import make_plain
+from app.ui.plain import make_plain, plain_tooltip
 from app.ui.session import AppSession
 
 NOTE_BACKGROUND = QColor("#fff4ce")  # a warning: the row imports
@@ -217,16 +218,21 @@ class ImportRegisterDialog(QDialog):
                 if r.issues
                 else None
             )
-            rows.append(([str(r.row), ACTION_TEXT[r.action], r.label, "；".join(texts)], color))
+            rows.append(([str(r.row), ACTION_TEXT[r.action], r.label, "\n".join(texts)], color))
         self.table.setRowCount(len(rows))
         for n, (cells, color) in enumerate(rows):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if c == 3 and text:
+                    item.setToolTip(plain_tooltip(text))
                 if color is not None:
                     item.setBackground(QBrush(color))
                 self.table.setItem(n, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        for c in range(3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        # The reasons take the rest of the width and wrap, never run off the edge.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         counts = preview.summary()
         if preview.file_errors:
