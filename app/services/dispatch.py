@@ -106,8 +106,30 @@ _TEXTS = {
 }
 
 
+class TeamRefused(RuleViolation):
+    """The team cannot be dispatched now (``team.busy``): named, with its status code."""
+
+    def __init__(self, code: str, name: str, status: str) -> None:
+        super().__init__(code, status)
+        self.name = name
+        self.status = status
+
+
+def taken_text(name: str, status: str) -> str:
+    """The team is no longer free to go (another seat sent it, or it changed status)."""
+    return f"{name} 已被调派（状态：{label(Family.TEAM_STATUS, status)}），请另选队伍。"
+
+
+def off_list_text(name: str) -> str:
+    """The team is free but not among the teams listed (the specialty chosen)."""
+    return f"{name} 不在当前列表中（请检查专业筛选），请另选队伍。"
+
+
 def problem_text(exc: RuleViolation) -> str:
-    """A refusal of this module in Chinese, for the form."""
+    """A refusal of this module in Chinese, for the form (the team named when it is one)."""
+    if isinstance(exc, TeamRefused):
+        status = label(Family.TEAM_STATUS, exc.status)
+        return f"{exc.name} 已被调派（状态：{status}），不能再次调派，请另选队伍。"
     return _TEXTS.get(exc.code, f"不符合规则（{exc.code}）。")
 
 
@@ -243,7 +265,7 @@ class DispatchService:
             if team.retired_at is not None:
                 raise RuleViolation("team.retired", team.name)
             if team.status not in DISPATCHABLE:
-                raise RuleViolation("team.busy", team.status)
+                raise TeamRefused("team.busy", team.name, team.status)
             incident = s.get(Incident, incident_id)
             if incident is None:
                 raise RuleViolation("incident.unknown", str(incident_id))

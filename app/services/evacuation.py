@@ -128,6 +128,11 @@ def problem_text(exc: RuleViolation) -> str:
     return _TEXTS.get(exc.code, f"不符合规则（{exc.code}）。")
 
 
+def recorded_text(people: int) -> str:
+    """The confirmation once :meth:`EvacuationService.record` has recorded ``people``."""
+    return f"已登记转移安置 {people} 人，已写入事件日志"
+
+
 def check_point(point: tuple[float, float]) -> tuple[float, float]:
     """``point`` as (lon, lat) floats; RuleViolation ``point.invalid`` when outside the globe."""
     lon, lat = float(point[0]), float(point[1])

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
             session, self.resource_panel, self, lambda: self._current_incident
         )
         self.register_actions.show_requested.connect(self._on_register_row_requested)
+        self.register_actions.told.connect(self._tell)
         self.details_panel = DetailsPanel(
             session.runner, session.services.overview, session.today, self, session=session
         )

@@ -138,7 +138,9 @@ def test_dispatch_refusals(ops_db: Database) -> None:
     with pytest.raises(RuleViolation) as again:
         service.dispatch(small, incident, members=5, actor=ACTOR, site="seat-2")
     assert again.value.code == "team.busy"
-    assert "不能再次调派" in problem_text(again.value)
+    assert (
+        problem_text(again.value) == "乡镇队 已被调派（状态：已出动），不能再次调派，请另选队伍。"
+    )
 
 
 def test_the_status_path_and_its_log(ops_db: Database) -> None:

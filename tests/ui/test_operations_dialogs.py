@@ -15,6 +15,7 @@ from app.data.engine import Database
 from app.data.migrate import upgrade
 from app.data.models import IncidentLogEntry, RescueTeam
 from app.domain.clock import CHINA_TZ
+from app.services.dispatch import DispatchService
 from app.services.movements import MovementService
 from app.ui.operations.dispatch_dialog import DispatchDialog
 from app.ui.operations.evacuation_dialog import EvacuationDialog
@@ -121,6 +122,47 @@ def test_evacuation_proposal_refusal_keeps_the_table_then_records(
     ]
 
 
+def test_evacuation_plan_follows_the_people_and_confirms(
+    qtbot: Any, rows: Database, session: AppSession
+) -> None:
+    town = add_township(rows)
+    incident = add_incident(rows)
+    add_shelter(rows, "县城体育场", 1, 500, township_id=town)
+    dialog = EvacuationDialog(session, incident_id=incident)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.incident.incident_id() == incident, timeout=5000)
+
+    for typed in ("1,000,000", "1，000，000", "１，０００，０００"):
+        dialog.people.setText(typed)
+        assert dialog.people.problem() is None and dialog.people.number() == 1_000_000
+    dialog.people.setText("1,000")
+    dialog.propose_button.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
+    assert dialog.record_button.isEnabled()
+
+    # A number that is not one, or another number: the plan shown is no longer the plan.
+    dialog.people.setText("3O0")
+    assert dialog.proposal is None and dialog.table.rowCount() == 0
+    assert not dialog.record_button.isEnabled()
+    dialog.people.setText("300")
+    assert not dialog.record_button.isEnabled()
+    dialog.propose_button.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
+    assert dialog.placed_people() == [300]
+    dialog.people.setText("250")
+    assert dialog.proposal is None and not dialog.record_button.isEnabled()
+
+    dialog.people.setText("300")
+    dialog.propose_button.click()
+    qtbot.waitUntil(dialog.record_button.isEnabled, timeout=5000)
+    with qtbot.waitSignal(dialog.recorded, timeout=5000) as recorded:
+        dialog.record_button.click()
+    assert recorded.args == [300]
+    assert dialog.confirmation == "已登记转移安置 300 人，已写入事件日志"
+    assert not dialog.isVisible()
+
+
 def test_dispatch_dialog_sends_the_nearest_team(
     qtbot: Any, rows: Database, session: AppSession
 ) -> None:
@@ -146,6 +188,65 @@ def test_dispatch_dialog_sends_the_nearest_team(
         assert s.scalar(select(func.count()).select_from(IncidentLogEntry)) == 1
 
 
+def test_dispatch_dialog_never_swaps_the_chosen_team(
+    qtbot: Any, rows: Database, session: AppSession
+) -> None:
+    incident = add_incident(rows)
+    other = add_team(rows, "开发区消防救援站", 6)
+    near = add_team(rows, "顺河路消防救援站", 2, members=40, available=32)
+    dialog = DispatchDialog(session, incident_id=incident)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=5000)
+    assert dialog.chosen() is not None and dialog.chosen().id == near  # type: ignore[union-attr]
+    dialog.members.setText("30")
+
+    # Another seat sends the chosen team; the list refreshes without it.
+    DispatchService(rows).dispatch(near, incident, actor="值班员乙", site="seat-2")
+    dialog.reload()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(dialog.banner.isVisible, timeout=5000)
+    assert dialog.chosen() is None
+    assert not dialog.dispatch_button.isEnabled()
+    assert dialog.banner.text() == "顺河路消防救援站 已被调派（状态：已出动），请另选队伍。"
+    assert dialog.members.text() == "30"  # not refilled for a team nobody chose
+    dialog.dispatch_button.click()  # disabled: nothing goes
+    with rows.read_session() as s:
+        team = s.get(RescueTeam, other)
+        assert team is not None and team.status == "standby"
+
+    # Choosing the remaining team is the user's own act: it may go.
+    dialog.table.selectRow(0)
+    assert dialog.chosen() is not None and dialog.chosen().id == other  # type: ignore[union-attr]
+    assert dialog.dispatch_button.isEnabled() and not dialog.banner.isVisible()
+
+
+def test_dispatch_refusal_names_the_busy_team_and_chooses_no_other(
+    qtbot: Any, rows: Database, session: AppSession
+) -> None:
+    incident = add_incident(rows)
+    other = add_team(rows, "开发区消防救援站", 6)
+    near = add_team(rows, "顺河路消防救援站", 2, members=40, available=32)
+    dialog = DispatchDialog(session, incident_id=incident)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=5000)
+    assert dialog.chosen() is not None and dialog.chosen().id == near  # type: ignore[union-attr]
+
+    # Another seat sends it before this dialog hears of it.
+    DispatchService(rows).dispatch(near, incident, actor="值班员乙", site="seat-2")
+    dialog.dispatch_button.click()
+    qtbot.waitUntil(lambda: "顺河路消防救援站" in dialog.banner.text(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    qtbot.wait(100)
+    assert "顺河路消防救援站" in dialog.banner.text() and "已出动" in dialog.banner.text()
+    assert dialog.chosen() is None
+    assert not dialog.dispatch_button.isEnabled()
+    with rows.read_session() as s:
+        team = s.get(RescueTeam, other)
+        assert team is not None and team.status == "standby"
+
+
 def test_proximity_dialog_lists_nearest_first_and_emits_the_choice(
     qtbot: Any, rows: Database, session: AppSession
 ) -> None:
@@ -168,6 +269,42 @@ def test_proximity_dialog_lists_nearest_first_and_emits_the_choice(
     with qtbot.waitSignal(dialog.selected, timeout=1000) as chosen:
         dialog.table.doubleClicked.emit(dialog.model.index(1, 0))
     assert chosen.args == ["hazards", far]
+
+
+def test_proximity_dialog_clears_results_under_an_error_and_names_swapped_points(
+    qtbot: Any, rows: Database, session: AppSession
+) -> None:
+    incident = add_incident(rows)
+    add_hazard(rows, "近化工", 0.7)
+    dialog = ProximityDialog(session, incident_id=incident)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.incident.incident_id() == incident, timeout=5000)
+    assert dialog.layer.itemText(0) == "风险隐患点"
+    dialog.search_button.click()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    assert dialog.count.text()
+
+    dialog.radius.setText("0")
+    dialog.search_button.click()
+    assert dialog.errors.text("radius") == "半径须大于 0 且不超过 100 公里。"
+    assert dialog.model.rowCount() == 0 and dialog.count.text() == ""
+
+    dialog.radius.setText("3")
+    dialog.search_button.click()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    dialog.from_point.setChecked(True)
+    dialog.lon.setText("34.19")
+    dialog.lat.setText("116.95")
+    dialog.search_button.click()
+    assert dialog.errors.text("centre").startswith(
+        "经纬度可能填反：经度应约为 116.5–117.2，纬度约为 33.9–34.5"
+    )
+    assert dialog.model.rowCount() == 0 and dialog.count.text() == ""
+    dialog.lon.setText("abc")
+    dialog.lat.setText("34.19")
+    dialog.search_button.click()
+    assert "经纬度可能填反" not in dialog.errors.text("centre")
 
 
 def test_overdue_indicator_counts_at_new_year_night(

@@ -52,8 +52,13 @@ def test_each_tab_offers_its_registers_work(qtbot: Any, window: MainWindow) -> N
     assert not panel.button("teams", "teams_dispatch").isEnabled()
 
     panel.button("shelters", "shelters_evacuate").click()
-    assert isinstance(actions.opened, EvacuationDialog)
-    actions.opened.close()
+    evacuation = actions.opened
+    assert isinstance(evacuation, EvacuationDialog)
+    # What the dialog says once it has recorded the move reaches the status bar.
+    evacuation.confirmation = "已登记转移安置 300 人，已写入事件日志"
+    evacuation.recorded.emit(300)
+    assert window.statusBar().currentMessage() == "已登记转移安置 300 人，已写入事件日志"
+    evacuation.close()
 
 
 def test_the_resources_menu_starts_from_the_incident_in_hand(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.data.uow import ChangeRecord
 from app.domain.enums import TeamStatus
 from app.domain.labels import Family
+from app.domain.rules import RuleViolation
 from app.services import dispatch
 from app.services.dispatch import DispatchService, TeamCandidate, TeamState
 from app.ui import labels
@@ -203,12 +204,42 @@ class DispatchDialog(GuardedDialog):
         self.model.set_rows(rows)
         self._show_empty()
         at = self.model.row_of_id(wanted) if wanted is not None else None
-        if at is None and rows:
-            at = 0
+        if at is None and wanted is None and rows:
+            at = 0  # nothing chosen yet: the nearest team, as the list is sorted
         if at is not None:
             self.table.selectRow(self.proxy.mapFromSource(self.model.index(at, 0)).row())
+            return
+        # The team chosen is no longer listed: never put another one in its place.
+        self.table.selectionModel().clearSelection()
+        self.table.selectionModel().setCurrentIndex(
+            QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate
+        )
+        self.dispatch_button.setEnabled(False)
+        if wanted is not None:
+            self._explain_gone(wanted)
+
+    def _explain_gone(self, team_id: uuid.UUID) -> None:
+        """Say why the team chosen left the list (read off the GUI thread)."""
+        service = self._service
+        self._session.runner.submit(
+            lambda: service.team(team_id),
+            on_done=self._on_gone_read,
+            on_error=self._on_read_failed,
+            owner=self,
+            latest="gone",
+        )
+
+    def _on_gone_read(self, state: TeamState) -> None:
+        if state.id != self._wanted_team or self.chosen() is not None:
+            return  # another team was chosen meanwhile
+        if state.retired:
+            text = f"{state.name}：{dispatch.problem_text(RuleViolation('team.retired'))}"
+        elif state.status in {s.value for s in dispatch.DISPATCHABLE}:
+            text = dispatch.off_list_text(state.name)
         else:
-            self.dispatch_button.setEnabled(False)
+            text = dispatch.taken_text(state.name, state.status)
+        self.banner.setText(text)
+        self.banner.show()
 
     def _show_empty(self) -> None:
         if self.model.rowCount() == 0:
@@ -233,6 +264,7 @@ class DispatchDialog(GuardedDialog):
             return
         if team.id != self._wanted_team:
             self._wanted_team = team.id
+            self.banner.hide()  # a new choice: what was said of the last one is past
             with self.discard_guard.refilling():
                 self.members.setValue(team.available)
         elif not self.members.text():

@@ -10,6 +10,8 @@ said above the table, which stays as it was.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from dataclasses import replace
 
@@ -42,6 +44,24 @@ PEOPLE_COLUMN = 4
 AFTER_COLUMN = 5
 
 
+class PeopleField(NumberField):
+    """A head count that also reads thousands separators as typed in a Chinese
+    input method: ``1,000,000``, ``1，000，000``, full-width digits."""
+
+    def _parse(self) -> tuple[int | float | None, str | None]:
+        text = unicodedata.normalize("NFKC", self.text()).strip()
+        if not _GROUPED.fullmatch(text):
+            return super()._parse()
+        number = int(text.replace(",", ""))
+        if number > self.maximum:
+            return None, "number.too_large"
+        return number, None
+
+
+# Digits in groups of three after the first (the comma already NFKC-normalized).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
 class EvacuationDialog(GuardedDialog):
     """Propose and record an evacuation (转移安置) for an open incident."""
 
@@ -60,11 +80,13 @@ class EvacuationDialog(GuardedDialog):
         self._session = session
         self._service = EvacuationService(session.db)
         self.proposal: EvacuationProposal | None = None
+        self._proposed_for: tuple[int | float | None, int | float | None] | None = None
+        self.confirmation = ""  # said once the evacuation is recorded, for the status bar
         self._busy = False
 
         self.banner = banner(self, "evacuation_banner")
         self.incident = IncidentChooser(session, self, chosen=incident_id)
-        self.people = NumberField(self, maximum=evacuation.PEOPLE_MAX)
+        self.people = PeopleField(self, maximum=evacuation.PEOPLE_MAX)
         self.people.setObjectName("evacuation_people")
         self.people.setPlaceholderText(self.tr("e.g. 800"))
         self.limit = NumberField(self, decimals=1, maximum=evacuation.LIMIT_KM_MAX)
@@ -154,6 +176,8 @@ class EvacuationDialog(GuardedDialog):
         self.propose_button.clicked.connect(self.propose)
         self.people.returnPressed.connect(self.propose)
         self.incident.currentIndexChanged.connect(self._on_incident_changed)
+        for field in (self.people, self.limit):
+            field.textChanged.connect(self._on_request_changed)
         self.discard_guard.track([self.note], extra=self.placed_people)
         self.people.setFocus()
 
@@ -169,6 +193,15 @@ class EvacuationDialog(GuardedDialog):
     def _on_incident_changed(self, _index: int) -> None:
         if self.proposal is not None and self.proposal.incident_id != self.incident.incident_id():
             self._show_proposal(None)  # a plan for another incident is no plan for this one
+
+    def _request(self) -> tuple[int | float | None, int | float | None]:
+        """(people, limit) as the fields say now (None where not a number)."""
+        return self.people.number(), self.limit.number()
+
+    def _on_request_changed(self, _text: str) -> None:
+        if self._proposed_for is not None and self._request() != self._proposed_for:
+            self._proposed_for = None
+            self._show_proposal(None)  # a plan for other numbers is no plan for these
 
     def propose(self) -> None:
         """生成方案: ask for a proposal off the GUI thread."""
@@ -186,6 +219,9 @@ class EvacuationDialog(GuardedDialog):
         limit = float(self.limit.value()) or None
         service = self._service
         self.banner.hide()
+        self._proposed_for = None
+        self._show_proposal(None)
+        self._proposed_for = self._request()
         self.propose_button.setEnabled(False)
         self._session.runner.submit(
             lambda: service.propose(people, incident_id=incident_id, limit_km=limit),
@@ -197,10 +233,15 @@ class EvacuationDialog(GuardedDialog):
 
     def _on_proposed(self, proposal: EvacuationProposal) -> None:
         self.propose_button.setEnabled(True)
+        if self._proposed_for != self._request() or proposal.incident_id != (
+            self.incident.incident_id()
+        ):
+            return  # the request changed while the plan was made: it answers another one
         self._show_proposal(proposal)
 
     def _on_propose_failed(self, exc: BaseException) -> None:
         self.propose_button.setEnabled(True)
+        self._proposed_for = None
         self.banner.setText(failure_text(self._session, exc, evacuation))
         self.banner.show()
 
@@ -323,6 +364,7 @@ class EvacuationDialog(GuardedDialog):
 
     def _on_recorded(self, total: int) -> None:
         self._busy = False
+        self.confirmation = evacuation.recorded_text(total)
         self.recorded.emit(total)
         self.accept()
 

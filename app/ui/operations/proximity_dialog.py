@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.uow import ChangeRecord
-from app.domain.coords import parse_angle
+from app.domain.coords import PositionFlag, parse_angle, position_flags
 from app.domain.labels import Family
+from app.domain.rules import RuleViolation
 from app.services import proximity
 from app.services.proximity import KIND_FAMILY, NearbyRow, ProximityService
 from app.ui import labels
@@ -47,6 +48,15 @@ _ENTITIES = {
     "incidents": "incident",
 }
 DEFAULT_RADIUS_KM = 3
+
+
+def _swapped(lon_text: str, lat_text: str) -> bool:
+    """Whether the texts read as a point of the county once exchanged."""
+    try:
+        lon, lat = parse_angle(lat_text, "lon"), parse_angle(lon_text, "lat")
+    except ValueError:
+        return False
+    return not position_flags(lon, lat)
 
 
 class ProximityDialog(QDialog):
@@ -73,7 +83,8 @@ class ProximityDialog(QDialog):
         self.layer = QComboBox(self)
         self.layer.setObjectName("proximity_layer")
         for code, text in (
-            ("hazards", self.tr("Hazard sites")),
+            # the panel's own name for the layer (its tab), word for word
+            ("hazards", QCoreApplication.translate("ResourcePanel", "Hazard sites")),
             ("shelters", self.tr("Shelters")),
             ("depots", self.tr("Supply depots")),
             ("teams", self.tr("Rescue teams")),
@@ -185,10 +196,13 @@ class ProximityDialog(QDialog):
             if incident_id is None:
                 return None, None, self.tr("Choose an open incident, or type a point.")
             return incident_id, None, None
+        lon_text, lat_text = self.lon.text(), self.lat.text()
         try:
-            lon = parse_angle(self.lon.text(), "lon")
-            lat = parse_angle(self.lat.text(), "lat")
+            lon = parse_angle(lon_text, "lon")
+            lat = parse_angle(lat_text, "lat")
         except ValueError:
+            if _swapped(lon_text, lat_text):
+                return None, None, proximity.problem_text(RuleViolation("point.swapped"))
             return (
                 None,
                 None,
@@ -196,6 +210,8 @@ class ProximityDialog(QDialog):
                     "Type the point as longitude and latitude in degrees, e.g. 116.95 and 34.19."
                 ),
             )
+        if PositionFlag.SWAPPED in position_flags(lon, lat):
+            return None, None, proximity.problem_text(RuleViolation("point.swapped"))
         return None, (lon, lat), None
 
     def search(self) -> None:
@@ -211,6 +227,7 @@ class ProximityDialog(QDialog):
             messages["radius"] = self.tr("The radius must be above 0 and at most 100 km.")
         self.errors.show(messages)
         if messages:
+            self._clear_results()  # no answer stays under a question that cannot be asked
             return
         assert radius is not None
         layer = str(self.layer.currentData())
@@ -232,7 +249,14 @@ class ProximityDialog(QDialog):
             latest="within",
         )
 
+    def _clear_results(self) -> None:
+        self._asked = None  # a search still on its way answers nothing now
+        self.model.set_rows([])
+        self.count.clear()
+
     def _on_found(self, rows: list[NearbyRow]) -> None:
+        if self._asked is None:
+            return
         self.model.set_rows(rows)
         radius = self._asked[1] if self._asked else 0
         self.count.setText(

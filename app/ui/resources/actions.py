@@ -47,6 +47,7 @@ class RegisterActions(QObject):
     """
 
     show_requested = Signal(str, uuid.UUID)
+    told = Signal(str)  # a notice for the status bar (a recorded evacuation, …)
 
     def __init__(
         self,
@@ -168,7 +169,9 @@ class RegisterActions(QObject):
         self._show(dialog)
 
     def open_evacuation(self) -> None:
-        self._show(EvacuationDialog(self._session, self._window, incident_id=self._incident()))
+        dialog = EvacuationDialog(self._session, self._window, incident_id=self._incident())
+        dialog.recorded.connect(lambda _people: self.told.emit(dialog.confirmation))
+        self._show(dialog)
 
     def open_depot_stock(self, depot: Any) -> None:
         self._show(DepotStockDialog(self._session, depot, self._window))
