@@ -61,7 +61,6 @@ import csv
 import io
 import re
 import unicodedata
-import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
