@@ -71,7 +71,7 @@ from app.data.models import (
 )
 from app.data.uow import ChangeSet, UnitOfWork
 from app.domain.access import Action
-from app.domain.coords import FLAG_TEXT, parse_angle, position_flags
+from app.domain.coords import FLAG_TEXT, PositionFlag, parse_angle, position_flags
 from app.domain.enums import StockMovementKind, TeamStatus
 from app.domain.geo import gcj02_to_wgs84
 from app.domain.registers import (
@@ -494,7 +494,21 @@ def _plan_register(
                 lon, lat = gcj02_to_wgs84(lon, lat)
                 lon, lat = round(lon, 7), round(lat, 7)
                 values["lon"], values["lat"] = lon, lat
-            for flag in position_flags(lon, lat):
+            flags = position_flags(lon, lat)
+            if PositionFlag.SWAPPED in flags:
+                # The pair read the other way round lies in the county: exchanged.
+                issues.append(
+                    RowIssue(
+                        trow.number,
+                        f"经纬度填反，已交换（{lon:g}, {lat:g} → {lat:g}, {lon:g}）",
+                        trow.letter("lon"),
+                        error=False,
+                    )
+                )
+                lon, lat = lat, lon
+                values["lon"], values["lat"] = lon, lat
+                flags = position_flags(lon, lat)
+            for flag in flags:
                 issues.append(
                     RowIssue(
                         trow.number,

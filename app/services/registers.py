@@ -19,7 +19,7 @@ change-log row and reaches the map, the lists and every other seat.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 from sqlalchemy import func, select
@@ -209,8 +209,14 @@ class RegisterService:
         *,
         actor: str,
         site: str,
+        fields: Collection[str] | None = None,
     ) -> None:
-        """Set every field of the row to ``values``, from the copy at ``version``.
+        """Set the fields of the row to ``values``, from the copy at ``version``.
+
+        ``fields``: only these (names of the spec's fields, or ``coord_source``)
+        are taken from ``values`` and set on top of the row as it is now; the
+        others keep what the row holds (what another seat saved meanwhile).
+        None: every field. The whole record is checked either way.
 
         A shelter's capacity may not go below the people inside
         (``shelter.capacity_below_occupancy``, detail: how many) unless it is
@@ -221,6 +227,9 @@ class RegisterService:
         require(self._db, Action.EDIT_RESOURCES)
         spec = spec_of(kind)
         self._check_keys(spec, values)
+        if fields is not None:
+            self._check_keys(spec, dict.fromkeys(fields))
+            values = {k: v for k, v in values.items() if k in set(fields)}
         model = MODELS[kind]
         try:
             with UnitOfWork(self._db, actor=actor, site=site) as uow:
@@ -229,6 +238,8 @@ class RegisterService:
                     select(model).where(model.id == record_id).with_for_update()
                 ).scalar_one_or_none()
                 row = uow.get_current(model, record_id, version)
+                if fields is not None:
+                    values = {**self._values_of(session, spec, row), **values}
                 _refuse(self._problems(session, spec, values, record_id))
                 if kind == "shelters":
                     capacity = values.get("capacity") or 0
@@ -347,6 +358,18 @@ class RegisterService:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"{spec.kind}: unknown fields {sorted(unknown)}")
+
+    @staticmethod
+    def _values_of(session: Session, spec: RegisterSpec, row: Any) -> dict[str, Any]:
+        """The spec's fields of ``row`` as it is, by field name (the township by name)."""
+        out: dict[str, Any] = {}
+        for f in spec.fields:
+            if f.name == "township":
+                township = session.get(Township, row.township_id) if row.township_id else None
+                out[f.name] = township.name if township is not None else None
+            else:
+                out[f.name] = getattr(row, f.name)
+        return out
 
     def _assign(
         self, session: Session, spec: RegisterSpec, row: Any, values: Mapping[str, Any]

@@ -107,7 +107,7 @@ def test_office_workbook_imports_with_flags_kept(db: Database, tmp_path: Path) -
     warnings: dict[int, str] = {}
     for w in preview.warnings:
         warnings[w.row] = warnings.get(w.row, "") + w.message
-    assert "经纬度可能填反" in warnings[7]
+    assert "经纬度填反，已交换" in warnings[7] and "不在萧县范围内" not in warnings[7]
     assert "不在萧县范围内" in warnings[8] and 6 not in warnings and 4 not in warnings
     assert count(db, Shelter) == 0  # a preview writes nothing
 
@@ -119,8 +119,9 @@ def test_office_workbook_imports_with_flags_kept(db: Database, tmp_path: Path) -
     assert got["黄口中学"].lon == pytest.approx(116.66) and got["黄口中学"].lat == pytest.approx(
         34.39
     )
-    # Swapped and outside the county: kept as written, flagged only.
-    assert (got["城东广场"].lon, got["城东广场"].lat) == (34.19, 116.96)
+    # Swapped: exchanged (nothing impossible stored); outside the county: flagged only.
+    assert (got["城东广场"].lon, got["城东广场"].lat) == (116.96, 34.19)
+    assert (got["外县广场"].lon, got["外县广场"].lat) == (117.9, 34.5)
     assert got["县体育场"].coord_source == "import"
     with db.read_session() as s:
         towns = {n: i for n, i in s.execute(select(Township.name, Township.id))}

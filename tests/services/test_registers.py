@@ -131,6 +131,36 @@ def test_two_seats_editing_the_second_is_told_who_changed_it(db: Database) -> No
     assert service.record("shelters", shelter_id).manager == "张三"  # nothing overwritten
 
 
+def test_an_update_of_some_fields_keeps_what_another_seat_saved(db: Database) -> None:
+    service = RegisterService(db)
+    shelter_id = service.create("shelters", _shelter_values(), actor=ACTOR, site=SITE)
+    copy = service.record("shelters", shelter_id)
+    service.update(
+        "shelters",
+        shelter_id,
+        copy.version,
+        _shelter_values(manager="王五", phone="13900000000"),
+        actor="王五",
+        site="seat-2",
+    )
+    stale = _shelter_values(manager="赵六")  # this seat's copy: the old phone
+    with pytest.raises(StaleCopy) as caught:
+        service.update(
+            "shelters", shelter_id, copy.version, stale, actor=ACTOR, site=SITE, fields=["manager"]
+        )
+    current = caught.value.current
+    service.update(
+        "shelters", shelter_id, current.version, stale, actor=ACTOR, site=SITE, fields=["manager"]
+    )
+    row = service.record("shelters", shelter_id)
+    assert (row.manager, row.phone) == ("赵六", "13900000000")
+    assert (row.township, row.capacity, row.code) == ("龙城镇", 1500, "BN-001")
+    with pytest.raises(ValueError):
+        service.update(
+            "shelters", shelter_id, row.version, stale, actor=ACTOR, site=SITE, fields=["nope"]
+        )
+
+
 def test_the_number_is_unique_among_rows_in_service_and_townships_must_exist(db: Database) -> None:
     service = RegisterService(db)
     first = service.create("shelters", _shelter_values(), actor=ACTOR, site=SITE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,14 +81,16 @@ def test_refused_fields_are_said_in_chinese_and_what_was_typed_stays(
     assert _error(dialog, "name") == "必填"
     assert _error(dialog, "capacity") == "不是数字：一千"
     assert dialog.banner.text() == "未保存：请修改标红的内容。"
+    # The service's checks come in the same round, off the GUI thread.
+    qtbot.waitUntil(lambda: _error(dialog, "township") != "", timeout=10000)
+    assert _error(dialog, "township") == "未知乡镇：不存在镇"
+    assert _error(dialog, "name") == "必填" and _error(dialog, "capacity") == "不是数字：一千"
+    assert dialog.save_button.isEnabled()
     dialog.grab().save("/tmp/shots/form_errors.png")
 
     _type(dialog, "name", "城东避难点")
     _type(dialog, "capacity", "800")
     assert _error(dialog, "name") == "" and _error(dialog, "capacity") == ""
-    dialog.save_button.click()  # the township is checked by the service
-    qtbot.waitUntil(lambda: _error(dialog, "township") != "", timeout=10000)
-    assert _error(dialog, "township") == "未知乡镇：不存在镇"
     assert dialog.isVisible() and dialog.inputs["township"].text() == "不存在镇"  # type: ignore[attr-defined]
     assert len(_shelters(check_db)) == before  # nothing half-written
 
@@ -100,21 +103,64 @@ def test_refused_fields_are_said_in_chinese_and_what_was_typed_stays(
     assert made.capacity == 800 and made.township == township and made.flags == ()
 
 
-def test_a_swapped_position_is_flagged_and_saved_as_typed(
+def test_a_swapped_position_is_refused_until_swapped(
     qtbot: Any, session: AppSession, check_db: Database
 ) -> None:
     dialog = _form(qtbot, session, SHELTERS)
     _type(dialog, "name", "填反的场所")
-    _type(dialog, "lon", "34.19")
+    _type(dialog, "lon", "34.18")
     _type(dialog, "lat", "116.95")
-    flags = dialog.position.flags_label
-    assert flags.isVisibleTo(dialog)
-    assert flags.text() == "⚠ 经纬度可能填反；坐标不在萧县范围内（仍可保存）"
+    flags, swap = dialog.position.flags_label, dialog.position.swap_button
+    assert flags.isVisibleTo(dialog) and swap.isVisibleTo(dialog)
+    assert swap.text() == "交换经纬度"
+    assert "经纬度可能填反" in flags.text() and "仍可保存" not in flags.text()
+    dialog.save_button.click()
+    assert _error(dialog, "lat") == "纬度超出范围，可能与经度填反了——点“交换经纬度”"
+    qtbot.wait(300)
+    assert "填反的场所" not in _shelters(check_db)
+    assert dialog.inputs["lon"].text() == "34.18"  # type: ignore[attr-defined]
+    assert dialog.inputs["lat"].text() == "116.95"  # type: ignore[attr-defined]
+
+    swap.click()
+    assert dialog.inputs["lon"].text() == "116.95"  # type: ignore[attr-defined]
+    assert dialog.inputs["lat"].text() == "34.18"  # type: ignore[attr-defined]
+    assert _error(dialog, "lat") == "" and not swap.isVisibleTo(dialog)
+    assert not flags.isVisibleTo(dialog)
     with qtbot.waitSignal(dialog.saved, timeout=10000):
         dialog.save_button.click()
     saved = _shelters(check_db)["填反的场所"]
-    assert (saved.lon, saved.lat) == (34.19, 116.95)
-    assert saved.flags == ("swapped", "outside_county")
+    assert (saved.lon, saved.lat) == (116.95, 34.18) and saved.flags == ()
+
+
+def test_a_point_outside_the_county_is_flagged_and_saved(
+    qtbot: Any, session: AppSession, check_db: Database
+) -> None:
+    dialog = _form(qtbot, session, SHELTERS)
+    _type(dialog, "name", "县外的场所")
+    _type(dialog, "lon", "118.5")
+    _type(dialog, "lat", "34.19")
+    assert dialog.position.flags_label.text() == "⚠ 坐标不在萧县范围内（仍可保存）"
+    assert not dialog.position.swap_button.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    assert _shelters(check_db)["县外的场所"].flags == ("outside_county",)
+
+
+def test_messages_under_the_position_do_not_move_the_map_button(
+    qtbot: Any, session: AppSession
+) -> None:
+    dialog = _form(qtbot, session, SHELTERS)
+    button = dialog.position.pick_button
+    QApplication.processEvents()
+    before = button.mapTo(dialog, button.rect().topLeft())
+    _type(dialog, "name", "城东避难点")
+    _type(dialog, "lon", "abc")
+    _type(dialog, "lat", "116.95")
+    dialog.save_button.click()
+    assert dialog.field_errors.shown() == ["lon", "lat"]
+    QApplication.processEvents()
+    assert button.mapTo(dialog, button.rect().topLeft()) == before
+    assert button.isVisibleTo(dialog)
 
 
 def test_capacity_from_the_area(qtbot: Any, session: AppSession) -> None:
@@ -159,12 +205,36 @@ def test_a_stale_save_shows_who_changed_it_and_keeps_the_form(
         row = s.get(Shelter, shelter.id)
         assert row is not None and row.manager == shelter.manager  # nothing overwritten
 
-    # Saving again applies this seat's values knowingly, over their version.
+    # Saving again writes this seat's change only, over their version.
     with qtbot.waitSignal(dialog.saved, timeout=10000):
         dialog.save_button.click()
     with check_db.read_session() as s:
         row = s.get(Shelter, shelter.id)
-        assert row is not None and row.manager == "王五" and row.capacity == shelter.capacity
+        assert row is not None and row.manager == "王五"
+        assert row.capacity == shelter.capacity - 500
+
+
+def test_a_stale_save_keeps_the_fields_this_seat_did_not_touch(
+    qtbot: Any, session: AppSession, check_db: Database
+) -> None:
+    shelter = _shelters(check_db)["县城体育场"]
+    dialog = _form(qtbot, session, SHELTERS, shelter)
+    _type(dialog, "manager", "王五")  # seat 1: only the manager
+
+    other = _leader(check_db, "ws-2", nth=1)
+    theirs = {f.name: getattr(shelter, f.name) for f in SHELTERS.fields}
+    theirs["manager"], theirs["phone"] = "赵六", "13911112222"
+    with acting_as(other):
+        RegisterService(check_db).update(
+            "shelters", shelter.id, shelter.version, theirs, actor=other.user, site="ws-2"
+        )
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.load_theirs.isVisible(), timeout=10000)
+    with qtbot.waitSignal(dialog.saved, timeout=10000):
+        dialog.save_button.click()
+    with check_db.read_session() as s:
+        row = s.get(Shelter, shelter.id)
+        assert row is not None and (row.manager, row.phone) == ("王五", "13911112222")
 
 
 def test_loading_their_version_shows_it(
@@ -230,3 +300,15 @@ def test_every_register_renders(qtbot: Any, session: AppSession, check_db: Datab
     assert details.value_of("容纳人数") == str(shelter.capacity)
     assert details.value_of("台账状态") == "在用"
     details.grab().save("/tmp/shots/details.png")
+
+
+def test_details_show_a_dash_for_what_is_empty(
+    qtbot: Any, session: AppSession, check_db: Database
+) -> None:
+    team = ResourceService(check_db).teams()[0]
+    team = dataclasses.replace(team, status="dispatched", status_since=None, code=None)
+    details = RegisterDetailsDialog(session, TEAMS, team)
+    qtbot.addWidget(details)
+    assert details.value_of("状态时间") == "—"
+    assert details.value_of("编号") == "—"
+    assert all(label.text() for label in details.values.values())

@@ -24,9 +24,12 @@ from app.ui.access.history import HistoryView
 from app.ui.models.table import format_time
 from app.ui.session import AppSession
 
+EMPTY = "—"  # shown for a field that holds nothing
+
 
 def detail_rows(spec: RegisterSpec, record: Any) -> list[tuple[str, str]]:
-    """(name, text) for every field of ``spec``, then the state the program keeps."""
+    """(name, text) for every field of ``spec``, then the state the program keeps;
+    an empty value reads "—"."""
     rows: list[tuple[str, str]] = []
     for f in spec.fields:
         value = getattr(record, f.name, None)
@@ -55,7 +58,7 @@ def detail_rows(spec: RegisterSpec, record: Any) -> list[tuple[str, str]]:
         rows.append(("停用原因", record.retired_reason or ""))
     else:
         rows.append(("台账状态", "在用"))
-    return rows
+    return [(name, text if text.strip() else EMPTY) for name, text in rows]
 
 
 class RegisterDetailsDialog(QDialog):

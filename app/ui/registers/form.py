@@ -10,10 +10,13 @@ Each value is read as the import reads a cell (:func:`parse_field`), so
 What was typed stays as typed: a refused value is said in Chinese under its
 field, and the message goes as soon as the field is fixed. Saving runs off
 the GUI thread; the service checks the number, the township and the rules
-again. An edit starts from the version the form was opened with: if another
-seat changed the record meanwhile, the banner says who, when, from where and
-what, the form keeps this seat's values, and the user either saves again
-(applying them knowingly) or loads the other version (载入对方版本).
+again; when some fields are refused already, the service's checks (a number
+taken, an unknown township) run too, so every message shows at once. An edit
+sends only the fields the user changed from the copy the form was opened
+with, on top of the record as it is. If another seat changed the record
+meanwhile, the banner says who, when, from where and what, the form keeps
+this seat's values, and the user either saves again (writing only this seat's
+changes onto the other version) or loads the other version (载入对方版本).
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ from app.ui.map.pick import PointPicker
 from app.ui.messages import problem_text as database_problem_text
 from app.ui.messages import unexpected_text
 from app.ui.models.table import format_time
-from app.ui.registers.position import PositionEdit
+from app.ui.registers.position import LAT_OUT_OF_RANGE, LAT_OUT_OF_RANGE_TEXT, PositionEdit
 from app.ui.session import AppSession
 
 BANNER_STYLE = "color: #b30000; font-weight: bold;"
@@ -84,6 +87,7 @@ _REFUSALS: dict[str, str] = {
     "register.not_retired": "该记录未停用",
     "register.shelter_occupied": "场所内还有 {detail} 人，不能停用",
     "register.retired": "已停用的避难场所不能启用",
+    LAT_OUT_OF_RANGE: LAT_OUT_OF_RANGE_TEXT,
 }
 # Which field a service refusal belongs to.
 _FIELD_OF = {
@@ -200,7 +204,8 @@ class RegisterFormDialog(GuardedDialog):
         self.setObjectName("RegisterFormDialog")
         self._session = session
         self.spec = spec
-        self.base = record  # the copy the user is editing (None: a new row)
+        self.base = record  # the version the next save starts from (None: a new row)
+        self.loaded = record  # the copy the user started from: what they changed is told apart
         self._service = service or RegisterService(session.db)
         self._saving = False
         verb = "新增" if record is None else "编辑"
@@ -264,7 +269,6 @@ class RegisterFormDialog(GuardedDialog):
             self.save_button.setToolTip("您的角色不能修改台账（需带班领导或以上）")
 
         layout = QVBoxLayout(self)
-        layout.addLayout(banner_row)
         self.history: HistoryView | None = None
         if record is not None:
             self.tabs = QTabWidget(self)
@@ -277,6 +281,8 @@ class RegisterFormDialog(GuardedDialog):
             self.fill(record)
         else:
             layout.addWidget(page, 1)
+        # Above the buttons: a banner appearing does not push the fields down.
+        layout.addLayout(banner_row)
         layout.addWidget(buttons)
         self.resize(1000, 560)
         self._load_townships()
@@ -529,24 +535,55 @@ class RegisterFormDialog(GuardedDialog):
         if self._saving:
             return
         values, problems = self.read()
-        if problems:
-            self._show_messages({k: refusal_text(p) for k, p in problems.items()})
-            return
+        service, spec, base = self._service, self.spec, self.base
+        record_id = base.id if base is not None else None
         self._saving = True
         self.save_button.setEnabled(False)
-        service, spec, base = self._service, self.spec, self.base
+        if problems:
+            # Refused here already: the service's checks too, on what did read,
+            # so that every message shows at once.
+            readable = {k: v for k, v in values.items() if k not in problems}
+            ours = dict(problems)
+            self._show_messages({k: refusal_text(p) for k, p in ours.items()})
+
+            def check() -> tuple[str, Any]:
+                found = service.problems(spec.kind, readable, record_id)
+                merged = dict(ours)
+                for name, problem in found.items():
+                    if name in readable and problem.code != "field.required":
+                        merged.setdefault(name, problem)
+                return "problems", merged
+
+            self._session.runner.submit(check, self._on_saved, self._on_save_failed, owner=self)
+            return
         actor, site = self._session.user, self._session.site
+        fields = self.changed_fields(values) if self.loaded is not None else None
 
         def work() -> tuple[str, Any]:
-            found = service.problems(spec.kind, values, base.id if base is not None else None)
+            found = service.problems(spec.kind, values, record_id)
             if found:
                 return "problems", found
             if base is None:
                 return "saved", service.create(spec.kind, values, actor=actor, site=site)
-            service.update(spec.kind, base.id, base.version, values, actor=actor, site=site)
+            service.update(
+                spec.kind, base.id, base.version, values, actor=actor, site=site, fields=fields
+            )
             return "saved", base.id
 
         self._session.runner.submit(work, self._on_saved, self._on_save_failed, owner=self)
+
+    def changed_fields(self, values: dict[str, Any]) -> list[str]:
+        """The fields whose values differ from the copy the user started from
+        (with ``coord_source`` when the position was picked on the map)."""
+        loaded = self.loaded
+        changed = [
+            f.name
+            for f in self.spec.fields
+            if not _same(f, values.get(f.name), getattr(loaded, f.name, None))
+        ]
+        if "coord_source" in values:
+            changed.append("coord_source")
+        return changed
 
     def _on_saved(self, result: tuple[str, Any]) -> None:
         self._saving = False
@@ -593,8 +630,8 @@ class RegisterFormDialog(GuardedDialog):
         if current.retired_at is not None:
             text += " 该记录已被停用。"
         self.banner.setText(
-            text
-            + " 下方仍是您填写的内容：再次保存将以您的内容覆盖对方的修改，或点击“载入对方版本”。"
+            text + " 下方仍是您填写的内容：再次保存只写入您改动的字段（对方的其他修改保留），"
+            "或点击“载入对方版本”。"
         )
         self.banner.show()
         self.load_theirs.show()
@@ -617,6 +654,7 @@ class RegisterFormDialog(GuardedDialog):
             return
         self.fill(theirs)
         self.base = theirs
+        self.loaded = theirs
         self.field_errors.clear()
         self.banner.hide()
         self.load_theirs.hide()
@@ -632,6 +670,21 @@ def _number_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def _same(f: FieldSpec, value: Any, loaded: Any) -> bool:
+    """``value`` (parsed from the form) is what the copy held (``loaded``)."""
+    if f.kind in (FieldKind.LON, FieldKind.LAT, FieldKind.NUMBER):
+        if value is None or loaded is None:
+            return value is None and loaded is None
+        return abs(float(value) - float(loaded)) < 1e-9
+    if isinstance(value, str) and isinstance(loaded, str):
+        return value.strip() == loaded.strip()
+    if value in (None, "") or loaded in (None, ""):
+        return value in (None, "") and loaded in (None, "")
+    if value == loaded:
+        return True
+    return _shown(f, value) == _shown(f, loaded)
 
 
 def _shown(f: FieldSpec, value: Any) -> str:

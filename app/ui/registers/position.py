@@ -2,10 +2,11 @@
 or picked on the map.
 
 Each box shows what it read in degrees-minutes-seconds beside it
-(``116°57′30.0″E``), so a typing slip is seen at once. A position that looks
-wrong (latitude and longitude swapped, a point outside the county) is kept
-and saved: the flags say so in words under the boxes (see
-:func:`app.domain.coords.position_flags`).
+(``116°57′30.0″E``), so a typing slip is seen at once. A point outside the
+county is kept and saved: the flags say so in words under the boxes (see
+:func:`app.domain.coords.position_flags`). Latitude and longitude typed the
+wrong way round are not saved (a latitude beyond ±90° is impossible): the
+warning comes with a 交换经纬度 button that swaps the two boxes.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
-from app.domain.coords import FLAG_TEXT, Axis, format_dms, parse_angle, position_flags
+from app.domain.coords import (
+    FLAG_TEXT,
+    Axis,
+    PositionFlag,
+    format_dms,
+    parse_angle,
+    position_flags,
+)
 from app.domain.rules import RuleViolation
 from app.ui.map.pick import PointPicker
 
 FLAG_COLOR = "#b35900"
+# A latitude beyond ±90° (most likely the longitude, the boxes swapped).
+LAT_OUT_OF_RANGE = "coord.lat_out_of_range"
+LAT_OUT_OF_RANGE_TEXT = "纬度超出范围，可能与经度填反了——点“交换经纬度”"
 
 
 def _plain_degrees(value: float) -> str:
@@ -25,8 +36,10 @@ def _plain_degrees(value: float) -> str:
 
 
 class PositionEdit(QObject):
-    """Two rows for a form: ``lon_row`` (box and its DMS) and ``lat_row`` (box,
-    DMS, 在地图上选点), and ``flags_label`` for what looks wrong.
+    """Rows for a form: ``lon_row`` (box, its DMS and 在地图上选点), ``lat_row``
+    (box and DMS), and ``pick_row``: ``flags_label`` for what looks wrong and,
+    when the two look swapped, ``swap_button`` (交换经纬度). The map button sits
+    on the longitude's row so that messages under the boxes never move it.
 
     ``pick_started`` / ``pick_finished`` tell the form to step aside while the
     user clicks the map (a modal form would block the map).
@@ -60,12 +73,21 @@ class PositionEdit(QObject):
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet(f"color: {FLAG_COLOR}; font-weight: bold;")
         self.flags_label.hide()
-        # Under the boxes: the map button and what looks wrong with the position.
+        self.swap_button = QPushButton("交换经纬度", parent)
+        self.swap_button.setObjectName("swap_lon_lat")
+        self.swap_button.setToolTip("把经度框和纬度框的内容互换")
+        self.swap_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.swap_button.clicked.connect(self.swap)
+        self.swap_button.hide()
+        lon_layout = self.lon_row.layout()
+        assert isinstance(lon_layout, QHBoxLayout)
+        lon_layout.addWidget(self.pick_button)
+        # Under the boxes: what looks wrong with the position (and the swap).
         self.pick_row = QWidget(parent)
         pick_layout = QHBoxLayout(self.pick_row)
         pick_layout.setContentsMargins(0, 0, 0, 0)
-        pick_layout.addWidget(self.pick_button)
         pick_layout.addWidget(self.flags_label, 1)
+        pick_layout.addWidget(self.swap_button, 0, Qt.AlignmentFlag.AlignTop)
         for edit in (self.lon_edit, self.lat_edit):
             edit.textChanged.connect(self._on_text_changed)
 
@@ -93,9 +115,9 @@ class PositionEdit(QObject):
     def parse(self, axis: Axis) -> float | None:
         """The degrees typed for ``axis`` (None when empty).
 
-        A latitude beyond 90° is taken when the two boxes read the other way
-        round (longitude and latitude swapped): kept as typed and flagged, not
-        refused. Raises RuleViolation (``coord.*``) otherwise.
+        Raises RuleViolation (``coord.*``); a latitude beyond ±90° is
+        ``coord.lat_out_of_range`` (:data:`LAT_OUT_OF_RANGE`): most likely the
+        longitude, the two boxes swapped.
         """
         edit = self.lon_edit if axis == "lon" else self.lat_edit
         text = edit.text()
@@ -104,17 +126,37 @@ class PositionEdit(QObject):
         try:
             return parse_angle(text, axis)
         except RuleViolation as exc:
-            if axis == "lat" and exc.code == "coord.out_of_range" and self._looks_swapped():
-                return parse_angle(text, "lon")
+            if axis == "lat" and exc.code == "coord.out_of_range":
+                raise RuleViolation(LAT_OUT_OF_RANGE, text) from exc
             raise
 
-    def _looks_swapped(self) -> bool:
-        try:
-            lon_as_lat = parse_angle(self.lon_edit.text(), "lat")
-            lat_as_lon = parse_angle(self.lat_edit.text(), "lon")
-        except RuleViolation:
-            return False
-        return bool(position_flags(lat_as_lon, lon_as_lat) == [])
+    def _reading(self) -> tuple[float | None, float | None]:
+        """The two boxes as degrees for the flags: a latitude beyond ±90° is read
+        as it stands (a longitude's degrees), so a swapped pair is seen as such."""
+        lon, lat = self.value("lon"), self.value("lat")
+        if lat is None and self.lat_edit.text().strip():
+            try:
+                lat = parse_angle(self.lat_edit.text(), "lon")
+            except RuleViolation:
+                lat = None
+        return lon, lat
+
+    def flags(self) -> list[PositionFlag]:
+        """What looks wrong with the position typed (empty when nothing does)."""
+        lon, lat = self._reading()
+        if lon is None or lat is None:
+            return []
+        return position_flags(lon, lat)
+
+    def looks_swapped(self) -> bool:
+        """The two boxes read the other way round fall inside the county."""
+        return PositionFlag.SWAPPED in self.flags()
+
+    def swap(self) -> None:
+        """Exchange the texts of the longitude and latitude boxes."""
+        lon_text, lat_text = self.lon_edit.text(), self.lat_edit.text()
+        self.lon_edit.setText(lat_text)
+        self.lat_edit.setText(lon_text)
 
     def value(self, axis: Axis) -> float | None:
         """The degrees typed for ``axis``; None when empty or unreadable."""
@@ -125,10 +167,7 @@ class PositionEdit(QObject):
 
     def flags_text(self) -> str:
         """What looks wrong with the position typed, in words ("" when nothing does)."""
-        lon, lat = self.value("lon"), self.value("lat")
-        if lon is None or lat is None:
-            return ""
-        return "；".join(FLAG_TEXT[flag] for flag in position_flags(lon, lat))
+        return "；".join(FLAG_TEXT[flag] for flag in self.flags())
 
     def _on_text_changed(self) -> None:
         self.picked_on_map = False
@@ -136,8 +175,16 @@ class PositionEdit(QObject):
         self.lon_dms.setText("" if lon is None else format_dms(lon, "lon"))
         self.lat_dms.setText("" if lat is None else format_dms(lat, "lat"))
         flags = self.flags_text()
-        self.flags_label.setText(f"⚠ {flags}（仍可保存）" if flags else "")
-        self.flags_label.setVisible(bool(flags))
+        swapped = self.looks_swapped()
+        if not flags:
+            text = ""
+        elif swapped:
+            text = f"⚠ {flags}，请交换后再保存"
+        else:
+            text = f"⚠ {flags}（仍可保存）"
+        self.flags_label.setText(text)
+        self.flags_label.setVisible(bool(text))
+        self.swap_button.setVisible(swapped)
         self.changed.emit()
 
     # -- picking on the map ---------------------------------------------------------------

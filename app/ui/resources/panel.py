@@ -1,11 +1,12 @@
 """Resource registers as lists: hazard sites, shelters, supply depots, rescue teams.
 
-Each tab is a searchable, sortable table with a toolbar acting on it: 新增…,
-编辑…, 停用…, 详情 (also a double click), 显示已停用, and on shelters 启用/关闭
-and 入住/离开登记. The buttons are the panel's *row actions* and *layer
-actions*; others add theirs the same way (:meth:`ResourcePanel.add_row_action`,
-:meth:`ResourcePanel.add_layer_action`). A button for a write the person at
-the seat may not make is disabled and says why.
+Each tab is a searchable, sortable table with its buttons above it, in two
+rows: the record's own (新增…, 编辑…, 停用…, 恢复, 详情 — also a double click —,
+显示已停用, and on shelters 启用/关闭 and 入住/离开登记), then the work others
+add (:meth:`ResourcePanel.add_row_action`, :meth:`ResourcePanel.add_layer_action`:
+导入…, 周边查询…, 转移安置…, 库存…). Each row wraps on a narrow dock, so no
+button is ever folded away. A button for a write the person at the seat may
+not make is disabled and says why.
 
 The rows in service are the map's rows: the window reads them once for both
 (``show_data``) and keeps both current with the same diffs
@@ -21,18 +22,28 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractProxyModel, QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QItemSelection,
+    QModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QInputDialog,
+    QLayout,
+    QLayoutItem,
     QLineEdit,
     QMenu,
     QPushButton,
-    QSizePolicy,
     QTableView,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +97,103 @@ def _flags_text(row: Any) -> str:
     return "；".join(FLAG_TEXT[PositionFlag(code)] for code in row.flags)
 
 
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto a new line when the width runs out."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def insert_widget(self, index: int, widget: QWidget) -> None:
+        """``widget`` at ``index`` (before the item there)."""
+        self.addChildWidget(widget)
+        self.addWidget(widget)
+        item = self._items.pop()
+        self._items.insert(index, item)
+        self.invalidate()
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._visible():
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _visible(self) -> list[QLayoutItem]:
+        out = []
+        for item in self._items:
+            widget = item.widget()
+            if widget is None or not widget.isHidden():
+                out.append(item)
+        return out
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, line = area.x(), area.y(), 0
+        for item in self._visible():
+            hint = item.sizeHint()
+            if x > area.x() and x + hint.width() > area.right() + 1:
+                x, y, line = area.x(), y + line + self._spacing, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line - rect.y() + margins.bottom()
+
+
+class ReasonDialog(QInputDialog):
+    """Asks for the reason to retire a record; stays open until one is given or cancelled."""
+
+    REQUIRED = "请填写停用原因"
+
+    def __init__(self, prompt: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("retire_reason")
+        self.setWindowTitle("停用")
+        self.setInputMode(QInputDialog.InputMode.TextInput)
+        self._prompt = prompt
+        self.setLabelText(prompt)
+        self.setOkButtonText("停用")
+        self.setCancelButtonText("取消")
+
+    def done(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted and not self.textValue().strip():
+            self.setLabelText(f"{self.REQUIRED}。\n{self._prompt}")
+            return  # asked again: the dialog stays open
+        super().done(result)
+
+
 class ResourcePanel(QWidget):
     """Tabs of resource tables with a filter box and a toolbar per tab.
 
@@ -128,9 +236,10 @@ class ResourcePanel(QWidget):
         self.tabs = QTabWidget(self)
         self._proxies: list[FoldingFilterProxyModel] = []
         self._views: dict[str, QTableView] = {}
-        self._toolbars: dict[str, QToolBar] = {}
-        self._tails: dict[str, QAction] = {}  # the spacer before 显示已停用
-        self._button_actions: dict[QPushButton, QAction] = {}
+        # Each tab's rows of buttons: the record's own, then the work others add.
+        self._record_rows: dict[str, FlowLayout] = {}
+        self._work_rows: dict[str, FlowLayout] = {}
+        self._adding_own = False
         self._row_actions: dict[str, list[_RowAction]] = {layer: [] for layer in LAYERS}
         self._layer_actions: dict[str, list[_LayerAction]] = {layer: [] for layer in LAYERS}
         self.show_retired: dict[str, QCheckBox] = {}
@@ -171,21 +280,24 @@ class ResourcePanel(QWidget):
         view.customContextMenuRequested.connect(
             lambda pos, layer=layer: self._on_view_context_menu(layer, pos)
         )
-        # A tool bar folds what does not fit into its » menu on a narrow dock.
-        toolbar = QToolBar(page)
+        # Two rows of buttons that wrap on a narrow dock: nothing is folded away.
+        toolbar = QWidget(page)
         toolbar.setObjectName(f"{layer}_toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        spacer = QWidget(toolbar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self._tails[layer] = toolbar.addWidget(spacer)
-        retired = QCheckBox("显示已停用", page)
+        rows = QVBoxLayout(toolbar)
+        rows.setContentsMargins(2, 0, 2, 0)
+        rows.setSpacing(3)
+        record_row, work_row = FlowLayout(), FlowLayout()
+        rows.addLayout(record_row)
+        rows.addLayout(work_row)
+        retired = QCheckBox("显示已停用", toolbar)
         retired.setObjectName(f"{layer}_show_retired")
         retired.setToolTip("列出已停用的记录（灰色）；它们不在地图上")
         retired.setEnabled(self._session is not None)
         retired.toggled.connect(lambda on, layer=layer: self._on_show_retired_toggled(layer, on))
-        toolbar.addWidget(retired)
+        record_row.addWidget(retired)
         self.show_retired[layer] = retired
-        self._toolbars[layer] = toolbar
+        self._record_rows[layer] = record_row
+        self._work_rows[layer] = work_row
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 2, 0, 0)
         column.setSpacing(2)
@@ -247,11 +359,15 @@ class ResourcePanel(QWidget):
         raise KeyError(object_name)
 
     def _insert_button(self, layer: str, button: QPushButton) -> None:
-        action = self._toolbars[layer].insertWidget(self._tails[layer], button)
-        self._button_actions[button] = action
+        """The panel's own buttons on the first row (before 显示已停用), the rest on the second."""
+        if self._adding_own:
+            row = self._record_rows[layer]
+            row.insert_widget(row.count() - 1, button)
+        else:
+            self._work_rows[layer].insert_widget(self._work_rows[layer].count(), button)
 
     def _set_button_visible(self, button: QPushButton, visible: bool) -> None:
-        self._button_actions[button].setVisible(visible)  # a tool bar's widget shows by its action
+        button.setVisible(visible)
 
     def _refusal(self, action: Action | None) -> str | None:
         """Why the person at the seat may not make ``action`` (None: they may)."""
@@ -286,6 +402,13 @@ class ResourcePanel(QWidget):
 
     # -- the panel's own actions -------------------------------------------------------
     def _add_own_actions(self) -> None:
+        self._adding_own = True
+        try:
+            self._add_record_actions()
+        finally:
+            self._adding_own = False
+
+    def _add_record_actions(self) -> None:
         edit = Action.EDIT_RESOURCES
         for layer in LAYERS:
             if self._session is not None:
@@ -369,17 +492,24 @@ class ResourcePanel(QWidget):
         dialog.open()
         return dialog
 
+    def ask_retire_reason(self, layer: str, row: Any) -> ReasonDialog:
+        """停用…: the reason asked for (again, while empty); then :meth:`retire`."""
+        dialog = ReasonDialog(
+            f"停用“{row.name}”的原因（记录不会删除，可在“显示已停用”中找到并恢复）：",
+            self.window(),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(
+            lambda text: self.retire(layer, row, text.strip()) if text.strip() else None
+        )
+        dialog.open()
+        return dialog
+
     def retire(self, layer: str, row: Any, reason: str | None = None) -> None:
         """停用: asks for the reason (unless given), then retires off the GUI thread."""
         if reason is None:
-            text, ok = QInputDialog.getText(
-                self,
-                "停用",
-                f"停用“{row.name}”的原因（记录不会删除，可在“显示已停用”中找到并恢复）：",
-            )
-            if not ok:
-                return
-            reason = text
+            self.ask_retire_reason(layer, row)
+            return
         session = self._session
         assert session is not None
         service = RegisterService(session.db)
