@@ -136,6 +136,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _drop_templates()
     shutil.rmtree(_SCRATCH, ignore_errors=True)
 
 
@@ -174,16 +175,72 @@ def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> URL:
     return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]
 
 
+# Migrated empty databases, made once per run; each test starts from a copy
+# (a file copy, or CREATE DATABASE ... TEMPLATE), which is several times faster
+# than running every migration again. The migrations themselves are tested on
+# empty databases in tests/data/test_migrations.py and test_upgrade_path.py.
+_MIGRATED: dict[str, str] = {}
+
+
+def _migrated_template(backend: str) -> str:
+    """A migrated, empty database to copy: a SQLite file path or a PostgreSQL name."""
+    if backend in _MIGRATED:
+        return _MIGRATED[backend]
+    if backend == "sqlite":
+        path = _SCRATCH / "migrated-template.sqlite3"
+        db = Database(make_url(f"sqlite+pysqlite:///{path}"))
+        try:
+            upgrade(db)
+            with db.engine.connect() as conn:  # everything in the main file, no WAL left
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.dispose()
+        _MIGRATED[backend] = str(path)
+    else:
+        admin = make_url(PG_ADMIN_URL)
+        name = f"xcc_template_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        db = Database(admin.set(database=name))
+        try:
+            upgrade(db)
+        finally:
+            db.dispose()  # a template must have no connections when it is copied
+        _MIGRATED[backend] = name
+    return _MIGRATED[backend]
+
+
+def _drop_templates() -> None:
+    name = _MIGRATED.pop("postgresql", None)
+    if name is None:
+        return
+    admin = make_url(PG_ADMIN_URL)
+    with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def migrated_db(any_url: URL) -> Iterator[Database]:
+    """A database at the newest schema, empty: a copy of one migrated for the run."""
+    if any_url.get_backend_name() == "sqlite":
+        assert any_url.database is not None
+        shutil.copyfile(_migrated_template("sqlite"), any_url.database)
+    else:
+        template = _migrated_template("postgresql")
+        admin = make_url(PG_ADMIN_URL)
+        with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{any_url.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{any_url.database}" TEMPLATE "{template}"')
     db = Database(any_url)
-    upgrade(db)
+    upgrade(db)  # at the head already: only checks and records the revision
     yield db
     db.dispose()
 
 
 @pytest.fixture
 def sqlite_db(sqlite_url: URL) -> Iterator[Database]:
+    assert sqlite_url.database is not None
+    shutil.copyfile(_migrated_template("sqlite"), sqlite_url.database)
     db = Database(sqlite_url)
     upgrade(db)
     yield db
