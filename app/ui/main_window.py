@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         # 整改逾期: hazard sites past their rectification deadline.
         self.overdue_rectifications = RectificationIndicator(self._session, self)
         self.overdue_rectifications.selected.connect(self._on_register_row_requested)
+        # No taller than the other status-bar notices: a 768-pixel screen needs every row.
+        self.overdue_rectifications.setMaximumHeight(self.overdue.sizeHint().height())
         bar.addPermanentWidget(self.overdue_rectifications)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.connection_label)

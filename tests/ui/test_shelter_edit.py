@@ -44,13 +44,14 @@ def test_stale_edit_shows_the_other_change_and_keeps_the_form(
         row = s.get(Shelter, shelter.id)
         assert row is not None and row.manager == shelter.manager  # nothing overwritten
 
-    # Saving again, knowingly, applies this seat's values over the new version.
+    # Saving again, knowingly, applies this seat's own change over the new version;
+    # the other seat's capacity, which this seat did not touch, stays.
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save()
     with check_db.read_session() as s:
         row = s.get(Shelter, shelter.id)
         assert row is not None and row.manager == "王五"
-        assert row.capacity == shelter.capacity  # the form still held this seat's capacity
+        assert row.capacity == shelter.capacity - 500
         updates = s.scalar(
             select(func.count()).where(ChangeLog.entity_id == shelter.id, ChangeLog.op == "update")
         )

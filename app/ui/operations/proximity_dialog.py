@@ -82,13 +82,18 @@ class ProximityDialog(QDialog):
         self.banner = banner(self, "proximity_banner")
         self.layer = QComboBox(self)
         self.layer.setObjectName("proximity_layer")
+        incidents = self.tr("Incidents")
+        # The panel's own names for the layers (its tabs), word for word.
+        hazards = QCoreApplication.translate("ResourcePanel", "Hazard sites")
+        shelters = QCoreApplication.translate("ResourcePanel", "Shelters")
+        depots = QCoreApplication.translate("ResourcePanel", "Supply depots")
+        teams = QCoreApplication.translate("ResourcePanel", "Rescue teams")
         for code, text in (
-            # the panel's own name for the layer (its tab), word for word
-            ("hazards", QCoreApplication.translate("ResourcePanel", "Hazard sites")),
-            ("shelters", self.tr("Shelters")),
-            ("depots", self.tr("Supply depots")),
-            ("teams", self.tr("Rescue teams")),
-            ("incidents", self.tr("Incidents")),
+            ("hazards", hazards),
+            ("shelters", shelters),
+            ("depots", depots),
+            ("teams", teams),
+            ("incidents", incidents),
         ):
             self.layer.addItem(text, code)
         self.hazard_type = QComboBox(self)

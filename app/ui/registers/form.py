@@ -537,25 +537,37 @@ class RegisterFormDialog(GuardedDialog):
         values, problems = self.read()
         service, spec, base = self._service, self.spec, self.base
         record_id = base.id if base is not None else None
+        self._save_token = getattr(self, "_save_token", 0) + 1
+        if problems:
+            # Refused here already (the form stays free to edit and save again);
+            # the service's checks run too, on what did read, so that every
+            # message shows at once. A result that comes back after another
+            # save, or for a field typed again since, is not shown.
+            readable = {k: v for k, v in values.items() if k not in problems}
+            self._show_messages({k: refusal_text(p) for k, p in problems.items()})
+            token = self._save_token
+
+            def check() -> dict[str, RuleViolation]:
+                return service.problems(spec.kind, readable, record_id)
+
+            def checked(found: dict[str, RuleViolation]) -> None:
+                if token != self._save_token:
+                    return
+                now, still = self.read()
+                merged = {k: refusal_text(p) for k, p in still.items()}
+                for name, problem in found.items():
+                    if (
+                        name in readable
+                        and problem.code != "field.required"
+                        and now.get(name) == readable[name]
+                    ):
+                        merged.setdefault(name, refusal_text(problem))
+                self._show_messages(merged)
+
+            self._session.runner.submit(check, checked, self._on_check_failed, owner=self)
+            return
         self._saving = True
         self.save_button.setEnabled(False)
-        if problems:
-            # Refused here already: the service's checks too, on what did read,
-            # so that every message shows at once.
-            readable = {k: v for k, v in values.items() if k not in problems}
-            ours = dict(problems)
-            self._show_messages({k: refusal_text(p) for k, p in ours.items()})
-
-            def check() -> tuple[str, Any]:
-                found = service.problems(spec.kind, readable, record_id)
-                merged = dict(ours)
-                for name, problem in found.items():
-                    if name in readable and problem.code != "field.required":
-                        merged.setdefault(name, problem)
-                return "problems", merged
-
-            self._session.runner.submit(check, self._on_saved, self._on_save_failed, owner=self)
-            return
         actor, site = self._session.user, self._session.site
         fields = self.changed_fields(values) if self.loaded is not None else None
 
@@ -595,6 +607,10 @@ class RegisterFormDialog(GuardedDialog):
         self.discard_guard.mark_clean()
         self.saved.emit(payload)
         self.accept()
+
+    def _on_check_failed(self, exc: BaseException) -> None:
+        """The service's checks could not run: the form's own messages stay."""
+        self._session.report_failure(exc)
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
