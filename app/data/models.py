@@ -653,13 +653,85 @@ class ChangeLog(Base):
     detail: Mapped[str | None] = mapped_column(CleanText())
     # SHA-256 chained to the previous entry (app.domain.audit).
     hash: Mapped[str | None] = mapped_column(CleanString(64))
+    # Synchronisation (app.sync). ``replica``: the database the change was made
+    # in (None: this one) and ``origin_seq`` its seq there (None: this row's
+    # seq); ``hlc``: hybrid logical clock (app.domain.hlc) of the change;
+    # ``received_at``: when a change made elsewhere arrived here (our clock,
+    # UTC), ``at`` staying the time on the device that made it.
+    replica: Mapped[str | None] = mapped_column(CleanString(32))
+    origin_seq: Mapped[int | None] = mapped_column(BigInteger)
+    hlc: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         Index("ix_change_log_entity", "entity_type", "entity_id"),
         Index("ix_change_log_actor_id", "actor_id"),
         Index("ix_change_log_at", "at"),
+        Index("ix_change_log_hlc", "hlc"),
+        # A change made elsewhere is stored once: applying it again is a no-op.
+        Index("uq_change_log_origin", "replica", "origin_seq", unique=True),
         {"sqlite_autoincrement": True},
     )
+
+
+class SyncSite(Base):
+    """This database's own identity as a site (``is_self``) and what it knows of
+    the sites it synchronises with: the command center and field vehicles.
+
+    For a peer: ``acked_seq`` is the last of *our* change_log seqs the peer
+    has confirmed it holds; ``received_seq`` the last of *its* seqs applied
+    here. Local bookkeeping: not in change_log, never synchronised.
+    """
+
+    __tablename__ = "sync_site"
+
+    code: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    name: Mapped[str] = mapped_column(CleanString(64))
+    kind: Mapped[str] = mapped_column(CleanString(8))  # SiteKind: center / field
+    is_self: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For the self row of a field vehicle: the center's database URL (no password).
+    upstream_url: Mapped[str | None] = mapped_column(CleanString(256))
+    acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The last of our seqs that went out in a packet (acknowledged or not yet).
+    sent_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column()  # our clock
+    last_received_at: Mapped[datetime | None] = mapped_column()  # our clock
+    # The peer's clock minus ours at the last sync over the network, seconds.
+    skew_s: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=column_now)
+
+
+class SyncConflict(IdMixin, VersionedMixin, Base):
+    """A change that lost a merge, kept for the duty officer to decide.
+
+    ``kind`` is a ConflictKind. ``kept_*`` is the write every site now holds,
+    ``lost_*`` the other one; values as JSON. Synchronised like any record,
+    with an id derived from what conflicted, so that two sites finding the
+    same conflict hold one row.
+    """
+
+    __tablename__ = "sync_conflict"
+    __change_entity__ = "sync_conflict"
+
+    entity_type: Mapped[str] = mapped_column(CleanString(48))
+    entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    field: Mapped[str | None] = mapped_column(CleanString(64))
+    kind: Mapped[str] = mapped_column(CleanString(16))
+    kept_value: Mapped[str | None] = mapped_column(CleanText())
+    kept_replica: Mapped[str | None] = mapped_column(CleanString(32))
+    kept_actor: Mapped[str | None] = mapped_column(CleanString(64))
+    kept_at: Mapped[datetime | None] = mapped_column()
+    lost_value: Mapped[str | None] = mapped_column(CleanText())
+    lost_replica: Mapped[str | None] = mapped_column(CleanString(32))
+    lost_actor: Mapped[str | None] = mapped_column(CleanString(64))
+    lost_at: Mapped[datetime | None] = mapped_column()
+    detected_at: Mapped[datetime] = mapped_column()
+    detected_by: Mapped[str] = mapped_column(CleanString(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolved_by: Mapped[str | None] = mapped_column(CleanString(64))
+    resolution: Mapped[str | None] = mapped_column(CleanString(16))  # kept / took_lost
+    note: Mapped[str | None] = mapped_column(CleanText())
 
 
 TRACKED_MODELS: tuple[type[Base], ...] = tuple(

@@ -35,7 +35,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, event, insert, inspect, select, text, update
+from sqlalchemy import ColumnElement, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,6 +43,7 @@ from app.data.engine import Database
 from app.data.errors import ConflictError, DatabaseProblem, ProblemKind, classify
 from app.data.models import ChangeLog
 from app.domain.access import format_roles
+from app.domain import hlc
 from app.domain.audit import GENESIS, SealedFields, seal
 from app.domain.enums import ChangeOp
 from app.domain.identity import Identity, current_operator
@@ -55,6 +56,8 @@ _ADVISORY_LOCK_KEY = 0x5843435F  # "XCC_": serialises change_log appends
 # database still at an older revision (only while an older release fills it,
 # before the upgrade) gets rows without them; the upgrade seals them.
 AUDIT_SINCE = "0008"
+# The migration that gave change_log its synchronisation columns (hlc ...).
+SYNC_SINCE = "0010"
 _WORKSTATION_MAX = 64  # change_log.workstation
 
 
@@ -488,6 +491,9 @@ class UnitOfWork:
             previous = seal(previous, SealedFields(**row))
             row["hash"] = previous
             rows.append(row)
+        if revision is None or revision >= SYNC_SINCE:
+            for row, stamp in zip(rows, next_hlc(session, now, len(rows)), strict=True):
+                row["hlc"] = stamp
         if postgres and rows:
             # Numbers taken first, then one batched insert: RETURNING in the order of
             # the rows would insert them one by one (no client-side sentinel), 10,000
@@ -519,3 +525,11 @@ class UnitOfWork:
                 {"channel": NOTIFY_CHANNEL, "payload": str(records[-1].seq)},
             )
         return tuple(records)
+
+
+def next_hlc(session: Session, now: datetime, count: int) -> list[int]:
+    """``count`` hybrid-logical-clock stamps for new local changes: above every
+    stamp in change_log (written here or received), at least ``now``. Call it
+    under the lock that orders change_log appends."""
+    last = session.scalar(select(func.max(ChangeLog.hlc)))
+    return hlc.tick(last, now, count)

@@ -10,7 +10,8 @@ role           中文         may
 viewer         观察员       read everything, write nothing (the command wall, observers)
 officer        值班员       record incidents, log and report them, disaster statistics,
                            occupancy and stock movements, dispatch rescue teams,
-                           hand over and take over
+                           hand over and take over, take data out to a field
+                           vehicle and synchronise it, decide sync conflicts
 leader         带班领导     what an officer may, and start a response, close an
                            incident, edit the roster and the resource registers
 commander      指挥长       what a leader may, and set the office's reporting rules
@@ -52,6 +53,7 @@ class Action(StrEnum):
     EDIT_STAFF = "edit_staff"  # 人员与AB岗
     MANAGE_ACCOUNTS = "manage_accounts"  # 他人的密码与 PIN, 角色授予
     MANAGE_DEMO = "manage_demo"  # 删除演示数据
+    SYNC = "sync"  # 带出到前方指挥车, 同步, 处理同步冲突
 
 
 _OFFICER = frozenset(
@@ -63,6 +65,7 @@ _OFFICER = frozenset(
         Action.RECORD_MOVEMENT,
         Action.DISPATCH_TEAM,
         Action.HANDOVER,
+        Action.SYNC,
     }
 )
 _LEADER = _OFFICER | {

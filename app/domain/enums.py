@@ -198,6 +198,7 @@ class ChangeOp(StrEnum):
     REFUSED = "refused"  # a write the operator's roles do not allow
     LOCK = "lock"
     UNLOCK = "unlock"
+    SYNC = "sync"  # a field package taken out, a change packet applied (entity "sync")
 
     @property
     def is_row_change(self) -> bool:

@@ -24,6 +24,7 @@ from app.data.models import (
     RoleGrant,
     Shelter,
     Staff,
+    SyncConflict,
 )
 from app.data.uow import UnitOfWork
 from app.domain.access import ROLE_ACTIONS, Action, Role, format_roles
@@ -58,6 +59,8 @@ from app.services.registers import RegisterService
 from app.services.resources import ShelterEditor
 from app.services.roster import RosterService
 from app.services.staff import StaffDraft, StaffService
+from app.sync.service import SyncService
+from app.sync.types import Resolution
 
 PASSWORD = "Duty-2026x"
 PIN = "2580"
@@ -538,6 +541,23 @@ def _team_and_incident(db: Database) -> dict[str, Any]:
     return {"team": team.id, "incident": incident["id"]}
 
 
+def _sync_conflict(db: Database) -> dict[str, Any]:
+    with UnitOfWork(db, actor="setup", site=SITE) as uow:
+        conflict = SyncConflict(
+            entity_type="shelter",
+            entity_id=uuid.uuid4(),
+            field="capacity",
+            kind="field",
+            kept_value="300",
+            lost_value="500",
+            detected_at=db.clock(),
+            detected_by="center",
+        )
+        uow.session.add(conflict)
+        uow.commit()
+    return {"id": conflict.id}
+
+
 def _transition(target: IncidentStatus, **kw: Any) -> Callable[[Database, dict[str, Any]], object]:
     def run(db: Database, c: dict[str, Any]) -> object:
         return IncidentWorkflow(db).transition(
@@ -709,6 +729,12 @@ WRITES = [
         "remove_demo",
         lambda db: _incident(db, IncidentStatus.RECEIVED, demo=True),
         lambda db, c: remove_demo(db, actor=OS_ACCOUNT, site=SITE),
+    ),
+    Write(
+        Action.SYNC,
+        "SyncService.resolve",
+        lambda db: _sync_conflict(db),
+        lambda db, c: SyncService(db).resolve(c["id"], Resolution.NOTED, expected_version=1),
     ),
 ]
 

@@ -1,0 +1,355 @@
+"""What the program calls to synchronise: status, field packages, packets, network, conflicts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.data.engine import Database
+from app.data.errors import DatabaseProblem, classify
+from app.data.migrate import current_revision, head_revision
+from app.data.models import TRACKED_MODELS, SyncConflict, SyncSite
+from app.data.uow import UnitOfWork
+from app.domain.access import Action
+from app.domain.identity import PROGRAM_USER, current_operator
+from app.services.access import require
+from app.sync.codec import decode
+from app.sync.collect import TABLES, collect
+from app.sync.field_package import FieldPackage, export_field_package
+from app.sync.merge import apply_packet
+from app.sync.packet import Packet, Progress, read_file, write_file
+from app.sync.sites import PeerStatus, SiteInfo, open_conflicts, peer_statuses, self_site
+from app.sync.types import (
+    ApplyResult,
+    ConflictKind,
+    Resolution,
+    SchemaMismatch,
+    SiteKind,
+    SyncRefused,
+)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    site: SiteInfo
+    peers: list[PeerStatus]
+    open_conflicts: int
+    upstream_url: str | None  # a field vehicle's center database (no password)
+
+    @property
+    def waiting(self) -> int:
+        """Changes some peer has not acknowledged yet."""
+        return sum(p.waiting for p in self.peers)
+
+    @property
+    def unsent(self) -> int:
+        """Changes no packet has carried yet."""
+        return sum(p.unsent for p in self.peers)
+
+    def peer(self, code: str) -> PeerStatus | None:
+        return next((p for p in self.peers if p.code == code), None)
+
+
+@dataclass(frozen=True)
+class PacketWritten:
+    path: Path
+    recipient: str
+    changes: int
+    records: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    pushed: ApplyResult  # our changes, applied at the center
+    pulled: ApplyResult  # the center's changes, applied here
+    skew_s: float  # the center's clock minus ours, seconds
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """A conflict as the duty officer sees it."""
+
+    id: uuid.UUID
+    version: int
+    kind: ConflictKind
+    entity_type: str
+    entity_id: uuid.UUID
+    field: str | None
+    kept_value: Any
+    kept_replica: str | None
+    kept_actor: str | None
+    kept_at: datetime | None
+    lost_value: Any
+    lost_replica: str | None
+    lost_actor: str | None
+    lost_at: datetime | None
+    detected_at: datetime
+    detected_by: str
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+    note: str | None
+
+    @property
+    def can_take_lost(self) -> bool:
+        """Whether 改用另一值 can write the other value back (a single field)."""
+        return self.kind is ConflictKind.FIELD and self.field is not None
+
+
+def _loads(value: str | None) -> Any:
+    return json.loads(value) if value else None
+
+
+class SyncService:
+    """Synchronisation of ``db`` with its peers; every write asks for Action.SYNC."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _signer(self) -> tuple[str, str]:
+        who = current_operator()
+        return (who.user, who.site) if who else (PROGRAM_USER, "program")
+
+    # -- status -------------------------------------------------------------
+    def status(self) -> SyncStatus:
+        with self._db.read_session() as s:
+            me = self_site(s)
+            url = s.scalar(select(SyncSite.upstream_url).where(SyncSite.is_self.is_(True)))
+            return SyncStatus(me, peer_statuses(s), open_conflicts(s), url)
+
+    def site(self) -> SiteInfo:
+        with self._db.read_session() as s:
+            return self_site(s)
+
+    # -- field packages -------------------------------------------------------
+    def export_field_package(
+        self, path: Path, name: str, *, progress: Progress | None = None
+    ) -> FieldPackage:
+        """See :func:`app.sync.field_package.export_field_package`."""
+        actor, site = self._signer()
+        require(self._db, Action.SYNC)
+        return export_field_package(
+            self._db,
+            path,
+            name=name,
+            actor=actor,
+            site=site,
+            now=self._db.clock(),
+            progress=progress,
+        )
+
+    # -- packets ----------------------------------------------------------------
+    def default_peer(self) -> str:
+        """The peer a packet goes to when none is named: a vehicle's center.
+        Raises SyncRefused at a center (name the vehicle)."""
+        with self._db.read_session() as s:
+            me = self_site(s)
+            peers = list(s.scalars(select(SyncSite).where(SyncSite.is_self.is_(False))))
+        if me.kind is SiteKind.FIELD:
+            center = [p for p in peers if p.kind == SiteKind.CENTER.value]
+            if center:
+                return center[0].code
+        if len(peers) == 1:
+            return peers[0].code
+        if not peers:
+            raise SyncRefused("本站点还没有同步对象：请先从指挥中心带出前方数据包。")
+        raise SyncRefused(
+            "请指明数据包发给哪一辆前方指挥车：" + "、".join(f"{p.name}（{p.code}）" for p in peers)
+        )
+
+    def write_packet(
+        self, path: Path, peer: str | None = None, *, progress: Progress | None = None
+    ) -> PacketWritten:
+        """Write the packet for ``peer`` (default :meth:`default_peer`) to ``path``:
+        every change it has not acknowledged and the acknowledgment of what we
+        hold of its changes. Raises SyncRefused, NotPermitted, OSError."""
+        require(self._db, Action.SYNC)
+        code = peer or self.default_peer()
+        packet = collect(self._db, code, now=self._db.clock(), progress=progress)
+        size = write_file(packet, path)
+        actor, site = self._signer()
+        with UnitOfWork(self._db, actor=actor, site=site) as uow:
+            row = uow.session.get(SyncSite, code)
+            if row is not None:
+                row.last_sent_at = self._db.clock()
+                row.sent_seq = max(row.sent_seq, packet.header.last_seq)
+            uow.commit()
+        return PacketWritten(path, code, len(packet.entries), len(packet.rows), size)
+
+    def apply_packet_file(self, path: Path, *, progress: Progress | None = None) -> ApplyResult:
+        """Apply the packet at ``path`` in one transaction. Raises PacketDamaged,
+        SchemaMismatch, SyncRefused, NotPermitted, OSError; nothing is applied then."""
+        require(self._db, Action.SYNC)
+        packet = read_file(path)
+        return self._apply(self._db, packet, now=self._db.clock(), progress=progress)
+
+    def _apply(
+        self,
+        db: Database,
+        packet: Packet,
+        *,
+        now: datetime,
+        network: bool = False,
+        progress: Progress | None = None,
+    ) -> ApplyResult:
+        actor, site = self._signer()
+        return apply_packet(
+            db, packet, actor=actor, site=site, now=now, network=network, progress=progress
+        )
+
+    # -- network ------------------------------------------------------------------
+    def sync_network(
+        self, url: str | None = None, *, progress: Progress | None = None
+    ) -> NetworkResult:
+        """Push our unacknowledged changes to the center's database at ``url``
+        (default: the one the package came from), pull its changes, then confirm
+        what we received. Each step is one transaction on one side and
+        idempotent, so an interrupted sync is completed by the next one.
+
+        Raises SyncRefused (no center, not reachable, not our center),
+        SchemaMismatch, NotPermitted.
+        """
+        require(self._db, Action.SYNC)
+        status = self.status()
+        if status.site.kind is not SiteKind.FIELD:
+            raise SyncRefused("网络同步由前方指挥车发起：指挥中心请等待前方指挥车连接。")
+        target = url or status.upstream_url
+        if not target:
+            raise SyncRefused("不知道指挥中心数据库的地址：请在同步窗口填写。")
+        center = Database(target, clock=self._db.clock)
+        try:
+            self._check_center(center)
+            center_code = self.default_peer()
+
+            def center_now() -> datetime:
+                with center.engine.connect() as conn:
+                    moment = conn.execute(text("SELECT clock_timestamp()")).scalar()
+                if not isinstance(moment, datetime):  # SQLite center (tests, a laptop)
+                    return self._db.clock()
+                return moment
+
+            def stage(offset: int) -> Progress | None:
+                if progress is None:
+                    return None
+                return lambda done, total: progress(offset + done, offset + total)
+
+            out = collect(self._db, center_code, now=self._db.clock())
+            pushed = self._apply(center, out, now=center_now(), network=True, progress=stage(0))
+            back = collect(center, status.site.code, now=center_now())
+            pulled = self._apply(
+                self._db, back, now=self._db.clock(), network=True, progress=stage(len(out.entries))
+            )
+            confirm = collect(self._db, center_code, now=self._db.clock())
+            self._apply(center, confirm, now=center_now(), network=True)
+            skew = pulled_skew(self._db, center_code)
+            return NetworkResult(pushed, pulled, skew)
+        except DatabaseProblem as exc:
+            raise SyncRefused(f"无法连接指挥中心数据库（{center.info.display}）：{exc}") from exc
+        except Exception as exc:
+            problem = classify(exc)
+            if problem is not None:
+                raise SyncRefused(
+                    f"无法连接指挥中心数据库（{center.info.display}）：{problem}"
+                ) from exc
+            raise
+        finally:
+            center.dispose()
+
+    def _check_center(self, center: Database) -> None:
+        head = head_revision()
+        found = current_revision(center)
+        if found != head:
+            raise SchemaMismatch(
+                f"指挥中心的数据库版本为 {found or '空'}，本程序为 {head}："
+                "两边须先升级到同一版本的程序。未同步任何内容。"
+            )
+        center.schema_revision = head
+
+    # -- conflicts ----------------------------------------------------------------
+    def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
+        """Conflicts, the newest first; open ones only unless ``include_resolved``."""
+        with self._db.read_session() as s:
+            stmt = select(SyncConflict).order_by(SyncConflict.detected_at.desc(), SyncConflict.id)
+            if not include_resolved:
+                stmt = stmt.where(SyncConflict.resolved_at.is_(None))
+            return [_view(c) for c in s.scalars(stmt)]
+
+    def resolve(
+        self,
+        conflict_id: uuid.UUID,
+        resolution: Resolution,
+        *,
+        expected_version: int,
+        note: str | None = None,
+    ) -> None:
+        """Decide a conflict: keep the value every site holds, take the other
+        one (a field conflict: written to the record as a new change, which
+        travels like any other), or note it as dealt with. Raises ConflictError
+        (someone decided it meanwhile, or the record changed), SyncRefused,
+        NotPermitted."""
+        require(self._db, Action.SYNC)
+        actor, site = self._signer()
+        with UnitOfWork(self._db, actor=actor, site=site) as uow:
+            s = uow.session
+            conflict = uow.get_current(SyncConflict, conflict_id, expected_version)
+            if conflict.resolved_at is not None:
+                raise SyncRefused("这条冲突已经处理过了。")
+            if resolution is Resolution.TOOK_LOST:
+                _take_lost(s, conflict)
+            conflict.resolved_at = self._db.clock()
+            conflict.resolved_by = actor
+            conflict.resolution = resolution.value
+            conflict.note = note or None
+            uow.commit()
+
+
+def _take_lost(s: Session, conflict: SyncConflict) -> None:
+    if conflict.kind != ConflictKind.FIELD.value or not conflict.field:
+        raise SyncRefused("这类冲突不能直接改用另一值，请到相应记录中修改。")
+    cls = next((m for m in TRACKED_MODELS if m.__change_entity__ == conflict.entity_type), None)
+    if cls is None:
+        raise SyncRefused("冲突所在的记录类型已不存在。")
+    record = s.get(cls, conflict.entity_id)
+    if record is None:
+        raise SyncRefused("冲突所在的记录已被删除。")
+    column = TABLES[conflict.entity_type].c[conflict.field]
+    setattr(record, conflict.field, decode(column, _loads(conflict.lost_value)))
+
+
+def pulled_skew(db: Database, peer: str) -> float:
+    with db.read_session() as s:
+        value = s.scalar(select(SyncSite.skew_s).where(SyncSite.code == peer))
+    return float(value or 0.0)
+
+
+def _view(c: SyncConflict) -> ConflictView:
+    return ConflictView(
+        c.id,
+        c.version,
+        ConflictKind(c.kind),
+        c.entity_type,
+        c.entity_id,
+        c.field,
+        _loads(c.kept_value),
+        c.kept_replica,
+        c.kept_actor,
+        c.kept_at,
+        _loads(c.lost_value),
+        c.lost_replica,
+        c.lost_actor,
+        c.lost_at,
+        c.detected_at,
+        c.detected_by,
+        c.resolved_at,
+        c.resolved_by,
+        c.resolution,
+        c.note,
+    )

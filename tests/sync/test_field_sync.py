@@ -1,0 +1,153 @@
+"""Taking the county out to a field vehicle and merging back, by file and by network."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.data.engine import Database
+from app.data.models import ChangeLog, Shelter, ShelterOccupancyMovement, SyncConflict
+from app.sync.service import SyncService
+from app.sync.types import ConflictKind, PacketDamaged, SyncRefused
+from tests.sync.conftest import dump, seed, write
+
+
+def exchange(a: Database, b: Database, tmp_path: Path) -> None:
+    """a -> b by file, then b's answer -> a."""
+    out = tmp_path / f"a-{uuid.uuid4().hex[:6]}.xccsync"
+    SyncService(a).write_packet(out)
+    SyncService(b).apply_packet_file(out)
+    back = tmp_path / f"b-{uuid.uuid4().hex[:6]}.xccsync"
+    code = SyncService(a).site().code
+    SyncService(b).write_packet(back, code)
+    SyncService(a).apply_packet_file(back)
+
+
+def test_round_trip_by_file_keeps_both_sides_work(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    assert SyncService(vehicle).site().name == "前方指挥车1号"
+
+    def vehicle_work(s: Any) -> None:
+        s.get(Shelter, ids["s1"]).capacity = 500
+        s.add(ShelterOccupancyMovement(shelter_id=ids["s1"], delta=12, actor="李四"))
+
+    def center_work(s: Any) -> None:
+        s.get(Shelter, ids["s1"]).phone = "0557-5011234"
+        s.add(ShelterOccupancyMovement(shelter_id=ids["s1"], delta=5, actor="张三"))
+
+    write(vehicle, vehicle_work)
+    write(center, center_work)
+    exchange(vehicle, center, tmp_path)
+    assert dump(center) == dump(vehicle)
+    with center.read_session() as s:
+        shelter = s.get(Shelter, ids["s1"])
+        assert (shelter.capacity, shelter.phone) == (500, "0557-5011234")
+        total = s.scalar(select(func.sum(ShelterOccupancyMovement.delta)))
+        assert total == 17
+        received = s.scalars(select(ChangeLog).where(ChangeLog.replica.is_not(None))).all()
+        assert {e.entity_type for e in received} == {"shelter", "shelter_occupancy_movement"}
+        assert all(e.received_at is not None and e.origin_seq for e in received)
+        assert s.scalar(select(func.count()).select_from(SyncConflict)) == 0
+    # Everything has gone; the center waits for the vehicle's confirmation of
+    # what it sent, which the vehicle's next packet carries.
+    assert SyncService(vehicle).status().waiting == 0
+    assert (SyncService(center).status().unsent, SyncService(center).status().waiting) == (0, 2)
+    confirm = tmp_path / "confirm.xccsync"
+    SyncService(vehicle).write_packet(confirm)
+    SyncService(center).apply_packet_file(confirm)
+    assert SyncService(center).status().waiting == 0
+
+
+def test_same_packet_twice_changes_nothing(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(
+        vehicle, lambda s: s.add(ShelterOccupancyMovement(shelter_id=ids["s2"], delta=3, actor="a"))
+    )
+    packet = tmp_path / "p.xccsync"
+    SyncService(vehicle).write_packet(packet)
+    first = SyncService(center).apply_packet_file(packet)
+    before = dump(center)
+    second = SyncService(center).apply_packet_file(packet)
+    assert (first.new_changes, second.new_changes, second.known_changes) == (1, 0, 1)
+    assert second.already_applied
+    assert dump(center) == before
+
+
+def test_concurrent_edit_kept_as_conflict_same_winner_everywhere(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out(skew=timedelta(hours=-12))  # the laptop's clock half a day behind
+    write(center, lambda s: setattr(s.get(Shelter, ids["s2"]), "manager", "中心改的"))
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s2"]), "manager", "前方改的"))
+    exchange(vehicle, center, tmp_path)
+    assert dump(center) == dump(vehicle)
+    with center.read_session() as s:
+        conflict = s.scalars(select(SyncConflict)).one()
+        assert conflict.kind == ConflictKind.FIELD.value and conflict.field == "manager"
+        values = {conflict.kept_value, conflict.lost_value}
+        assert values == {'"中心改的"', '"前方改的"'}
+        assert s.get(Shelter, ids["s2"]).manager == conflict.kept_value.strip('"')
+
+
+def test_change_after_seeing_the_other_wins_despite_a_slow_clock(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """Not concurrent: the vehicle changed the field after it had the center's
+    value, so its value stands although its clock is 12 hours behind."""
+    ids = seed(center)
+    vehicle = take_out(skew=timedelta(hours=-12))
+    write(center, lambda s: setattr(s.get(Shelter, ids["s1"]), "capacity", 400))
+    exchange(vehicle, center, tmp_path)
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "capacity", 350))
+    exchange(vehicle, center, tmp_path)
+    with center.read_session() as s:
+        assert s.get(Shelter, ids["s1"]).capacity == 350
+        assert s.scalar(select(func.count()).select_from(SyncConflict)) == 0
+    assert dump(center) == dump(vehicle)
+
+
+def test_damaged_packet_refused_and_nothing_applied(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    for i in range(50):
+        write(
+            vehicle,
+            lambda s, i=i: s.add(
+                ShelterOccupancyMovement(shelter_id=ids["s1"], delta=1, actor=f"p{i}")
+            ),
+        )
+    packet = tmp_path / "p.xccsync"
+    SyncService(vehicle).write_packet(packet)
+    before = dump(center)
+    data = packet.read_bytes()
+    cut = tmp_path / "cut.xccsync"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(PacketDamaged, match="不完整或已损坏"):
+        SyncService(center).apply_packet_file(cut)
+    assert dump(center) == before
+
+
+def test_packet_for_another_site_refused(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    seed(center)
+    one, two = take_out("一号车"), take_out("二号车")
+    packet = tmp_path / "p.xccsync"
+    SyncService(one).write_packet(packet)
+    with pytest.raises(SyncRefused, match="是发给"):
+        SyncService(two).apply_packet_file(packet)
