@@ -168,6 +168,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         from app.cli_audit import main as audit_main
 
         return audit_main(args[1:])
+    if args[:1] in (["field"], ["sync"]):
+        # Headless: `main.py field export FILE --name NAME`, `main.py sync packet
+        # write|apply FILE`, `main.py sync network`, `main.py sync status`.
+        from app.cli_sync import main as sync_main
+
+        return sync_main(args[0], args[1:])
     if args[:1] == ["export"]:
         # Headless: `main.py export duty-report DATE FILE [--db URL] [--include-demo]`.
         from app.cli_export import main as export_main

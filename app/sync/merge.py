@@ -618,6 +618,7 @@ def apply_packet(
         progress(len(fresh), len(fresh))
     return ApplyResult(
         h.sender,
+        h.sender_name,
         len(fresh),
         known,
         merge.inserted,

@@ -75,7 +75,8 @@ class SchemaMismatch(SyncRefused):
 class ApplyResult:
     """What applying a packet did."""
 
-    sender: str
+    sender: str  # site code
+    sender_name: str
     new_changes: int  # change-log entries stored here for the first time
     known_changes: int  # entries this database already held (a repeated packet)
     inserted: int

@@ -1,0 +1,203 @@
+"""Field vehicles and synchronisation, without a window.
+
+``main.py field export FILE --name NAME [--db URL] [--user NAME]``
+    At the command center: write the field package for a vehicle called NAME
+    (a SQLite file that the vehicle's laptop opens with ``main.py --db FILE``).
+
+``main.py sync packet write FILE [--to SITE] [--db URL] [--user NAME]``
+    Write the change packet for SITE (default: a vehicle's center; at the
+    center, the one vehicle there is, else ``--to`` is needed): every change
+    it has not acknowledged, and the acknowledgment of what we hold of its.
+
+``main.py sync packet apply FILE [--db URL] [--user NAME]``
+    Apply a change packet in one transaction, or nothing of it.
+
+``main.py sync network [--center URL] [--db URL] [--user NAME]``
+    At a vehicle: push, pull and confirm over the network with the center's
+    database (default: the one the package came from).
+
+``main.py sync status [--db URL]``
+    This site, each peer's waiting changes and last syncs, open conflicts.
+
+Writing commands are signed by ``--user`` (password from XCC_PASSWORD or a
+prompt; see :mod:`app.cli_sign_in`), who must be allowed to synchronise.
+
+Exit status (:class:`app.sync.types.ExitCode`): 0 done (status: nothing
+waiting); 3 the packet held nothing new (applied before); 4 status: changes
+waiting or conflicts to decide; 1 the database cannot be used; 2 wrong
+arguments or a file that cannot be read or written; 65 refused (damaged
+packet, other version, other site, a gap); 77 not signed in or not allowed.
+Messages are Chinese; errors on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from app.cli_import import EXIT_DATABASE, _Parser, on_database
+from app.cli_sign_in import USER_HELP, sign_in
+from app.data.engine import Database
+from app.data.migrate import current_revision, upgrade
+from app.domain.clock import china_time
+from app.services.access import NotPermitted
+from app.sync.service import SyncService, SyncStatus
+from app.sync.types import SITE_KIND_LABELS, ExitCode, SyncRefused
+
+EXIT_USAGE = 2
+_DB_HELP = "数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
+
+
+def _parser(group: str) -> argparse.ArgumentParser:
+    if group == "field":
+        parser = _Parser(prog="main.py field", description="前方指挥车数据包")
+        sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
+        export = sub.add_parser("export", help="从指挥中心带出前方数据包")
+        export.add_argument("file", type=Path, help="要写入的前方数据包文件")
+        export.add_argument("--name", required=True, help="前方指挥车名称，如“前方指挥车1号”")
+        export.add_argument("--db", help=_DB_HELP)
+        export.add_argument("--user", help=USER_HELP)
+        return parser
+    parser = _Parser(prog="main.py sync", description="与指挥中心或前方指挥车同步")
+    sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    packet = sub.add_parser("packet", help="写出或导入同步数据包")
+    packet.add_argument("action", choices=("write", "apply"), help="write 写出；apply 导入")
+    packet.add_argument("file", type=Path, help="同步数据包文件（.xccsync）")
+    packet.add_argument("--to", help="写出给哪个站点（站点代码；前方指挥车默认发给指挥中心）")
+    packet.add_argument("--db", help=_DB_HELP)
+    packet.add_argument("--user", help=USER_HELP)
+    network = sub.add_parser("network", help="前方指挥车经网络与指挥中心同步")
+    network.add_argument("--center", help="指挥中心数据库 URL（默认：带出时记录的地址）")
+    network.add_argument("--db", help=_DB_HELP)
+    network.add_argument("--user", help=USER_HELP)
+    status = sub.add_parser("status", help="同步状态：待发送、待确认、冲突")
+    status.add_argument("--db", help=_DB_HELP)
+    return parser
+
+
+def main(group: str, argv: Sequence[str]) -> int:
+    """``group`` is ``field`` or ``sync``; ``argv`` what follows it. Returns the exit status."""
+    try:
+        ns = _parser(group).parse_args(list(argv))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return EXIT_USAGE if code else ExitCode.OK
+    return on_database(ns.db, lambda db: _run(db, group, ns))
+
+
+def _ready(db: Database) -> bool:
+    if current_revision(db) is None:
+        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
+        return False
+    upgrade(db)
+    return True
+
+
+def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
+    if not _ready(db):
+        return EXIT_DATABASE
+    service = SyncService(db)
+    if group == "sync" and ns.what == "status":
+        return _status(service.status())
+    if sign_in(db, ns.user) is None:
+        return ExitCode.DENIED
+    try:
+        if group == "field":
+            return _field_export(service, ns.file, ns.name)
+        if ns.what == "network":
+            return _network(service, ns.center)
+        if ns.action == "write":
+            return _write(service, ns.file, ns.to)
+        return _apply(service, ns.file)
+    except NotPermitted as exc:
+        print(exc.message(), file=sys.stderr)
+        return ExitCode.DENIED
+    except SyncRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.REFUSED
+    except OSError as exc:
+        print(f"无法读写文件：{exc.strerror or exc}（{exc.filename or ''}）。", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _field_export(service: SyncService, path: Path, name: str) -> int:
+    if path.exists() and path.is_dir():
+        print(f"「{path}」是一个文件夹，请给出文件名。", file=sys.stderr)
+        return EXIT_USAGE
+    done = service.export_field_package(path, name)
+    print(f"已带出前方数据包：{done.path.resolve()}")
+    print(f"前方指挥车：{done.name}（站点代码 {done.code}），{done.rows} 条记录。")
+    print(f"在前方指挥车的电脑上运行：main.py --db {done.path.name}")
+    return ExitCode.OK
+
+
+def _write(service: SyncService, path: Path, to: str | None) -> int:
+    written = service.write_packet(path, to)
+    print(
+        f"已写出同步数据包：{written.path.resolve()}（发给 {written.recipient}，"
+        f"{written.changes} 条变更，{written.records} 条记录，{written.bytes} 字节）"
+    )
+    return ExitCode.OK
+
+
+def _apply(service: SyncService, path: Path) -> int:
+    if not path.is_file():
+        print(f"文件「{path}」不存在。", file=sys.stderr)
+        return EXIT_USAGE
+    result = service.apply_packet_file(path)
+    if result.already_applied:
+        print(f"此数据包已导入过，没有新内容（{result.known_changes} 条变更本站点已有）。")
+        return ExitCode.ALREADY
+    print(
+        f"已导入来自 {result.sender_name}（{result.sender}）的 {result.new_changes} 条变更"
+        f"（新增 {result.inserted}、修改 {result.updated}、删除 {result.deleted} 条记录；"
+        f"已有 {result.known_changes} 条）。"
+    )
+    if result.conflicts:
+        print(f"发现 {result.conflicts} 条冲突，请在“同步”窗口中处理。")
+    return ExitCode.OK
+
+
+def _network(service: SyncService, center: str | None) -> int:
+    result = service.sync_network(center)
+    print(
+        f"已发送 {result.pushed.new_changes} 条变更，已收到 {result.pulled.new_changes} 条变更；"
+        f"冲突 {result.pushed.conflicts + result.pulled.conflicts} 条。"
+    )
+    if abs(result.skew_s) >= 60:
+        print(f"注意：指挥中心时钟与本机相差约 {_duration(result.skew_s)}。")
+    return ExitCode.OK
+
+
+def _when(moment: datetime | None) -> str:
+    return china_time(moment).strftime("%Y-%m-%d %H:%M") if moment else "从未"
+
+
+def _duration(seconds: float) -> str:
+    s = abs(int(seconds))
+    sign = "快" if seconds > 0 else "慢"
+    if s >= 3600:
+        return f"{s / 3600:.1f} 小时（对方{sign}）"
+    return f"{s // 60} 分钟（对方{sign}）"
+
+
+def _status(status: SyncStatus) -> int:
+    site = status.site
+    print(f"本站点：{site.name}（{SITE_KIND_LABELS[site.kind]}，代码 {site.code}）")
+    if not status.peers:
+        print("还没有同步对象。")
+    for peer in status.peers:
+        sent, got = _when(peer.last_sent_at), _when(peer.last_received_at)
+        print(
+            f"  {peer.name}（{SITE_KIND_LABELS[peer.kind]}，{peer.code}）："
+            f"待发送 {peer.unsent} 条，待对方确认 {peer.waiting - peer.unsent} 条；"
+            f"上次发出 {sent}，上次收到 {got}"
+        )
+        if peer.skew_s is not None and abs(peer.skew_s) >= 60:
+            print(f"    对方时钟与本机相差约 {_duration(peer.skew_s)}")
+    print(f"待处理冲突：{status.open_conflicts} 条")
+    waiting = status.waiting or status.open_conflicts
+    return ExitCode.WAITING if waiting else ExitCode.OK
