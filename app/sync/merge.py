@@ -286,37 +286,29 @@ class _Merge:
         changes: dict[str, Any] = {}
         for f in sorted(t_in):
             new, old = snap.get(f), row.get(f)
-            if f in t_ours and not quiet:
-                if new == old:
-                    continue
-                mine = max((e for e in ours if f in e.fields), key=lambda e: e.key)
-                theirs = max((e for e in inc if f in e.fields), key=lambda e: e.key)
-                ident = f"field|{entity_type}|{entity_id}|{f}|{sorted([mine.key, theirs.key])}"
-                if hlc.wins(theirs.key, mine.key):
-                    changes[f] = new
-                    self._add(
-                        ConflictKind.FIELD,
-                        key,
-                        f,
-                        encode(table.c[f], new),
-                        theirs,
-                        encode(table.c[f], old),
-                        mine,
-                        ident,
-                    )
-                else:
-                    self._add(
-                        ConflictKind.FIELD,
-                        key,
-                        f,
-                        encode(table.c[f], old),
-                        mine,
-                        encode(table.c[f], new),
-                        theirs,
-                        ident,
-                    )
-            elif new != old:
+            if new == old:
+                continue
+            if f not in t_ours:  # only the sender changed it since it heard from us
                 changes[f] = new
+                continue
+            mine = max((e for e in ours if f in e.fields), key=lambda e: e.key)
+            theirs = max((e for e in inc if f in e.fields), key=lambda e: e.key)
+            theirs_win = hlc.wins(theirs.key, mine.key)
+            if theirs_win:
+                changes[f] = new
+            if quiet:  # a conflict record's own fields: last writer wins, no record of it
+                continue
+            kept, lost = (new, old) if theirs_win else (old, new)
+            self._add(
+                ConflictKind.FIELD,
+                key,
+                f,
+                encode(table.c[f], kept),
+                theirs if theirs_win else mine,
+                encode(table.c[f], lost),
+                mine if theirs_win else theirs,
+                f"field|{entity_type}|{entity_id}|{f}|{sorted([mine.key, theirs.key])}",
+            )
         if "retired_at" in table.c and not quiet:
             retired_in = "retired_at" in t_in and snap.get("retired_at") is not None
             retired_ours = "retired_at" in t_ours and row.get("retired_at") is not None

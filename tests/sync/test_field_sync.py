@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from app.data.engine import Database
 from app.data.models import ChangeLog, Shelter, ShelterOccupancyMovement, SyncConflict
+from app.services.audit import AuditService
 from app.sync.service import SyncService
-from app.sync.types import ConflictKind, PacketDamaged, SyncRefused
+from app.sync.types import ConflictKind, PacketDamaged, Resolution, SyncRefused
 from tests.sync.conftest import dump, seed, write
 
 
@@ -151,3 +152,39 @@ def test_packet_for_another_site_refused(
     SyncService(one).write_packet(packet)
     with pytest.raises(SyncRefused, match="是发给"):
         SyncService(two).apply_packet_file(packet)
+
+
+def test_audit_chain_holds_after_merges(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """Received changes are sealed into each site's own hash chain."""
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "甲"))
+    write(center, lambda s: setattr(s.get(Shelter, ids["s2"]), "manager", "乙"))
+    exchange(vehicle, center, tmp_path)
+    for db in (center, vehicle):
+        result = AuditService(db).verify()
+        assert result.broken is None, result
+        with db.read_session() as s:
+            sites = set(s.scalars(select(ChangeLog.replica)))
+        assert len(sites - {None}) == 1  # the other site's changes, named as such
+
+
+def test_conflict_decisions_on_both_sides_end_the_same(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(center, lambda s: setattr(s.get(Shelter, ids["s2"]), "phone", "111"))
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s2"]), "phone", "222"))
+    exchange(vehicle, center, tmp_path)
+    (c_view,) = SyncService(center).conflicts()
+    (v_view,) = SyncService(vehicle).conflicts()
+    assert c_view.id == v_view.id
+    # Both sides decide at once, differently: one decision stands everywhere.
+    SyncService(center).resolve(c_view.id, Resolution.TOOK_LOST, expected_version=c_view.version)
+    SyncService(vehicle).resolve(v_view.id, Resolution.KEPT, expected_version=v_view.version)
+    exchange(vehicle, center, tmp_path)
+    exchange(vehicle, center, tmp_path)
+    assert dump(center) == dump(vehicle)
