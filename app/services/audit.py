@@ -36,6 +36,7 @@ from app.data.models import (
     Staff,
     StockItem,
     SupplyDepot,
+    SyncSite,
     Township,
     Village,
 )
@@ -72,10 +73,16 @@ class AuditEntry:
     # Records named by id in the fields (a person, a township, a shift), by
     # their id as the fields hold it: what the history shows instead of the id.
     names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # A change made at another site (a field vehicle, the center): that site's
+    # name (its code when unknown here), and when it arrived here (UTC); ``at``
+    # stays the time on the device that made it.
+    made_at: str | None = None
+    received_at: datetime | None = None
 
     @property
     def seat(self) -> str:
-        return f"{self.site} / {self.workstation}" if self.workstation else self.site
+        here = f"{self.site} / {self.workstation}" if self.workstation else self.site
+        return f"{self.made_at} · {here}" if self.made_at else here
 
     def lines(
         self, language: str = DEFAULT_LANGUAGE, *, omit: frozenset[str] = frozenset()
@@ -181,6 +188,14 @@ def _with_names(s: Any, entries: list[AuditEntry]) -> list[AuditEntry]:
                     found = None
                 if found is not None:
                     wanted.setdefault(id(ref), (ref, set()))[1].add(found)
+    sites = {e.made_at for e in entries if e.made_at}
+    if sites:
+        known = dict(
+            s.execute(select(SyncSite.code, SyncSite.name).where(SyncSite.code.in_(sites))).all()
+        )
+        entries = [
+            replace(e, made_at=known.get(e.made_at, e.made_at)) if e.made_at else e for e in entries
+        ]
     names: dict[str, str] = {}
     for (model, columns, words), ids in wanted.values():
         listed = sorted(ids)
@@ -363,6 +378,8 @@ def _entry(row: Any) -> AuditEntry:
         row.entity_id,
         tuple(changes),
         facts,
+        made_at=getattr(row, "replica", None),
+        received_at=getattr(row, "received_at", None),
     )
 
 

@@ -188,3 +188,19 @@ def test_conflict_decisions_on_both_sides_end_the_same(
     exchange(vehicle, center, tmp_path)
     exchange(vehicle, center, tmp_path)
     assert dump(center) == dump(vehicle)
+
+
+def test_history_names_the_vehicle_and_both_times(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """A change made on the laptop shows, at the center, the vehicle's name, the
+    laptop's time and the time it arrived (the laptop's clock is 3 hours fast)."""
+    ids = seed(center)
+    vehicle = take_out("二号车", skew=timedelta(hours=3))
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "capacity", 320))
+    exchange(vehicle, center, tmp_path)
+    entry = next(
+        e for e in AuditService(center).history("shelter", ids["s1"]) if e.received_at
+    )
+    assert entry.made_at == "二号车" and entry.seat.startswith("二号车 · ")
+    assert entry.at - entry.received_at > timedelta(hours=2, minutes=59)

@@ -44,8 +44,14 @@ COMPACT_PX = 640
 
 
 def entry_time(entry: AuditEntry) -> str:
-    """When, in China time, to the second (the order of two quick changes matters)."""
-    return entry.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    """When, in China time, to the second (the order of two quick changes matters);
+    for a change made at another site, also when it arrived here (the device's
+    clock may be off: both times are kept)."""
+    made = entry.at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    if entry.received_at is None:
+        return made
+    arrived = entry.received_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{made}\n（到达本站 {arrived}）"
 
 
 def entry_roles(entry: AuditEntry) -> str:
