@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.data.engine import Database
 from app.data.models import ChangeLog, Shelter, ShelterOccupancyMovement, SyncConflict
@@ -199,8 +199,49 @@ def test_history_names_the_vehicle_and_both_times(
     vehicle = take_out("二号车", skew=timedelta(hours=3))
     write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "capacity", 320))
     exchange(vehicle, center, tmp_path)
-    entry = next(
-        e for e in AuditService(center).history("shelter", ids["s1"]) if e.received_at
-    )
+    entry = next(e for e in AuditService(center).history("shelter", ids["s1"]) if e.received_at)
     assert entry.made_at == "二号车" and entry.seat.startswith("二号车 · ")
     assert entry.at - entry.received_at > timedelta(hours=2, minutes=59)
+
+
+def test_network_sync_push_pull_confirm(
+    center: Database, take_out: Callable[..., Database]
+) -> None:
+    """The vehicle reaches the center's database: one 网络同步 leaves nothing
+    waiting on either side, and the clock difference is measured."""
+    ids = seed(center)
+    vehicle = take_out(skew=timedelta(hours=2))
+    write(
+        vehicle, lambda s: s.add(ShelterOccupancyMovement(shelter_id=ids["s1"], delta=9, actor="a"))
+    )
+    write(center, lambda s: setattr(s.get(Shelter, ids["s2"]), "capacity", 280))
+    url = center.url.render_as_string(hide_password=False)
+    result = SyncService(vehicle).sync_network(url)
+    assert (result.pushed.new_changes, result.pulled.new_changes) == (1, 1)
+    assert dump(center) == dump(vehicle)
+    assert SyncService(vehicle).status().waiting == 0
+    assert SyncService(center).status().waiting == 0
+    if not center.is_sqlite:  # the server's clock against the laptop's (2 h fast)
+        with center.engine.connect() as conn:
+            server = conn.execute(text("SELECT clock_timestamp()")).scalar()
+        expected = (server - vehicle.clock()).total_seconds()
+        assert result.skew_s == pytest.approx(expected, abs=60)
+        assert SyncService(center).status().peers[0].skew_s == pytest.approx(-expected, abs=60)
+    again = SyncService(vehicle).sync_network(url)
+    assert (again.pushed.new_changes, again.pulled.new_changes) == (0, 0)
+
+
+def test_network_sync_unreachable_center_says_so_and_next_try_completes(
+    center: Database, take_out: Callable[..., Database]
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "前方"))
+    with pytest.raises(SyncRefused, match="无法连接指挥中心数据库"):
+        SyncService(vehicle).sync_network(
+            "postgresql+psycopg://postgres@127.0.0.1:1/xcc?connect_timeout=2"
+        )
+    assert SyncService(vehicle).status().unsent == 1
+    SyncService(vehicle).sync_network(center.url.render_as_string(hide_password=False))
+    with center.read_session() as s:
+        assert s.get(Shelter, ids["s1"]).manager == "前方"
