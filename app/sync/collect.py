@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from app.data.engine import Database
 from app.data.models import TRACKED_MODELS, ChangeLog
-from app.sync.codec import encode, row_to_json
+from app.sync.codec import row_to_json
 from app.sync.packet import FORMAT, Packet, PacketHeader, Progress
 from app.sync.sites import peer_row, self_site, waiting_where
 
 CHUNK = 500
 TABLES: dict[str, Table] = {
-    str(m.__change_entity__): m.__table__  # type: ignore[attr-defined]
-    for m in TRACKED_MODELS
+    str(m.__change_entity__): cast(Table, m.__table__) for m in TRACKED_MODELS
 }
 
 
@@ -118,7 +117,7 @@ def collect(db: Database, peer: str, *, now: datetime, progress: Progress | None
             since=target.acked_seq,
             last_seq=entries[-1].seq if entries else target.acked_seq,
             ack=target.received_seq,
-            created_at=encode(ChangeLog.__table__.c.at, now),
+            created_at=now.isoformat(),
             hlc=int(last_hlc),
         )
         if progress:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import make_url
@@ -31,6 +32,7 @@ from app.data.uow import UnitOfWork
 from app.domain.access import Action
 from app.domain.audit import GENESIS, SealedFields, seal
 from app.domain.enums import ChangeOp
+from app.domain.identity import PROGRAM_USER
 from app.services.access import require
 from app.sync.collect import chunks
 from app.sync.packet import Progress
@@ -166,14 +168,15 @@ def _make_vehicle(
     upstream_url: str | None,
     now: datetime,
 ) -> None:
+    sites = cast(Table, SyncSite.__table__)
     with target.engine.begin() as out:
         out.execute(
-            update(SyncSite.__table__)
-            .where(SyncSite.__table__.c.is_self.is_(True))
+            update(sites)
+            .where(sites.c.is_self.is_(True))
             .values(code=code, name=name, kind=SiteKind.FIELD.value, upstream_url=upstream_url)
         )
         out.execute(
-            insert(SyncSite.__table__),
+            insert(sites),
             [
                 {
                     "code": center[0],
@@ -193,19 +196,19 @@ def _make_vehicle(
             ensure_ascii=False,
             sort_keys=True,
         )
-        row = {
-            "entity_type": SYNC_ENTITY,
-            "entity_id": uuid.uuid5(_NS, code),
-            "op": ChangeOp.SYNC.value,
-            "actor": "program",
-            "actor_id": None,
-            "role": "",
-            "at": now,
-            "origin_site": code,
-            "workstation": "",
-            "detail": detail,
-        }
+        fields = SealedFields(
+            entity_type=SYNC_ENTITY,
+            entity_id=uuid.uuid5(_NS, code),
+            op=ChangeOp.SYNC.value,
+            actor=PROGRAM_USER,
+            actor_id=None,
+            role="",
+            at=now,
+            origin_site=code,
+            workstation="",
+            detail=detail,
+        )
         out.execute(
-            insert(ChangeLog.__table__),
-            [{**row, "hash": seal(GENESIS, SealedFields(**row)), "hlc": center_hlc}],
+            insert(cast(Table, ChangeLog.__table__)),
+            [{**asdict(fields), "hash": seal(GENESIS, fields), "hlc": center_hlc}],
         )

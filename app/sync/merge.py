@@ -33,7 +33,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Table,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,7 +64,7 @@ from app.domain.access import Action
 from app.domain.audit import GENESIS, SealedFields, seal
 from app.domain.enums import ChangeOp
 from app.services.access import require
-from app.sync.codec import decode, encode, row_from_json
+from app.sync.codec import encode, row_from_json
 from app.sync.collect import TABLES, chunks, current_rows, schema_of
 from app.sync.packet import FORMAT, Packet, Progress
 from app.sync.sites import SYNC_ENTITY, peer_row, self_site
@@ -64,6 +74,24 @@ _QUIET = frozenset({"id", "version", "created_at", "updated_at"})
 _RETIRE = frozenset({"retired_at", "retired_reason"})
 _NS = uuid.UUID("6f1d2c1e-55a4-4c36-9a7b-8d0f3c1b2e70")  # conflict ids
 _SORTED = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+# Up to this many records in a packet, the changes made here since the sender's
+# acknowledgment are looked up record by record; beyond, in one pass.
+_FEW_RECORDS = 2000
+# Tables other rows refer to: a duplicate there cannot simply give way.
+_REFERENCED = {fk.column.table.name for t in Base.metadata.sorted_tables for fk in t.foreign_keys}
+# Unique keys besides the id, by table (constraints and unique indexes).
+_UNIQUE_KEYS: dict[str, list[tuple[str, ...]]] = {
+    t.name: [
+        *(
+            tuple(col.name for col in c.columns)
+            for c in t.constraints
+            if isinstance(c, UniqueConstraint)
+        ),
+        *(tuple(col.name for col in i.columns) for i in t.indexes if i.unique),
+        *((c.name,) for c in t.c if c.unique),
+    ]
+    for t in Base.metadata.sorted_tables
+}
 
 
 @dataclass(frozen=True)
@@ -160,7 +188,7 @@ class _Merge:
                 continue
             for part in chunks(seqs):
                 held.update(
-                    (replica, s)
+                    (replica, int(s or 0))
                     for s in self.s.scalars(
                         select(ChangeLog.origin_seq).where(
                             ChangeLog.replica == replica, ChangeLog.origin_seq.in_(part)
@@ -177,20 +205,33 @@ class _Merge:
         wrote the packet: after the seq it acknowledged, and not its own."""
         out: dict[tuple[str, uuid.UUID], list[_Entry]] = defaultdict(list)
         wanted = set(keys)
-        ids = list(dict.fromkeys(k[1] for k in keys))
-        for part in chunks(ids):
-            for e in self.s.execute(
-                select(
-                    ChangeLog.entity_type,
-                    ChangeLog.entity_id,
-                    ChangeLog.op,
-                    ChangeLog.detail,
-                    ChangeLog.hlc,
-                    ChangeLog.replica,
-                    ChangeLog.actor,
-                    ChangeLog.at,
-                ).where(ChangeLog.seq > self.h.ack, ChangeLog.entity_id.in_(part))
-            ):
+        columns = (
+            ChangeLog.entity_type,
+            ChangeLog.entity_id,
+            ChangeLog.op,
+            ChangeLog.detail,
+            ChangeLog.hlc,
+            ChangeLog.replica,
+            ChangeLog.actor,
+            ChangeLog.at,
+        )
+        after = ChangeLog.seq > self.h.ack
+        if len(keys) <= _FEW_RECORDS:
+            # Few records: look each up by (type, id) on the change log's index.
+            by_type: dict[str, list[uuid.UUID]] = defaultdict(list)
+            for entity_type, entity_id in keys:
+                by_type[entity_type].append(entity_id)
+            queries = [
+                select(*columns).where(
+                    after, ChangeLog.entity_type == t, ChangeLog.entity_id.in_(part)
+                )
+                for t, ids in by_type.items()
+                for part in chunks(ids)
+            ]
+        else:  # many: one pass over what came after the acknowledgment
+            queries = [select(*columns).where(after)]
+        for query in queries:
+            for e in self.s.execute(query):
                 key = (e.entity_type, e.entity_id)
                 if key not in wanted or e.replica == self.h.sender:
                     continue
@@ -413,6 +454,8 @@ class _Merge:
         except IntegrityError:
             pass
         for row in rows:  # one by one, to keep what can be kept
+            if self._same_key_elsewhere(entity_type, row):
+                continue
             ok = self._guarded(
                 entity_type,
                 row["id"],
@@ -420,6 +463,45 @@ class _Merge:
                 {c: encode(table.c[c], v) for c, v in row.items()},
             )
             self.inserted += ok
+
+    def _same_key_elsewhere(self, entity_type: str, row: dict[str, Any]) -> bool:
+        """A record nothing refers to (an assignment, an acknowledgment, a
+        closure, a setting …) made on both sides under the same unique key:
+        the one with the smaller id stays at every site, the other is listed.
+        Returns whether ``row`` was dealt with so."""
+        table = TABLES[entity_type]
+        if table.name in _REFERENCED:
+            return False
+        for columns in _UNIQUE_KEYS.get(table.name, ()):
+            if any(row.get(c) is None for c in columns):
+                continue
+            local = self.s.execute(
+                select(table).where(
+                    *(table.c[c] == row[c] for c in columns), table.c.id != row["id"]
+                )
+            ).first()
+            if local is None:
+                continue
+            mine = dict(local._mapping)
+            theirs_stay = str(row["id"]) < str(mine["id"])
+            kept, lost = (row, mine) if theirs_stay else (mine, row)
+            if theirs_stay:
+                self.s.execute(delete(table).where(table.c.id == mine["id"]))
+                self.s.execute(insert(table), [row])
+                self.inserted += 1
+            self._add(
+                ConflictKind.DUPLICATE,
+                (entity_type, kept["id"]),
+                None,
+                {c: encode(table.c[c], v) for c, v in kept.items()},
+                None,
+                {c: encode(table.c[c], v) for c, v in lost.items()},
+                None,
+                f"duplicate|{entity_type}|{min(str(row['id']), str(mine['id']))}"
+                f"|{max(str(row['id']), str(mine['id']))}",
+            )
+            return True
+        return False
 
     def _update(
         self, entity_type: str, fields: list[str], rows: list[tuple[uuid.UUID, dict[str, Any]]]
@@ -519,7 +601,7 @@ class _Merge:
                 "actor": e["actor"],
                 "actor_id": uuid.UUID(e["actor_id"]) if e["actor_id"] else None,
                 "role": e["role"] or "",
-                "at": decode(table.c.at, e["at"]),
+                "at": datetime.fromisoformat(e["at"]),
                 "origin_site": e["origin_site"],
                 "workstation": e["workstation"] or "",
                 "detail": e["detail"],
@@ -585,12 +667,20 @@ def apply_packet(
             )
         merge = _Merge(s, packet, me.code, now)
         fresh, known = merge.new_entries()
-        if progress:
-            progress(0, len(fresh))
+        total = len(fresh)
+
+        def step(share: float) -> None:  # the stages' rough shares of the time
+            if progress:
+                progress(int(total * share), total)
+
+        step(0.05)
         merge.decide(fresh)
+        step(0.35)
         merge.write_rows()
+        step(0.7)
         merge.check_quantities()
         merge.store_entries(fresh)
+        step(0.9)
         _store_conflicts(s, merge, me.code, now)
         _note_peer(peer, h.last_seq, h.ack, now, h.created_at if network else None)
         uow.record_event(
@@ -606,8 +696,7 @@ def apply_packet(
             },
         )
         uow.commit()
-    if progress:
-        progress(len(fresh), len(fresh))
+    step(1.0)
     return ApplyResult(
         h.sender,
         h.sender_name,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,19 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.data.engine import Database
-from app.data.models import ChangeLog, Shelter, ShelterOccupancyMovement, SyncConflict
+from app.data.models import (
+    ChangeLog,
+    OfficeSetting,
+    Shelter,
+    ShelterOccupancyMovement,
+    SyncConflict,
+)
 from app.services.audit import AuditService
+from app.sync.collect import collect
+from app.sync.merge import apply_packet
+from app.sync.packet import Packet
 from app.sync.service import SyncService
-from app.sync.types import ConflictKind, PacketDamaged, Resolution, SyncRefused
+from app.sync.types import ConflictKind, PacketDamaged, Resolution, SchemaMismatch, SyncRefused
 from tests.sync.conftest import dump, seed, write
 
 
@@ -245,3 +256,65 @@ def test_network_sync_unreachable_center_says_so_and_next_try_completes(
     SyncService(vehicle).sync_network(center.url.render_as_string(hide_password=False))
     with center.read_session() as s:
         assert s.get(Shelter, ids["s1"]).manager == "前方"
+
+
+def test_same_setting_made_on_both_sides_ends_as_one_row_everywhere(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """Both sides create the record with the same unique key: every site keeps
+    the same one (the smaller id) and lists the other with its values."""
+    seed(center)
+    vehicle = take_out()
+    write(center, lambda s: s.add(OfficeSetting(key="drill_note", value='"中心"', updated_by="a")))
+    write(vehicle, lambda s: s.add(OfficeSetting(key="drill_note", value='"前方"', updated_by="b")))
+    exchange(vehicle, center, tmp_path)
+    exchange(vehicle, center, tmp_path)
+    assert dump(center) == dump(vehicle)
+    with center.read_session() as s:
+        assert (
+            len(s.scalars(select(OfficeSetting).where(OfficeSetting.key == "drill_note")).all())
+            == 1
+        )
+        conflict = s.scalars(select(SyncConflict)).one()
+        assert conflict.kind == ConflictKind.DUPLICATE.value
+        kept, lost = json.loads(conflict.kept_value), json.loads(conflict.lost_value)
+        assert {kept["value"], lost["value"]} == {'"中心"', '"前方"'}
+
+
+def test_packet_from_another_schema_version_refused_whole(
+    center: Database, take_out: Callable[..., Database]
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "甲"))
+    packet = collect(vehicle, "center", now=vehicle.clock())
+    before = dump(center)
+    for other in ("0009", "0011"):
+        old = Packet(replace(packet.header, schema=other), packet.entries, packet.rows)
+        with pytest.raises(SchemaMismatch, match=f"数据库版本 {other} 的程序"):
+            apply_packet(center, old, actor="t", site="t", now=center.clock())
+        assert dump(center) == before
+    assert apply_packet(center, packet, actor="t", site="t", now=center.clock()).new_changes == 1
+
+
+def test_nothing_is_sent_back_to_where_it_came_from(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(
+        vehicle, lambda s: s.add(ShelterOccupancyMovement(shelter_id=ids["s1"], delta=2, actor="a"))
+    )
+    write(
+        center, lambda s: s.add(ShelterOccupancyMovement(shelter_id=ids["s2"], delta=3, actor="b"))
+    )
+    SyncService(center).apply_packet_file(_written(vehicle, tmp_path / "v.xccsync"))
+    code = SyncService(vehicle).site().code
+    answer = collect(center, code, now=center.clock())
+    assert {e["replica"] for e in answer.entries} == {"center"}
+    assert all(e["entity_type"] != "sync" for e in answer.entries)
+
+
+def _written(db: Database, path: Path) -> Path:
+    SyncService(db).write_packet(path)
+    return path
