@@ -50,6 +50,7 @@ from app.ui.roster.panel import RosterPanel
 from app.ui.roster.settings_dialog import RosterSettingsDialog
 from app.ui.roster.staff_dialog import StaffDialog
 from app.ui.session import AppSession
+from app.ui.sync import SyncActions, SyncIndicator
 
 # A dock widget's title bar, above its content.
 DOCK_TITLE_PX = 18
@@ -227,8 +228,15 @@ class MainWindow(QMainWindow):
         self.overdue_rectifications = RectificationIndicator(self._session, self)
         self.overdue_rectifications.selected.connect(self._on_register_row_requested)
         # No taller than the other status-bar notices: a 768-pixel screen needs every row.
-        self.overdue_rectifications.setMaximumHeight(self.overdue.sizeHint().height())
+        # (A label's height: the overdue buttons are hidden while nothing is overdue,
+        # and a hidden row of buttons has no height to go by.)
+        notice_px = self.connection_label.sizeHint().height()
+        self.overdue_rectifications.setMaximumHeight(notice_px)
         bar.addPermanentWidget(self.overdue_rectifications)
+        # 前方指挥车1号（field-…） · 待同步 N · 冲突 M: opens 同步 on a click.
+        self.sync_indicator = SyncIndicator(self._session, self)
+        self.sync_indicator.setMaximumHeight(notice_px)
+        bar.addPermanentWidget(self.sync_indicator)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.connection_label)
         bar.addPermanentWidget(self.user_label)
@@ -243,6 +251,13 @@ class MainWindow(QMainWindow):
         statistics = QAction(self.tr("Disaster statistics…"), self)
         statistics.triggered.connect(lambda: self.open_statistics())
         file_menu.addAction(statistics)
+        file_menu.addSeparator()
+        # 带出到前方指挥车… / 打开前方数据… / 同步…
+        self.sync_actions = SyncActions(self._session, self)
+        self.sync_actions.told.connect(self._tell)
+        self.sync_actions.close_requested.connect(self.close)
+        for action in self.sync_actions.actions():
+            file_menu.addAction(action)
         file_menu.addSeparator()
         self.remove_demo_action = RemoveDemoAction(self._session, self)
         self.remove_demo_action.told.connect(self._tell)
