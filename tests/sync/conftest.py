@@ -105,3 +105,46 @@ def take_out(center: Database, tmp_path: Path) -> Iterator[Callable[..., Databas
     yield make
     for db in opened:
         db.dispose()
+
+
+def fresh_center(backend: str, folder: Path) -> tuple[Database, Callable[[], None]]:
+    """A new, migrated center database (a copy of the run's migrated template)
+    with its own SiteClock, and the function that disposes of it: for tests
+    that make many centers in one test function (state machines)."""
+    import shutil
+
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL, _migrated_template, _pg_conninfo
+
+    if backend == "sqlite":
+        path = folder / f"center-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copyfile(_migrated_template("sqlite"), path)
+        db = Database(make_url(f"sqlite+pysqlite:///{path}"), clock=SiteClock())
+        upgrade(db)
+        return db, db.dispose
+    admin = make_url(PG_ADMIN_URL)
+    name = f"xcc_test_sync_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_template("postgresql")}"')
+    db = Database(admin.set(database=name), clock=SiteClock())
+    upgrade(db)
+
+    def drop() -> None:
+        db.dispose()
+        with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return db, drop
+
+
+def vehicle_from(
+    center_db: Database, folder: Path, name: str, skew: timedelta = timedelta()
+) -> Database:
+    """Take a field package out of ``center_db`` into ``folder``: the vehicle's
+    database, with its own clock ``skew`` off the true time."""
+    path = folder / f"field-{uuid.uuid4().hex[:8]}.xccfield"
+    SyncService(center_db).export_field_package(path, name)
+    db = Database(make_url(f"sqlite+pysqlite:///{path}"), clock=SiteClock(skew=skew))
+    upgrade(db)
+    return db
