@@ -27,7 +27,25 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def entry_to_json(entry: ChangeLog, self_code: str) -> dict[str, Any]:
+_ENTRY_COLUMNS = (
+    ChangeLog.seq,
+    ChangeLog.replica,
+    ChangeLog.origin_seq,
+    ChangeLog.hlc,
+    ChangeLog.entity_type,
+    ChangeLog.entity_id,
+    ChangeLog.op,
+    ChangeLog.actor,
+    ChangeLog.actor_id,
+    ChangeLog.role,
+    ChangeLog.workstation,
+    ChangeLog.origin_site,
+    ChangeLog.at,
+    ChangeLog.detail,
+)
+
+
+def entry_to_json(entry: Any, self_code: str) -> dict[str, Any]:
     """A change_log row as it travels: its origin is named (``replica``,
     ``origin_seq``) whether it was made here or received."""
     return {
@@ -81,13 +99,11 @@ def collect(db: Database, peer: str, *, now: datetime, progress: Progress | None
     with Session(bind=engine) as session, session.begin():
         me = self_site(session)
         target = peer_row(session, peer)
-        entries = list(
-            session.scalars(
-                select(ChangeLog)
-                .where(*waiting_where(peer, target.acked_seq))
-                .order_by(ChangeLog.seq)
-            )
-        )
+        entries = session.execute(
+            select(*_ENTRY_COLUMNS)
+            .where(*waiting_where(peer, target.acked_seq))
+            .order_by(ChangeLog.seq)
+        ).all()
         if progress:
             progress(0, len(entries))
         payload = [entry_to_json(e, me.code) for e in entries]

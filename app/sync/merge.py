@@ -30,6 +30,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -94,15 +95,25 @@ _UNIQUE_KEYS: dict[str, list[tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
-    """A change-log entry (incoming or local) as the merge sees it."""
+    """A change-log entry (incoming or local) as the merge sees it. The fields it
+    touched are read from its detail only when a merge needs them (most records
+    in a packet are new here and need no field-by-field look)."""
 
     key: tuple[int, str]  # (hlc, site code): the last-writer-wins order
     op: str
-    fields: frozenset[str]
+    detail: str | None
     actor: str
-    at: datetime
+    at: datetime | str  # aware, or ISO 8601 as it travelled
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        return _touched(self.detail)
+
+    @property
+    def when(self) -> datetime:
+        return self.at if isinstance(self.at, datetime) else datetime.fromisoformat(self.at)
 
 
 def _touched(detail: str | None) -> frozenset[str]:
@@ -129,7 +140,7 @@ class _Conflict:
 
     def row(self, detected_by: str, now: datetime) -> dict[str, Any]:
         def side(entry: _Entry | None) -> tuple[str | None, str | None, datetime | None]:
-            return (entry.key[1], entry.actor, entry.at) if entry else (None, None, None)
+            return (entry.key[1], entry.actor, entry.when) if entry else (None, None, None)
 
         kept_replica, kept_actor, kept_at = side(self.kept_by)
         lost_replica, lost_actor, lost_at = side(self.lost_by)
@@ -236,35 +247,30 @@ class _Merge:
                 if key not in wanted or e.replica == self.h.sender:
                     continue
                 out[key].append(
-                    _Entry(
-                        (e.hlc or 0, e.replica or self.me), e.op, _touched(e.detail), e.actor, e.at
-                    )
+                    _Entry((e.hlc or 0, e.replica or self.me), e.op, e.detail, e.actor, e.at)
                 )
         return out
 
     # -- deciding ---------------------------------------------------------
     def decide(self, fresh: list[dict[str, Any]]) -> None:
-        incoming: dict[tuple[str, uuid.UUID], list[_Entry]] = defaultdict(list)
+        by_text: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
         for e in fresh:
             if e["entity_type"] not in TABLES:
                 continue
-            key = (e["entity_type"], uuid.UUID(e["entity_id"]))
-            incoming[key].append(
+            by_text[(e["entity_type"], e["entity_id"])].append(
                 _Entry(
-                    (int(e["hlc"] or 0), e["replica"]),
-                    e["op"],
-                    _touched(e["detail"]),
-                    e["actor"],
-                    datetime.fromisoformat(e["at"]),
+                    (int(e["hlc"] or 0), e["replica"]), e["op"], e["detail"], e["actor"], e["at"]
                 )
             )
-        if not incoming:
+        if not by_text:
             return
+        incoming = {(t, uuid.UUID(i)): entries for (t, i), entries in by_text.items()}
         snapshots: dict[tuple[str, uuid.UUID], dict[str, Any] | None] = {}
         for r in self.packet.rows:
-            key = (r["t"], uuid.UUID(r["id"]))
-            if key in incoming:
-                snapshots[key] = row_from_json(TABLES[r["t"]], r["row"]) if r["row"] else None
+            if (r["t"], r["id"]) in by_text:
+                snapshots[(r["t"], uuid.UUID(r["id"]))] = (
+                    row_from_json(TABLES[r["t"]], r["row"]) if r["row"] else None
+                )
         keys = list(incoming)
         local_rows = current_rows(self.s, keys)
         local = self.local_since(keys)
@@ -284,6 +290,9 @@ class _Merge:
         ours: list[_Entry],
     ) -> None:
         entity_type, entity_id = key
+        if row is None and not ours and snap is not None:  # new here: the usual case
+            self.inserts[entity_type].append(snap)
+            return
         table = TABLES[entity_type]
         quiet = entity_type == SyncConflict.__change_entity__  # merged silently
         t_in = frozenset().union(*(e.fields for e in inc)) & frozenset(table.c.keys()) - _QUIET

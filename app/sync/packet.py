@@ -61,11 +61,20 @@ class Packet:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _lines(items: list[dict[str, Any]]) -> bytes:
-    return b"".join(
-        json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        for item in items
-    )
+    return "".join(_ENCODE(item) + "\n" for item in items).encode()
+
+
+def _parse_lines(blob: bytes) -> list[dict[str, Any]]:
+    """JSON lines as one array (a newline never occurs inside a JSON value)."""
+    lines = blob.splitlines()
+    parsed = json.loads(b"[" + b",".join(line for line in lines if line.strip()) + b"]")
+    if not isinstance(parsed, list) or not all(isinstance(x, dict) for x in parsed):
+        raise ValueError("not JSON objects")
+    return parsed
 
 
 def write_file(packet: Packet, path: Path) -> int:
@@ -82,7 +91,7 @@ def write_file(packet: Packet, path: Path) -> int:
     }
     tmp = path.with_name(f".{path.name}.part")
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name, blob in blobs.items():
                 z.writestr(name, blob)
             z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -142,7 +151,7 @@ def read_file(path: Path) -> Packet:
                     blob
                 ).hexdigest() != expected.get("sha256"):
                     raise _damaged(f"{name} 校验不符")
-                parts[name] = [json.loads(line) for line in blob.splitlines() if line]
+                parts[name] = _parse_lines(blob)
     except PacketDamaged:
         raise
     except (zipfile.BadZipFile, KeyError, EOFError, ValueError, zlib.error) as exc:
