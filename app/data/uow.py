@@ -42,8 +42,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.data.engine import Database
 from app.data.errors import ConflictError, DatabaseProblem, ProblemKind, classify
 from app.data.models import ChangeLog
-from app.domain.access import format_roles
 from app.domain import hlc
+from app.domain.access import format_roles
 from app.domain.audit import GENESIS, SealedFields, seal
 from app.domain.enums import ChangeOp
 from app.domain.identity import Identity, current_operator

@@ -600,7 +600,6 @@ class _Merge:
         previous = (
             self.s.scalar(select(ChangeLog.hash).order_by(ChangeLog.seq.desc()).limit(1)) or GENESIS
         )
-        table = ChangeLog.__table__
         rows = []
         for e in fresh:
             row = {

@@ -71,7 +71,9 @@ def test_every_service_write_asks_for_the_right_first() -> None:
     import ast
 
     missing: list[str] = []
-    for path in sorted([*(ROOT / "app" / "services").glob("*.py"), *(ROOT / "app" / "sync").glob("*.py")]):
+    for path in sorted(
+        [*(ROOT / "app" / "services").glob("*.py"), *(ROOT / "app" / "sync").glob("*.py")]
+    ):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
         source = {f.name: ast.unparse(f) for f in functions}
