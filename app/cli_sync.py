@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from app.cli_export import _OS_REASONS
 from app.cli_import import EXIT_DATABASE, _Parser, on_database
 from app.cli_sign_in import USER_HELP, sign_in
 from app.data.engine import Database
@@ -102,6 +103,15 @@ def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
     service = SyncService(db)
     if group == "sync" and ns.what == "status":
         return _status(service.status())
+    if group == "field" and not " ".join(ns.name.split()):
+        print("请用 --name 填写前方指挥车的名称。", file=sys.stderr)
+        return EXIT_USAGE
+    if group == "sync" and ns.what == "packet" and ns.to is None and ns.action == "write":
+        try:
+            service.default_peer()
+        except SyncRefused as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
     if sign_in(db, ns.user) is None:
         return ExitCode.DENIED
     try:
@@ -119,13 +129,17 @@ def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return ExitCode.REFUSED
     except OSError as exc:
-        print(f"无法读写文件：{exc.strerror or exc}（{exc.filename or ''}）。", file=sys.stderr)
+        reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+        print(f"无法读写文件「{getattr(ns, 'file', '')}」：{reason}。", file=sys.stderr)
         return EXIT_USAGE
 
 
 def _field_export(service: SyncService, path: Path, name: str) -> int:
-    if path.exists() and path.is_dir():
-        print(f"「{path}」是一个文件夹，请给出文件名。", file=sys.stderr)
+    if path.exists():
+        print(f"文件「{path}」已存在，不会覆盖：请换一个文件名。", file=sys.stderr)
+        return EXIT_USAGE
+    if not path.parent.is_dir():
+        print(f"文件夹「{path.parent}」不存在，未写入任何文件。", file=sys.stderr)
         return EXIT_USAGE
     done = service.export_field_package(path, name)
     print(f"已带出前方数据包：{done.path.resolve()}")
@@ -135,6 +149,9 @@ def _field_export(service: SyncService, path: Path, name: str) -> int:
 
 
 def _write(service: SyncService, path: Path, to: str | None) -> int:
+    if path.is_dir() or not path.parent.is_dir():
+        print(f"无法写入「{path}」：文件夹不存在或这是一个文件夹。", file=sys.stderr)
+        return EXIT_USAGE
     written = service.write_packet(path, to)
     print(
         f"已写出同步数据包：{written.path.resolve()}（发给 {written.recipient}，"
@@ -157,16 +174,19 @@ def _apply(service: SyncService, path: Path) -> int:
         f"已有 {result.known_changes} 条）。"
     )
     if result.conflicts:
-        print(f"发现 {result.conflicts} 条冲突，请在“同步”窗口中处理。")
+        print(f"发现 {result.conflicts} 条冲突，请在 文件 → 同步… → 查看冲突记录 中处理。")
     return ExitCode.OK
 
 
 def _network(service: SyncService, center: str | None) -> int:
     result = service.sync_network(center)
+    conflicts = result.pushed.conflicts + result.pulled.conflicts
     print(
         f"已发送 {result.pushed.new_changes} 条变更，已收到 {result.pulled.new_changes} 条变更；"
-        f"冲突 {result.pushed.conflicts + result.pulled.conflicts} 条。"
+        f"冲突 {conflicts} 条。"
     )
+    if conflicts:
+        print("请在 文件 → 同步… → 查看冲突记录 中处理冲突。")
     if abs(result.skew_s) >= 60:
         print(f"注意：指挥中心时钟与本机相差约 {_duration(result.skew_s)}。")
     return ExitCode.OK

@@ -699,6 +699,9 @@ class SyncSite(Base):
     last_received_at: Mapped[datetime | None] = mapped_column()  # our clock
     # The peer's clock minus ours at the last sync over the network, seconds.
     skew_s: Mapped[float | None] = mapped_column(Float)
+    # The key both sides of a pair sign their packets with (HMAC-SHA256, hex),
+    # made when the field package is taken out. Never shown, never sent.
+    secret: Mapped[str | None] = mapped_column(CleanString(64))
     created_at: Mapped[datetime] = mapped_column(default=column_now)
 
 

@@ -211,6 +211,7 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         Action.EDIT_STAFF: ("edit staff and posts", "编辑人员与AB岗"),
         Action.MANAGE_ACCOUNTS: ("manage accounts and roles", "管理账号、密码和角色"),
         Action.MANAGE_DEMO: ("remove demo data", "删除演示数据"),
+        Action.SYNC: ("take data out to field vehicles and synchronise", "带出前方数据和同步"),
     },
     Family.AUDIT_OP: {
         "insert": ("created", "新增"),

@@ -130,6 +130,7 @@ def collect(db: Database, peer: str, *, now: datetime, progress: Progress | None
             sender_name=me.name,
             sender_kind=me.kind.value,
             recipient=target.code,
+            recipient_name=target.name,
             since=target.acked_seq,
             last_seq=entries[-1].seq if entries else target.acked_seq,
             ack=target.received_seq,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -74,28 +75,45 @@ def export_field_package(
     progress: Progress | None = None,
 ) -> FieldPackage:
     """Write the field package for a vehicle called ``name`` to ``path`` (a new
-    SQLite file; an existing file is replaced only when the package is whole).
+    SQLite file, written whole under a temporary name and renamed). The vehicle
+    and the center share a new random key that signs their packets.
 
-    Raises SyncRefused (``db`` is itself a field vehicle; ``name`` empty),
-    NotPermitted, OSError, DatabaseProblem.
+    Raises SyncRefused (``db`` is itself a field vehicle; ``name`` empty, over
+    64 characters or already a vehicle's name; ``path`` exists — it may be a
+    vehicle's working database, so it is never replaced; its folder does not
+    exist), NotPermitted, OSError, DatabaseProblem.
     """
     name = " ".join(name.split())
     if not name:
         raise SyncRefused("请填写前方指挥车的名称。")
     if len(name) > 64:
         raise SyncRefused("前方指挥车的名称最多 64 个字。")
+    if path.exists():
+        raise SyncRefused(
+            f"文件已存在：{path}。请换一个文件名：已有的文件不会被覆盖"
+            "（它可能是一辆前方指挥车正在使用的数据）。"
+        )
+    if not path.parent.is_dir():
+        raise SyncRefused(f"文件夹不存在：{path.parent}。")
     require(db, Action.SYNC)
     with Session(bind=db.engine) as probe:
         if self_site(probe).kind is not SiteKind.CENTER:
             raise SyncRefused("这是前方指挥车的数据：只有指挥中心可以带出前方数据包。")
+        same = probe.scalar(select(SyncSite.code).where(SyncSite.name == name))
+        if same is not None:
+            raise SyncRefused(
+                f"已有名为“{name}”的前方指挥车（站点代码 {same}）。"
+                "请用另一个名称，以免两辆车的数据包混淆。"
+            )
     code = new_vehicle_code()
+    key = secrets.token_hex(32)
     tmp = path.with_name(f".{path.name}.part")
     tmp.unlink(missing_ok=True)
     target = Database(tmp, clock=db.clock)
     try:
         upgrade(target)
         copied, center, center_seq, center_hlc = _copy(db, target, progress)
-        _make_vehicle(target, code, name, center, center_seq, center_hlc, _public_url(db), now)
+        _make_vehicle(target, code, name, center, center_seq, center_hlc, _public_url(db), now, key)
         target.dispose()
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -114,6 +132,7 @@ def export_field_package(
                 acked_seq=center_seq,
                 received_seq=0,
                 sent_seq=center_seq,
+                secret=key,
                 last_sent_at=now,
             )
         )
@@ -167,6 +186,7 @@ def _make_vehicle(
     center_hlc: int,
     upstream_url: str | None,
     now: datetime,
+    key: str,
 ) -> None:
     sites = cast(Table, SyncSite.__table__)
     with target.engine.begin() as out:
@@ -188,6 +208,7 @@ def _make_vehicle(
                     "sent_seq": 0,
                     "last_received_at": now,
                     "created_at": now,
+                    "secret": key,
                 }
             ],
         )

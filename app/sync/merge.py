@@ -67,7 +67,7 @@ from app.domain.enums import ChangeOp
 from app.services.access import require
 from app.sync.codec import encode, row_from_json
 from app.sync.collect import TABLES, chunks, current_rows, schema_of
-from app.sync.packet import FORMAT, Packet, Progress
+from app.sync.packet import FORMAT, Packet, Progress, verify
 from app.sync.sites import SYNC_ENTITY, peer_row, self_site
 from app.sync.types import ApplyResult, ConflictKind, PacketDamaged, SchemaMismatch, SyncRefused
 
@@ -635,13 +635,17 @@ def apply_packet(
     site: str,
     now: datetime,
     network: bool = False,
+    signed: bool = False,
     progress: Progress | None = None,
 ) -> ApplyResult:
     """Apply ``packet`` to ``db`` in one transaction (see the module's rules).
 
     ``now`` is this database's clock (aware, UTC): it stamps ``received_at``
     and, for a packet that comes over the network (``network``), gives the
-    sender's clock skew. Raises PacketDamaged, SchemaMismatch or SyncRefused
+    sender's clock skew. ``signed``: the packet came from a file and must carry
+    the signature of the pair's key (:func:`app.sync.packet.verify`).
+
+    Raises PacketDamaged (also: a bad signature), SchemaMismatch or SyncRefused
     (wrong recipient, unknown sender, a gap before the packet), NotPermitted;
     nothing is applied then. Applying the same packet again returns a result
     with ``already_applied``.
@@ -663,9 +667,15 @@ def apply_packet(
             )
         if h.recipient != me.code:
             raise SyncRefused(
-                f"此数据包是发给“{h.recipient}”的，本站点是“{me.name}”（{me.code}）。未导入任何内容。"
+                f"此数据包是发给“{h.recipient_name}”（{h.recipient}）的，"
+                f"本站点是“{me.name}”（{me.code}）。未导入任何内容。"
             )
         peer = peer_row(s, h.sender, lock=True)
+        if signed and not verify(packet, peer.secret):
+            raise PacketDamaged(
+                f"数据包的签名不符：它不是由“{peer.name}”生成的，或生成后被改动过。"
+                "未导入任何内容。请让对方重新生成数据包。"
+            )
         if h.since > peer.received_seq:
             raise SyncRefused(
                 f"数据包从“{peer.name}”的第 {h.since + 1} 条变更开始，本站点只收到第 "

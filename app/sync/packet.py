@@ -21,6 +21,7 @@ A file that is truncated, altered or not a packet raises
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import zipfile
@@ -47,6 +48,7 @@ class PacketHeader:
     sender_name: str
     sender_kind: str
     recipient: str  # site code
+    recipient_name: str
     since: int  # the packet holds the sender's changes with seq > since
     last_seq: int  # … up to this one (== since when there are none)
     ack: int  # the sender holds the recipient's changes up to this seq
@@ -59,6 +61,27 @@ class Packet:
     header: PacketHeader
     entries: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # From a file: the manifest as signed and its signature (see :func:`verify`).
+    signed: bytes | None = None
+    signature: str | None = None
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(signed: bytes, key: str) -> str:
+    """HMAC-SHA256 of the manifest under the pair's key (hex)."""
+    return hmac.new(bytes.fromhex(key), signed, hashlib.sha256).hexdigest()
+
+
+def verify(packet: Packet, key: str | None) -> bool:
+    """Whether a packet read from a file was signed with ``key``: made by the
+    site that holds the pair's key, and not changed since (the manifest holds
+    every member's SHA-256, so its signature covers them all)."""
+    if key is None or packet.signed is None or packet.signature is None:
+        return False
+    return hmac.compare_digest(sign(packet.signed, key), packet.signature)
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -77,10 +100,11 @@ def _parse_lines(blob: bytes) -> list[dict[str, Any]]:
     return parsed
 
 
-def write_file(packet: Packet, path: Path) -> int:
+def write_file(packet: Packet, path: Path, key: str | None = None) -> int:
     """Write ``packet`` to ``path`` (through a temporary file in the same folder,
     renamed at the end: an interrupted write leaves no half packet under the
-    name). Returns the file's size in bytes. Raises OSError."""
+    name), its manifest signed with ``key`` (the pair's key, hex) when given.
+    Returns the file's size in bytes. Raises OSError."""
     blobs = {"entries.jsonl": _lines(packet.entries), "rows.jsonl": _lines(packet.rows)}
     manifest = {
         **asdict(packet.header),
@@ -89,6 +113,8 @@ def write_file(packet: Packet, path: Path) -> int:
             for name, blob in blobs.items()
         },
     }
+    if key is not None:
+        manifest["signature"] = sign(_canonical(manifest), key)
     tmp = path.with_name(f".{path.name}.part")
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -156,4 +182,11 @@ def read_file(path: Path) -> Packet:
         raise
     except (zipfile.BadZipFile, KeyError, EOFError, ValueError, zlib.error) as exc:
         raise _damaged("内容无法读取") from exc
-    return Packet(header, parts["entries.jsonl"], parts["rows.jsonl"])
+    signature = manifest.pop("signature", None)
+    return Packet(
+        header,
+        parts["entries.jsonl"],
+        parts["rows.jsonl"],
+        signed=_canonical(manifest),
+        signature=signature if isinstance(signature, str) else None,
+    )

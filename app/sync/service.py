@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from app.data.engine import Database
-from app.data.errors import DatabaseProblem, classify
+from app.data.errors import DatabaseProblem, ProblemKind, classify
 from app.data.migrate import current_revision, head_revision
 from app.data.models import TRACKED_MODELS, SyncConflict, SyncSite
 from app.data.uow import UnitOfWork
 from app.domain.access import Action
 from app.domain.identity import PROGRAM_USER, current_operator
-from app.services.access import require
+from app.services.access import NotPermitted, require
 from app.sync.codec import decode
 from app.sync.collect import TABLES, collect
 from app.sync.field_package import FieldPackage, export_field_package
@@ -45,13 +46,13 @@ class SyncStatus:
 
     @property
     def waiting(self) -> int:
-        """Changes some peer has not acknowledged yet."""
-        return sum(p.waiting for p in self.peers)
+        """The most changes any one peer has not acknowledged yet."""
+        return max((p.waiting for p in self.peers), default=0)
 
     @property
     def unsent(self) -> int:
-        """Changes no packet has carried yet."""
-        return sum(p.unsent for p in self.peers)
+        """The most changes no packet to one peer has carried yet."""
+        return max((p.unsent for p in self.peers), default=0)
 
     def peer(self, code: str) -> PeerStatus | None:
         return next((p for p in self.peers if p.code == code), None)
@@ -162,7 +163,8 @@ class SyncService:
         if not peers:
             raise SyncRefused("本站点还没有同步对象：请先从指挥中心带出前方数据包。")
         raise SyncRefused(
-            "请指明数据包发给哪一辆前方指挥车：" + "、".join(f"{p.name}（{p.code}）" for p in peers)
+            "请指明数据包发给哪一辆前方指挥车（命令行用 --to 名称或站点代码）："
+            + "、".join(f"{p.name}（{p.code}）" for p in peers)
         )
 
     def write_packet(
@@ -172,9 +174,13 @@ class SyncService:
         every change it has not acknowledged and the acknowledgment of what we
         hold of its changes. Raises SyncRefused, NotPermitted, OSError."""
         require(self._db, Action.SYNC)
-        code = peer or self.default_peer()
+        code = self.peer_code(peer) if peer else self.default_peer()
+        if not path.parent.is_dir():
+            raise SyncRefused(f"文件夹不存在：{path.parent}。")
         packet = collect(self._db, code, now=self._db.clock(), progress=progress)
-        size = write_file(packet, path)
+        with self._db.read_session() as s:
+            key = s.scalar(select(SyncSite.secret).where(SyncSite.code == code))
+        size = write_file(packet, path, key)
         actor, site = self._signer()
         with UnitOfWork(self._db, actor=actor, site=site) as uow:
             row = uow.session.get(SyncSite, code)
@@ -188,8 +194,10 @@ class SyncService:
         """Apply the packet at ``path`` in one transaction. Raises PacketDamaged,
         SchemaMismatch, SyncRefused, NotPermitted, OSError; nothing is applied then."""
         require(self._db, Action.SYNC)
+        if not path.is_file():
+            raise SyncRefused(f"文件不存在：{path}。")
         packet = read_file(path)
-        return self._apply(self._db, packet, now=self._db.clock(), progress=progress)
+        return self._apply(self._db, packet, now=self._db.clock(), signed=True, progress=progress)
 
     def _apply(
         self,
@@ -198,12 +206,36 @@ class SyncService:
         *,
         now: datetime,
         network: bool = False,
+        signed: bool = False,
         progress: Progress | None = None,
     ) -> ApplyResult:
         actor, site = self._signer()
         return apply_packet(
-            db, packet, actor=actor, site=site, now=now, network=network, progress=progress
+            db,
+            packet,
+            actor=actor,
+            site=site,
+            now=now,
+            network=network,
+            signed=signed,
+            progress=progress,
         )
+
+    def peer_code(self, peer: str) -> str:
+        """The site code of ``peer``, given as its code or its name. Raises
+        SyncRefused when no peer or more than one has it."""
+        wanted = " ".join(peer.split())
+        with self._db.read_session() as s:
+            rows = s.execute(
+                select(SyncSite.code, SyncSite.name).where(SyncSite.is_self.is_(False))
+            ).all()
+        if any(code == wanted for code, _ in rows):
+            return wanted
+        named = [code for code, name in rows if name == wanted]
+        if len(named) == 1:
+            return named[0]
+        known = "、".join(f"{name}（{code}）" for code, name in rows) or "无"
+        raise SyncRefused(f"没有名称或代码为“{wanted}”的同步对象。本站点的同步对象：{known}。")
 
     # -- network ------------------------------------------------------------------
     def sync_network(
@@ -223,11 +255,17 @@ class SyncService:
             raise SyncRefused("网络同步由前方指挥车发起：指挥中心请等待前方指挥车连接。")
         target = url or status.upstream_url
         if not target:
-            raise SyncRefused("不知道指挥中心数据库的地址：请在同步窗口填写。")
-        center = Database(target, clock=self._db.clock)
+            raise SyncRefused(
+                "不知道指挥中心数据库的地址：请在同步窗口填写（命令行用 --center 指明）。"
+            )
         try:
-            self._check_center(center)
+            center = Database(target, clock=self._db.clock)
+        except (ArgumentError, ValueError) as exc:
+            raise SyncRefused(f"指挥中心数据库的地址无法使用：{target}。") from exc
+        where = center.info.display
+        try:
             center_code = self.default_peer()
+            self._check_center(center, center_code, status.site)
 
             def center_now() -> datetime:
                 if center.is_sqlite:  # a file on this computer: the same clock
@@ -244,35 +282,56 @@ class SyncService:
 
             out = collect(self._db, center_code, now=self._db.clock())
             pushed = self._apply(center, out, now=center_now(), network=True, progress=stage(0))
+            _note_sent(self._db, center_code, out.header.last_seq, self._db.clock())
             back = collect(center, status.site.code, now=center_now())
             pulled = self._apply(
                 self._db, back, now=self._db.clock(), network=True, progress=stage(len(out.entries))
             )
+            _note_sent(center, status.site.code, back.header.last_seq, center_now())
             confirm = collect(self._db, center_code, now=self._db.clock())
             self._apply(center, confirm, now=center_now(), network=True)
+            _note_sent(self._db, center_code, confirm.header.last_seq, self._db.clock())
             skew = pulled_skew(self._db, center_code)
             return NetworkResult(pushed, pulled, skew)
+        except NotPermitted as exc:
+            raise SyncRefused(
+                f"指挥中心数据库（{where}）不允许“{exc.operator.user}”同步：{exc.message()}"
+            ) from exc
         except DatabaseProblem as exc:
-            raise SyncRefused(f"无法连接指挥中心数据库（{center.info.display}）：{exc}") from exc
+            raise SyncRefused(_network_problem(where, exc)) from exc
         except Exception as exc:
             problem = classify(exc)
             if problem is not None:
-                raise SyncRefused(
-                    f"无法连接指挥中心数据库（{center.info.display}）：{problem}"
-                ) from exc
+                raise SyncRefused(_network_problem(where, problem)) from exc
             raise
         finally:
             center.dispose()
 
-    def _check_center(self, center: Database) -> None:
+    def _check_center(self, center: Database, center_code: str, me: SiteInfo) -> None:
+        """Refuse a database of another version, or one that is not the center
+        this vehicle came from (another center, another vehicle, an empty one)."""
         head = head_revision()
         found = current_revision(center)
+        if found is None:
+            raise SyncRefused(
+                f"“{center.info.display}”中没有本程序的数据：这不是指挥中心数据库，请检查地址。"
+            )
         if found != head:
             raise SchemaMismatch(
-                f"指挥中心的数据库版本为 {found or '空'}，本程序为 {head}："
+                f"指挥中心的数据库版本为 {found}，本程序为 {head}："
                 "两边须先升级到同一版本的程序。未同步任何内容。"
             )
         center.schema_revision = head
+        with center.read_session() as s:
+            theirs = self_site(s)
+            knows_us = s.scalar(
+                select(SyncSite.code).where(SyncSite.code == me.code, SyncSite.is_self.is_(False))
+            )
+        if theirs.code != center_code or knows_us is None:
+            raise SyncRefused(
+                f"“{center.info.display}”不是带出本车（{me.name}）的指挥中心数据库"
+                f"（它是“{theirs.name}”）：请检查地址。未同步任何内容。"
+            )
 
     # -- conflicts ----------------------------------------------------------------
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
@@ -323,6 +382,34 @@ def _take_lost(s: Session, conflict: SyncConflict) -> None:
         raise SyncRefused("冲突所在的记录已被删除。")
     column = TABLES[conflict.entity_type].c[conflict.field]
     setattr(record, conflict.field, decode(column, _loads(conflict.lost_value)))
+
+
+_NETWORK_PROBLEMS = {
+    ProblemKind.UNREACHABLE: (
+        "连不上服务器：请检查网络、地址和端口，以及指挥中心的数据库服务是否在运行"
+    ),
+    ProblemKind.AUTH: "服务器拒绝登录：请检查用户名和密码（密码可用 PGPASSWORD 或 ~/.pgpass 提供）",
+    ProblemKind.NOT_FOUND: "服务器上没有这个数据库：请检查地址中的数据库名",
+    ProblemKind.PERMISSION: "这个账号没有读写该数据库的权限",
+    ProblemKind.BUSY: "指挥中心数据库正忙，未同步任何内容，请稍后再试",
+    ProblemKind.LOCKED: "指挥中心数据库被锁定，未同步任何内容，请稍后再试",
+}
+
+
+def _network_problem(where: str, problem: DatabaseProblem) -> str:
+    reason = _NETWORK_PROBLEMS.get(problem.kind, "数据库无法使用")
+    return (
+        f"无法与指挥中心数据库（{where}）同步：{reason}。已完成的步骤已保存，下次同步会接着完成。"
+    )
+
+
+def _note_sent(db: Database, peer: str, last_seq: int, now: datetime) -> None:
+    """A packet went to ``peer`` (over the network): when, and up to which seq."""
+    with db.write_session() as s, s.begin():
+        row = s.get(SyncSite, peer)
+        if row is not None:
+            row.last_sent_at = now
+            row.sent_seq = max(row.sent_seq, last_seq)
 
 
 def pulled_skew(db: Database, peer: str) -> float:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.data.models import ChangeLog, SyncConflict, SyncSite
+from app.services.access import ACCESS_ENTITY
 from app.sync.types import SiteKind, SyncRefused
 
 
@@ -26,7 +27,7 @@ class PeerStatus:
     code: str
     name: str
     kind: SiteKind
-    waiting: int  # our changes the peer has not acknowledged
+    waiting: int  # our record changes the peer has not acknowledged (not sign-ins)
     unsent: int  # … of which no packet has carried yet
     acked_seq: int
     received_seq: int
@@ -78,15 +79,19 @@ def peer_statuses(session: Session) -> list[PeerStatus]:
     for row in session.scalars(
         select(SyncSite).where(SyncSite.is_self.is_(False)).order_by(SyncSite.kind, SyncSite.name)
     ):
+        # Sign-ins and refusals travel with the rest, but a change waiting to
+        # go is a change of the records: the sign-in that writes the packet
+        # would otherwise always leave one behind.
+        records = ChangeLog.entity_type != ACCESS_ENTITY
         waiting = session.scalar(
             select(func.count())
             .select_from(ChangeLog)
-            .where(*waiting_where(row.code, row.acked_seq))
+            .where(*waiting_where(row.code, row.acked_seq), records)
         )
         unsent = session.scalar(
             select(func.count())
             .select_from(ChangeLog)
-            .where(*waiting_where(row.code, max(row.acked_seq, row.sent_seq)))
+            .where(*waiting_where(row.code, max(row.acked_seq, row.sent_seq)), records)
         )
         out.append(
             PeerStatus(

@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("last_sent_at", _tz(), nullable=True),
         sa.Column("last_received_at", _tz(), nullable=True),
         sa.Column("skew_s", sa.Float(), nullable=True),
+        sa.Column("secret", sa.String(length=64), nullable=True),
         sa.Column("created_at", _tz(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_sync_site")),
     )

@@ -95,3 +95,31 @@ def test_take_out_work_and_merge_back_by_file(
 
     nobody = run("sync", "packet", "apply", str(packet), db=demo_sqlite_url)
     assert nobody.returncode == ExitCode.DENIED
+
+    # Never over an existing file (it may be a vehicle's working database).
+    again = run("field", "export", str(field), "--name", "二号车", db=demo_sqlite_url, user=officer)
+    assert again.returncode == 2 and "已存在" in again.stderr
+    # At the center, a packet needs to know which vehicle it is for only when
+    # there are several: here there is one.
+    other = tmp_path / "二号车.xccfield"
+    assert (
+        run(
+            "field", "export", str(other), "--name", "二号车", db=demo_sqlite_url, user=officer
+        ).returncode
+        == 0
+    )
+    unnamed = run(
+        "sync", "packet", "write", str(tmp_path / "x.xccsync"), db=demo_sqlite_url, user=officer
+    )
+    assert unnamed.returncode == 2 and "--to" in unnamed.stderr
+    named = run(
+        "sync",
+        "packet",
+        "write",
+        str(tmp_path / "x.xccsync"),
+        "--to",
+        "二号车",
+        db=demo_sqlite_url,
+        user=officer,
+    )
+    assert named.returncode == ExitCode.OK, named.stderr

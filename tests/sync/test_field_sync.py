@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from app.data.engine import Database
+from app.data.migrate import upgrade
 from app.data.models import (
     ChangeLog,
     OfficeSetting,
@@ -24,7 +26,7 @@ from app.data.models import (
 from app.services.audit import AuditService
 from app.sync.collect import collect
 from app.sync.merge import apply_packet
-from app.sync.packet import Packet
+from app.sync.packet import Packet, read_file, write_file
 from app.sync.service import SyncService
 from app.sync.types import ConflictKind, PacketDamaged, Resolution, SchemaMismatch, SyncRefused
 from tests.sync.conftest import dump, seed, write
@@ -248,7 +250,7 @@ def test_network_sync_unreachable_center_says_so_and_next_try_completes(
     ids = seed(center)
     vehicle = take_out()
     write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "前方"))
-    with pytest.raises(SyncRefused, match="无法连接指挥中心数据库"):
+    with pytest.raises(SyncRefused, match="连不上服务器"):
         SyncService(vehicle).sync_network(
             "postgresql+psycopg://postgres@127.0.0.1:1/xcc?connect_timeout=2"
         )
@@ -318,3 +320,82 @@ def test_nothing_is_sent_back_to_where_it_came_from(
 def _written(db: Database, path: Path) -> Path:
     SyncService(db).write_packet(path)
     return path
+
+
+def test_forged_packet_refused(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """Someone edits a packet on the USB stick (here: grants a role) and fixes its
+    checksums: the signature no longer matches, nothing is applied."""
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "甲"))
+    real = _written(vehicle, tmp_path / "real.xccsync")
+    packet = read_file(real)
+    entry = dict(packet.entries[-1], detail='{"manager": ["甲", "伪造"]}', origin_seq=10**6)
+    forged = Packet(packet.header, [*packet.entries, entry], packet.rows)
+    write_file(forged, tmp_path / "forged.xccsync")  # checksums right, no key
+    before = dump(center)
+    with pytest.raises(PacketDamaged, match="签名不符"):
+        SyncService(center).apply_packet_file(tmp_path / "forged.xccsync")
+    other_key = "00" * 32
+    write_file(forged, tmp_path / "forged2.xccsync", other_key)
+    with pytest.raises(PacketDamaged, match="签名不符"):
+        SyncService(center).apply_packet_file(tmp_path / "forged2.xccsync")
+    assert dump(center) == before
+    assert SyncService(center).apply_packet_file(real).new_changes >= 1
+
+
+def test_take_out_never_replaces_a_file_nor_reuses_a_name(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    seed(center)
+    take_out("一号车")
+    existing = tmp_path / "field-0.xccfield"  # the vehicle's working database
+    size = existing.stat().st_size
+    with pytest.raises(SyncRefused, match="文件已存在"):
+        SyncService(center).export_field_package(existing, "二号车")
+    assert existing.stat().st_size == size
+    with pytest.raises(SyncRefused, match="已有名为“一号车”"):
+        SyncService(center).export_field_package(tmp_path / "new.xccfield", " 一号车 ")
+    with pytest.raises(SyncRefused, match="文件夹不存在"):
+        SyncService(center).export_field_package(tmp_path / "no" / "x.xccfield", "三号车")
+
+
+def test_packet_to_a_vehicle_named_by_its_name(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    seed(center)
+    one, _two = take_out("一号车"), take_out("二号车")
+    written = SyncService(center).write_packet(tmp_path / "p.xccsync", "一号车")
+    assert written.recipient == SyncService(one).site().code
+    with pytest.raises(SyncRefused, match="没有名称或代码为“三号车”"):
+        SyncService(center).write_packet(tmp_path / "q.xccsync", "三号车")
+
+
+def test_network_sync_refuses_a_database_that_is_not_its_center(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    seed(center)
+    vehicle = take_out()
+    other_url = make_url(f"sqlite+pysqlite:///{tmp_path / 'other-center.sqlite3'}")
+    other = Database(other_url)  # another center: a database of its own
+    upgrade(other)
+    before = dump(other)
+    with pytest.raises(SyncRefused, match="不是带出本车"):
+        SyncService(vehicle).sync_network(other_url.render_as_string(hide_password=False))
+    assert dump(other) == before
+    other.dispose()
+
+
+def test_network_sync_notes_when_it_sent(
+    center: Database, take_out: Callable[..., Database]
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "乙"))
+    SyncService(vehicle).sync_network(center.url.render_as_string(hide_password=False))
+    (to_center,) = SyncService(vehicle).status().peers
+    (to_vehicle,) = SyncService(center).status().peers
+    assert to_center.last_sent_at is not None and to_center.unsent == 0
+    assert to_vehicle.last_sent_at is not None and to_vehicle.unsent == 0
