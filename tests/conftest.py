@@ -13,7 +13,12 @@ from pathlib import Path
 # Before anything imports Qt: no screen, Chromium as root, no user files touched.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-_SCRATCH = Path(tempfile.mkdtemp(prefix="xcc-tests-"))
+# The suite runs in parallel (pytest-xdist, see addopts in pyproject.toml): each
+# worker process imports this file and has its own scratch folder, template files
+# and PostgreSQL databases, named after the worker ("gw0", "gw1"; "main" without
+# xdist) and made unique by a random part, since other runs may share the server.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_SCRATCH = Path(tempfile.mkdtemp(prefix=f"xcc-tests-{WORKER}-"))
 os.environ["XCC_DATA_DIR"] = str(_SCRATCH / "data")
 os.environ["XCC_CONFIG_DIR"] = str(_SCRATCH / "config")
 os.environ.pop("XCC_DB_URL", None)
@@ -136,6 +141,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Runs in each worker and in the xdist controller: each drops only what its
+    own process made (the controller runs no tests and made no templates)."""
     _drop_templates()
     shutil.rmtree(_SCRATCH, ignore_errors=True)
 
@@ -148,7 +155,7 @@ def _pg_conninfo(url: URL) -> str:
 def pg_url() -> Iterator[URL]:
     """A PostgreSQL database of the test's own, created and dropped around it."""
     admin = make_url(PG_ADMIN_URL)
-    name = f"xcc_test_{uuid.uuid4().hex[:12]}"
+    name = f"xcc_test_{WORKER}_{uuid.uuid4().hex[:12]}"
     try:
         conn = psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
@@ -175,7 +182,7 @@ def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> URL:
     return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]
 
 
-# Migrated empty databases, made once per run; each test starts from a copy
+# Migrated empty databases, made once per run (per worker); each test starts from a copy
 # (a file copy, or CREATE DATABASE ... TEMPLATE), which is several times faster
 # than running every migration again. The migrations themselves are tested on
 # empty databases in tests/data/test_migrations.py and test_upgrade_path.py.
@@ -198,7 +205,7 @@ def _migrated_template(backend: str) -> str:
         _MIGRATED[backend] = str(path)
     else:
         admin = make_url(PG_ADMIN_URL)
-        name = f"xcc_template_{uuid.uuid4().hex[:12]}"
+        name = f"xcc_template_{WORKER}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         db = Database(admin.set(database=name))

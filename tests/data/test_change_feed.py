@@ -116,8 +116,8 @@ def test_postgres_listener_recovers_and_catches_up(pg_url: URL) -> None:
         with psycopg.connect(admin, autocommit=True) as conn:
             killed = conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = %s",
-                (LISTENER_APP_NAME,),
+                "WHERE application_name = %s AND datname = %s",  # not other tests' listeners
+                (LISTENER_APP_NAME, pg_url.database),
             ).fetchall()
         assert killed, "the listener's connection was found"
         _add_township(db, "during")  # NOTIFY for this one may be lost

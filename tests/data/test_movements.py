@@ -376,7 +376,8 @@ def test_postgres_deadlock_is_retried_once(pg_url: URL) -> None:
             worker.start()
             deadline = time.monotonic() + 10
             while not other.execute(  # wait until ours queues on the change_log lock
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ).fetchone()[0]:  # type: ignore[index]
                 assert time.monotonic() < deadline
                 time.sleep(0.02)

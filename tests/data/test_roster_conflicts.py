@@ -291,9 +291,10 @@ def test_postgres_second_writer_waits_then_is_refused(
         conninfo = pg_url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(conninfo, autocommit=True) as watch:
             deadline = time.monotonic() + 20
-            while not watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[
-                0
-            ]:  # type: ignore[index]
+            while not watch.execute(  # a lock wait in this database, not another test's
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            ).fetchone()[0]:  # type: ignore[index]
                 assert time.monotonic() < deadline, "seat 2 never waited for the shift row"
                 time.sleep(0.02)
         go.set()
