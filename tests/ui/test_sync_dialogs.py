@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL, make_url
 
 from app.data.engine import Database
@@ -103,7 +103,7 @@ def test_the_dialog_shows_the_site_and_the_counts_after_a_change(
     assert dialog.site_label.text() == f"本站点：前方指挥车1号（{code}） · 前方指挥车"
     assert dialog.peers.rowCount() == 1
     assert _cell(dialog, 0, "类型") == "指挥中心"
-    assert _cell(dialog, 0, "待发送") == "0"
+    assert _cell(dialog, 0, "待发送") == "0 条"
     assert _cell(dialog, 0, "最近发出") == "从未"
     assert not dialog.network_box.isHidden()
     assert dialog.conflicts_label.text() == "没有未处理的同步冲突。"
@@ -111,7 +111,7 @@ def test_the_dialog_shows_the_site_and_the_counts_after_a_change(
     write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "capacity", 500))
     # Another seat's change reaches the dialog through the session's change feed.
     qtbot.waitUntil(lambda: _cell(dialog, 0, "待发送") == "1 条", timeout=10000)
-    assert _cell(dialog, 0, "待对方确认") == "0"
+    assert _cell(dialog, 0, "待对方确认") == "0 条"
 
 
 def test_a_packet_written_here_and_imported_there_updates_the_other_site(
@@ -139,7 +139,7 @@ def test_a_packet_written_here_and_imported_there_updates_the_other_site(
     assert packet.exists()
     assert "含 1 条修改" in at_vehicle.result_label.text()
     # Sent, not yet confirmed by the center.
-    qtbot.waitUntil(lambda: _cell(at_vehicle, 0, "待发送") == "0")
+    qtbot.waitUntil(lambda: _cell(at_vehicle, 0, "待发送") == "0 条")
     assert _cell(at_vehicle, 0, "待对方确认") == "1 条"
     assert _cell(at_vehicle, 0, "最近发出") != "从未"
 
@@ -317,8 +317,8 @@ def test_taking_out_a_field_package_says_where_and_what_next(
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.status is not None)
     assert dialog.name_edit.text() == "前方指挥车1号"
-    assert Path(dialog.path_edit.text()).name == package_file_name("前方指挥车1号", center.clock())
-    assert package_file_name("前方指挥车1号", center.clock()) == "前方指挥车1号-20261129.xccfield"
+    qtbot.waitUntil(lambda: dialog.path_edit.text() != "")
+    assert Path(dialog.path_edit.text()).name.startswith("前方指挥车1号-20261129-1940")
     target = tmp_path / "车1.xccfield"
     dialog.set_target("前方指挥车1号", target)
     assert dialog.export_button.isEnabled()
@@ -361,3 +361,203 @@ def test_opening_field_data_restarts_the_program_on_it(
     with qtbot.waitSignal(actions.close_requested):
         assert actions.restart_on(path)
     assert started == [restart_command(path)]
+
+
+def _set_skew(db: Database, code: str, skew_s: float) -> None:
+    """What a network sync measured of ``code``'s clock (seconds, theirs minus ours)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sync_site SET skew_s = :skew WHERE code = :code"),
+            {"skew": skew_s, "code": code},
+        )
+
+
+def _close_warnings() -> None:
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, QMessageBox) and w.isVisible():
+            w.close()
+
+
+def test_taking_out_never_overwrites_a_file_and_names_a_new_one_by_the_minute(
+    qtbot: Any, center: Database, sessions: Any, tmp_path: Path
+) -> None:
+    seed(center)
+    assert (
+        package_file_name("前方指挥车1号", center.clock()) == "前方指挥车1号-20261129-1940.xccfield"
+    )
+    dialog = FieldExportDialog(sessions(center))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.status is not None)
+
+    # A second take-out in the same minute: the suggestion does not collide.
+    (tmp_path / "前方指挥车1号-20261129-1940.xccfield").write_bytes(b"first")
+    (tmp_path / "前方指挥车1号-20261129-1940-2.xccfield").write_bytes(b"second")
+    dialog.path_edit.setText(str(tmp_path / "any.xccfield"))  # the folder shown
+    dialog.suggest_path()
+    qtbot.waitUntil(
+        lambda: dialog.path_edit.text() == str(tmp_path / "前方指挥车1号-20261129-1940-3.xccfield")
+    )
+
+    # An existing file typed in: said at the field before anything is written.
+    existing = tmp_path / "车1.xccfield"
+    existing.write_bytes(b"keep me")
+    dialog.set_target("前方指挥车1号", existing)
+    dialog.export()
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.errors.text("path") != "")
+    assert dialog.errors.text("path").startswith(f"文件已存在：{existing}")
+    assert existing.read_bytes() == b"keep me"
+    assert dialog.package is None and dialog.progress.isHidden()
+    assert dialog.name_edit.text() == "前方指挥车1号"  # the form is kept
+    assert dialog.path_edit.text() == str(existing)
+    assert dialog.export_button.isEnabled()
+    assert SyncService(center).status().peers == []  # nothing taken out
+
+
+def test_a_blank_name_is_said_at_the_field_and_the_limits_are_shown(
+    qtbot: Any, center: Database, sessions: Any, tmp_path: Path
+) -> None:
+    session = sessions(center)
+    dialog = FieldExportDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.status is not None and dialog.export_button.isEnabled())
+    dialog.set_target("   ", tmp_path / "v.xccfield")
+    dialog.export_button.click()
+    assert dialog.errors.text("name").startswith("请填写前方指挥车的名称")
+    assert not dialog.busy and not (tmp_path / "v.xccfield").exists()
+    dialog.name_edit.setText("前方指挥车2号")
+    assert dialog.errors.text("name") == ""  # gone as soon as it is fixed
+
+    assert dialog.name_edit.maxLength() == 64
+    dialog.name_edit.setText("车" * 200)
+    assert len(dialog.name_edit.text()) == 64
+    assert dialog.name_count.text() == "64/64 字（已满）"
+    assert dialog.name_count.isVisible()
+
+    view = ConflictsDialog(session)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.note_count.text() == "0/500 字" and view.note_count.isVisible()
+    view.note.setText("说" * 600)
+    assert view.note_count.text() == "500/500 字（已满）"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|requestActivate)")
+def test_opening_field_data_refuses_a_center_database_and_a_missing_file(
+    qtbot: Any, center: Database, take_out: Callable[..., Database], sessions: Any, tmp_path: Path
+) -> None:
+    seed(center)
+    vehicle = take_out("前方指挥车1号")
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.sync.field import check_field_file
+
+    found = check_field_file(Path(str(vehicle.url.database)))
+    assert found.name == "前方指挥车1号"
+
+    started: list[object] = []
+    window = QWidget()
+    qtbot.addWidget(window)
+    actions = SyncActions(sessions(center), window, starter=lambda *a: started.append(a) or True)
+    qtbot.waitUntil(lambda: actions.kind is not None)
+    center_file = Path(str(center.url.database))
+    not_a_db = tmp_path / "notes.xccfield"
+    not_a_db.write_text("这只是文本")
+    missing = tmp_path / "没有这个文件.xccfield"
+    for path, said in (
+        (center_file, f"这不是前方数据包（这是指挥中心数据库）：{center_file}"),
+        (not_a_db, f"这不是本程序的数据库文件：{not_a_db}"),
+        (missing, f"文件不存在：{missing}"),
+    ):
+        actions.open_field(path)
+        qtbot.waitUntil(lambda: _warnings() != [])
+        assert _warnings() == [said]
+        _close_warnings()
+    assert started == []
+
+
+def test_the_conflict_details_warn_when_a_side_s_clock_was_off(
+    qtbot: Any,
+    center: Database,
+    take_out: Callable[..., Database],
+    sessions: Any,
+    tmp_path: Path,
+) -> None:
+    ids = seed(center)
+    vehicle = take_out("前方指挥车1号")
+    code = SyncService(vehicle).site().code
+    _conflict_on_manager(center, vehicle, ids, tmp_path)
+    _set_skew(center, code, 3 * 3600 + 100)
+    view = ConflictsDialog(sessions(center))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1 and view.detail.text() != "")
+    assert view.detail.text().endswith(
+        "\n注意：前方指挥车1号 的时钟比本机快约 3 小时，其记录时间和“谁的修改在后”可能不准，"
+        "请核实后再决定。"
+    )
+    # Off by two minutes: nothing to warn of.
+    _set_skew(center, code, -120)
+    view.refresh()
+    qtbot.waitUntil(lambda: "注意" not in view.detail.text() and view.detail.text() != "")
+
+
+def test_the_center_chooses_the_vehicle_and_the_columns_fit(
+    qtbot: Any, center: Database, take_out: Callable[..., Database], sessions: Any
+) -> None:
+    seed(center)
+    take_out("前方指挥车1号")
+    second = take_out("前方指挥车2号")
+    _set_skew(center, SyncService(second).site().code, -3 * 86400)
+    dialog = _open_dialog(qtbot, sessions(center))
+    assert dialog.peers.rowCount() == 2
+    assert dialog.peer_choice.currentIndex() == -1
+    assert dialog.peer_choice.placeholderText() == "请选择前方指挥车"
+    assert dialog.chosen_peer() is None
+    assert not dialog.write_button.isEnabled()
+    dialog.peer_choice.setCurrentIndex(1)
+    assert dialog.chosen_peer() is not None and dialog.write_button.isEnabled()
+    with qtbot.waitSignal(dialog.status_read, timeout=10000):
+        dialog.refresh()  # a new read keeps the choice
+    assert dialog.peer_choice.currentIndex() == 1
+
+    assert {_cell(dialog, r, "待发送") for r in range(2)} == {"0 条"}
+    assert "慢约 3 天" in {_cell(dialog, r, "对方时钟") for r in range(2)}
+    for width in (1366, 1920):
+        dialog.resize(width - 400, 500)
+        qtbot.wait(50)
+        header = dialog.peers.horizontalHeader()
+        assert header.length() <= dialog.peers.viewport().width(), width
+        assert dialog.peers.horizontalScrollBar().maximum() == 0
+    # As tall as its rows: no empty rows below them.
+    table = dialog.peers
+    rows_px = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    assert table.viewport().height() >= rows_px
+    assert table.maximumHeight() <= header.height() + rows_px + 2 * table.frameWidth() + 4
+
+
+def test_the_conflict_heading_fits_the_mode_and_the_table_fits_1366_pixels(
+    qtbot: Any,
+    center: Database,
+    take_out: Callable[..., Database],
+    sessions: Any,
+    tmp_path: Path,
+) -> None:
+    ids = seed(center)
+    vehicle = take_out()
+    _conflict_on_manager(center, vehicle, ids, tmp_path)
+    view = ConflictsDialog(sessions(center))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.heading.text().startswith("未处理的冲突 1 条。选中一条")
+    row = view.model.rows()[0]
+    SyncService(center).resolve(row.id, Resolution.KEPT, expected_version=row.conflict.version)
+    view.show_resolved.setChecked(True)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1 and view.model.rows()[0].resolved)
+    assert view.heading.text() == "共 1 条冲突，其中未处理 0 条。"
+    view.resize(1346, 600)
+    qtbot.wait(50)
+    header = view.view.horizontalHeader()
+    assert header.length() <= view.view.viewport().width()
+    assert not view.view.isColumnHidden(header.count() - 1)  # 处理 on screen

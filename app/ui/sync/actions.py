@@ -25,6 +25,7 @@ from app.ui.sync.conflicts import ConflictsDialog, show_conflicts
 from app.ui.sync.dialog import SyncDialog
 from app.ui.sync.field import (
     FieldExportDialog,
+    FieldFile,
     Starter,
     ask_field_file,
     check_field_file,
@@ -132,16 +133,18 @@ class SyncActions(QObject):
         and ask the window to close."""
         self._session.runner.submit(
             lambda: check_field_file(path),
-            on_done=lambda _r: self._on_field_checked(path),
+            on_done=self._on_field_checked,
             on_error=lambda exc: show_warning(
                 self._window, "打开前方数据", error_text(self._session, exc)
             ),
             owner=self,
         )
 
-    def _on_field_checked(self, path: Path) -> None:
+    def _on_field_checked(self, found: FieldFile) -> None:
+        path = found.path
+        whose = site_text(found.code, found.name)
         question = (
-            f"将以前方数据包重新启动程序：\n{path}\n\n"
+            f"将以前方数据包（{whose}）重新启动程序：\n{path}\n\n"
             "本窗口随后关闭（未保存的表单会丢失）。之后的修改记在前方数据包里，"
             "回来后用 文件 → 同步… 交回指挥中心。是否继续？"
         )

@@ -4,9 +4,11 @@ reports from a worker thread."""
 
 from __future__ import annotations
 
+import errno
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import shiboken6
@@ -115,21 +117,38 @@ def time_text(moment: datetime | None, never: str = "从未") -> str:
     return format_time(moment) if moment is not None else never
 
 
-def skew_text(skew_s: float | None) -> str:
-    """The peer's clock against ours in words: ``对方时钟比本机快 约 12 小时``;
-    "未知" when no network sync measured it."""
-    if skew_s is None:
-        return "未知（仅网络同步时测量）"
+SKEW_WARN_S = 5 * 60  # a clock further off than this makes times doubtful
+
+
+def skew_amount(skew_s: float) -> str:
+    """How far a clock is off, in words: ``快约 3 小时`` / ``慢约 12 分钟``."""
     size = abs(skew_s)
-    if size < 60:
-        return "一致（相差不到 1 分钟）"
     if size < 3600:
-        amount = f"约 {round(size / 60)} 分钟"
+        amount = f"约 {max(1, round(size / 60))} 分钟"
     elif size < 2 * 86400:
         amount = f"约 {round(size / 3600)} 小时"
     else:
         amount = f"约 {round(size / 86400)} 天"
-    return f"对方时钟比本机{'快' if skew_s > 0 else '慢'} {amount}"
+    return f"{'快' if skew_s > 0 else '慢'}{amount}"
+
+
+def skew_text(skew_s: float | None) -> str:
+    """The peer's clock against ours in words: ``对方时钟比本机快约 12 小时``;
+    "未知" when no network sync measured it."""
+    if skew_s is None:
+        return "未知（仅网络同步时测量）"
+    if abs(skew_s) < 60:
+        return "一致（相差不到 1 分钟）"
+    return f"对方时钟比本机{skew_amount(skew_s)}"
+
+
+def skew_cell(skew_s: float | None) -> str:
+    """The same, short enough for a table cell: ``快约 12 小时``, ``一致``, ``未知``."""
+    if skew_s is None:
+        return "未知"
+    if abs(skew_s) < 60:
+        return "一致"
+    return skew_amount(skew_s)
 
 
 def error_text(session: AppSession, exc: BaseException) -> str:
@@ -143,9 +162,33 @@ def error_text(session: AppSession, exc: BaseException) -> str:
     if isinstance(exc, ConflictError):
         return "其他人刚刚处理了这条冲突（或记录已被修改），列表已重新读取，请再看一下。"
     if isinstance(exc, OSError):
-        where = f"{exc.filename}：" if exc.filename else ""
-        return f"无法读写文件 {where}{file_error_text(exc)}。"
+        return os_error_text(exc)
     return session.failure_text(exc)
+
+
+# Why a file could not be read or written, in the words of this window (always
+# Chinese: the synchronisation windows are not translated).
+_OS_ERRORS = {
+    errno.EACCES: "没有权限读写这个位置",
+    errno.EPERM: "没有权限读写这个位置",
+    errno.EROFS: "磁盘是只读的",
+    errno.ENOSPC: "磁盘已满",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.EBUSY: "文件正被其他程序使用",
+    errno.EEXIST: "文件已存在",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """A file error in Chinese (no look at the disk: the callers that can tell a
+    missing file from a missing folder check before, on the worker thread)."""
+    name = exc.filename if isinstance(exc.filename, str | Path) else None
+    if exc.errno == errno.ENOENT:
+        return f"找不到文件或文件夹：{name}" if name is not None else "找不到文件或文件夹。"
+    reason = _OS_ERRORS.get(exc.errno or 0) or file_error_text(exc)
+    where = f"{name}：" if name is not None else ""
+    return f"无法读写文件 {where}{reason}。"
 
 
 class ProgressRelay(QObject):

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.data.errors import ConflictError
 from app.data.uow import ChangeRecord
-from app.sync.service import ConflictView
+from app.sync.service import ConflictView, SyncStatus
 from app.sync.types import CONFLICT_KIND_LABELS, RESOLUTION_LABELS, Resolution
 from app.ui.models.table import Column, DtoTableModel
 from app.ui.plain import plain_label, plain_tooltip
@@ -40,6 +40,7 @@ from app.ui.session import AppSession
 from app.ui.sync.common import (
     DONE_STYLE,
     ERROR_STYLE,
+    SKEW_WARN_S,
     error_text,
     field_text,
     may_sync,
@@ -48,6 +49,7 @@ from app.ui.sync.common import (
     record_names,
     show_once,
     site_names,
+    skew_amount,
     sync_service,
     time_text,
     value_words,
@@ -55,8 +57,11 @@ from app.ui.sync.common import (
 
 RESOLVED_COLOUR = QColor("#777777")
 NOTE_MAX = 500
-# 类型, 记录, 字段, 现值, 现值由, 另一值, 另一值由, 发现于 (处理 takes the rest).
-COLUMN_PX = (140, 190, 110, 170, 220, 170, 220, 130)
+# The columns' widths: a number is a starting width the user may change, None
+# shares what is left (so the table fits a 1366-pixel screen without scrolling
+# sideways; a cut value shows whole in its tooltip and in the details below).
+COLUMN_PX: tuple[int | None, ...] = (150, None, 100, None, None, 130, None)
+STATE_COLUMN = 6  # 处理: shown with 显示已处理 only
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class ConflictRow:
     kept_by: str  # 张三 · 前方指挥车1号 · 2026-11-29 19:40
     lost: str
     lost_by: str
+    clock_notes: tuple[str, ...] = ()  # a warning per side whose clock was off
 
     @property
     def id(self) -> uuid.UUID:
@@ -100,10 +106,38 @@ def _side(
     return " · ".join(p for p in (actor or "", where or "", when) if p)
 
 
+def clock_notes(
+    conflict: ConflictView, skews: dict[str, float | None], names: dict[str, str]
+) -> tuple[str, ...]:
+    """A warning for each site that made one of the two values while its clock
+    was more than :data:`SKEW_WARN_S` off ours (``skews``: the peers' measured
+    differences by code; ``names``: what to call each site)."""
+    out: list[str] = []
+    for code in dict.fromkeys((conflict.kept_replica, conflict.lost_replica)):
+        skew = skews.get(code) if code else None
+        if code is None or skew is None or abs(skew) <= SKEW_WARN_S:
+            continue
+        out.append(
+            f"注意：{names.get(code, code)} 的时钟比本机{skew_amount(skew)}，"
+            "其记录时间和“谁的修改在后”可能不准，请核实后再决定。"
+        )
+    return tuple(out)
+
+
 def conflict_rows(
-    conflicts: list[ConflictView], names: dict[uuid.UUID, str], sites: dict[str, str]
+    conflicts: list[ConflictView],
+    names: dict[uuid.UUID, str],
+    sites: dict[str, str],
+    status: SyncStatus | None = None,
 ) -> list[ConflictRow]:
-    """The conflicts in words (no database: ``names`` and ``sites`` were read)."""
+    """The conflicts in words (no database: ``names``, ``sites`` and the
+    ``status`` with the peers' clock differences were read)."""
+    skews: dict[str, float | None] = {}
+    who: dict[str, str] = dict(sites)
+    if status is not None:
+        skews = {p.code: p.skew_s for p in status.peers}
+        who.update({p.code: p.name for p in status.peers})
+        who[status.site.code] = "本站点"
     out = []
     for c in conflicts:
         name = names.get(c.entity_id)
@@ -117,6 +151,7 @@ def conflict_rows(
                 _side(c.kept_actor, c.kept_replica, c.kept_at, sites),
                 value_words(c.entity_type, c.field, c.lost_value),
                 _side(c.lost_actor, c.lost_replica, c.lost_at, sites),
+                clock_notes(c, skews, who),
             )
         )
     return out
@@ -131,9 +166,7 @@ def _columns() -> list[Column[ConflictRow]]:
         Column("记录", lambda r: r.record, foreground=grey),
         Column("字段", lambda r: r.field, foreground=grey),
         Column("现值", lambda r: r.kept, foreground=grey),
-        Column("现值由（谁 · 站点 · 时间）", lambda r: r.kept_by, foreground=grey),
         Column("另一值", lambda r: r.lost, foreground=grey),
-        Column("另一值由（谁 · 站点 · 时间）", lambda r: r.lost_by, foreground=grey),
         Column(
             "发现于",
             lambda r: r.conflict.detected_at,
@@ -177,9 +210,17 @@ class ConflictsDialog(QDialog):
         self.view.setWordWrap(True)
         self.view.verticalHeader().setVisible(False)
         self.view.setSortingEnabled(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(60)
+        for col, px in enumerate(COLUMN_PX):
+            if px is None:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(col, px)
+        header.setStretchLastSection(False)
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
 
         self.detail = plain_label("", self)
@@ -190,7 +231,13 @@ class ConflictsDialog(QDialog):
         self.note = QLineEdit(self)
         self.note.setObjectName("conflicts_note")
         self.note.setMaxLength(NOTE_MAX)
-        self.note.setPlaceholderText("处理说明（可不填），如“已电话核实，以前方为准”")
+        self.note.setPlaceholderText(
+            f"处理说明（可不填，最多 {NOTE_MAX} 字），如“已电话核实，以前方为准”"
+        )
+        self.note_count = QLabel(self)
+        self.note_count.setObjectName("conflicts_note_count")
+        self.note_count.setToolTip(f"处理说明最多 {NOTE_MAX} 个字，超出的部分不会输入。")
+        self.note.textChanged.connect(self._show_note_count)
         self.keep_button = QPushButton("保留现值", self)
         self.keep_button.setObjectName("conflicts_keep")
         self.take_button = QPushButton("改用另一值", self)
@@ -208,6 +255,7 @@ class ConflictsDialog(QDialog):
         decide = QHBoxLayout()
         decide.addWidget(QLabel("说明：", self))
         decide.addWidget(self.note, 1)
+        decide.addWidget(self.note_count)
         decide.addWidget(self.keep_button)
         decide.addWidget(self.take_button)
         decide.addWidget(self.noted_button)
@@ -232,9 +280,22 @@ class ConflictsDialog(QDialog):
         session.subscribe({"sync_conflict"}, self._on_changes, owner=self)
         session.subscribe(None, self._on_any_change, owner=self, delay_ms=1000)
         session.operator_changed.connect(lambda _i: self._update_buttons())
+        self._show_note_count("")
         self._update_buttons()
-        self.resize(1400, 520)
+        width, height = 1400, 560
+        screen = self.screen()
+        if screen is not None:  # a 1366×768 laptop: the whole window on the screen
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 20), min(height, room.height() - 60)
+        self.resize(width, height)
         self.refresh()
+
+    def _show_note_count(self, text: str) -> None:
+        full = len(text) >= NOTE_MAX
+        self.note_count.setText(f"{len(text)}/{NOTE_MAX} 字" + ("（已满）" if full else ""))
+        self.note_count.setStyleSheet(
+            "color: #b30000; font-weight: bold;" if full else "color: #555;"
+        )
 
     # -- reading --------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -245,7 +306,7 @@ class ConflictsDialog(QDialog):
         def read() -> list[ConflictRow]:
             found = service.conflicts(include_resolved=include)
             names = record_names(db, ((c.entity_type, c.entity_id) for c in found))
-            return conflict_rows(found, names, site_names(db))
+            return conflict_rows(found, names, site_names(db), service.status())
 
         self._session.runner.submit(
             read,
@@ -266,14 +327,7 @@ class ConflictsDialog(QDialog):
     def _on_read(self, rows: list[ConflictRow]) -> None:
         chosen = self.selected()
         self.model.set_rows(rows)
-        open_count = sum(1 for r in rows if not r.resolved)
-        if not rows:
-            self.heading.setText("没有未处理的同步冲突。")
-        else:
-            self.heading.setText(
-                f"未处理的冲突 {open_count} 条。选中一条，决定保留现值、改用另一值，或标为已知悉。"
-                "“现值”是现在各站点都采用的值。"
-            )
+        self.heading.setText(heading_text(rows, all_shown=self.show_resolved.isChecked()))
         self._fit_columns()
         target = next((n for n, r in enumerate(rows) if chosen and r.id == chosen.id), None)
         if target is None:
@@ -283,12 +337,8 @@ class ConflictsDialog(QDialog):
         self._update_buttons()
 
     def _fit_columns(self) -> None:
-        """Widths that fit 1380 pixels: values and who wrote them wrap, never run on;
-        the decision column only with 显示已处理."""
-        header = self.view.horizontalHeader()
-        for col, px in enumerate(COLUMN_PX):
-            header.resizeSection(col, px)
-        self.view.setColumnHidden(len(COLUMN_PX), not self.show_resolved.isChecked())
+        """The decision column only with 显示已处理; rows as tall as their wrapped text."""
+        self.view.setColumnHidden(STATE_COLUMN, not self.show_resolved.isChecked())
         self.view.resizeRowsToContents()
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -366,6 +416,23 @@ class ConflictsDialog(QDialog):
         self.refresh()
 
 
+def heading_text(rows: list[ConflictRow], *, all_shown: bool) -> str:
+    """The line above the list: what it holds in this mode, and what to do."""
+    open_count = sum(1 for r in rows if not r.resolved)
+    todo = (
+        "选中一条，决定保留现值、改用另一值，或标为已知悉。“现值”是现在各站点都采用的值。"
+        if open_count
+        else ""
+    )
+    if all_shown:
+        if not rows:
+            return "还没有同步冲突。"
+        return f"共 {len(rows)} 条冲突，其中未处理 {open_count} 条。{todo}"
+    if not rows:
+        return "没有未处理的同步冲突。"
+    return f"未处理的冲突 {open_count} 条。{todo}"
+
+
 def _detail(row: ConflictRow) -> str:
     c = row.conflict
     lines = [
@@ -375,6 +442,7 @@ def _detail(row: ConflictRow) -> str:
     ]
     if c.note:
         lines.append(f"处理说明：{c.note}")
+    lines.extend(row.clock_notes)
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -55,13 +56,15 @@ from app.ui.sync.common import (
     may_sync,
     no_right_text,
     site_text,
+    skew_cell,
     skew_text,
     sync_service,
     time_text,
 )
 from app.ui.sync.conflicts import show_conflicts
 
-PEER_ROWS_SHOWN = 8  # more peers than this: the list scrolls
+PEER_ROWS_SHOWN = 8  # at least this many rows (when there are); more when the window is taller
+CHOOSE_VEHICLE = "请选择前方指挥车"
 PEER_HEADERS = ["站点", "类型", "最近发出", "最近收到", "待发送", "待对方确认", "对方时钟"]
 _SECTION_STYLE = "QGroupBox { font-weight: bold; }"
 
@@ -77,7 +80,7 @@ def _file_safe(text: str) -> str:
 
 
 def _count(value: int) -> str:
-    return f"{value} 条" if value else "0"
+    return f"{value} 条"
 
 
 def _bold(label: QLabel) -> QLabel:
@@ -127,10 +130,12 @@ class SyncDialog(QDialog):
         self.peers.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.peers.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.peers.setStyleSheet("QTableWidget { font-weight: normal; }")
+        self.peers.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.peers.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         header = self.peers.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        peers_layout.addWidget(self.peers)
+        peers_layout.addWidget(self.peers, 1)
         self.no_peers = plain_label("", peers_box)
         self.no_peers.setWordWrap(True)
         self.no_peers.hide()
@@ -145,7 +150,7 @@ class SyncDialog(QDialog):
         conflicts_row.addStretch(1)
         conflicts_row.addWidget(self.conflicts_button)
         peers_layout.addLayout(conflicts_row)
-        layout.addWidget(peers_box)
+        layout.addWidget(peers_box, 1)
 
         # -- by file -----------------------------------------------------------------
         file_box = QGroupBox("通过文件同步（U 盘等）", self)
@@ -158,6 +163,8 @@ class SyncDialog(QDialog):
         self.peer_choice.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+        self.peer_choice.setPlaceholderText(CHOOSE_VEHICLE)
+        self.peer_choice.currentIndexChanged.connect(lambda _i: self._update_buttons())
         self.write_button = QPushButton("写出同步数据包…", file_box)
         self.write_button.setObjectName("sync_write")
         self.write_button.clicked.connect(self.ask_write_packet)
@@ -271,17 +278,16 @@ class SyncDialog(QDialog):
                 "前方指挥车也可以经网络直接连接本中心的数据库同步。"
             )
         self._show_peers(status.peers)
+        self.peer_choice.blockSignals(True)
         self.peer_choice.clear()
         for peer in status.peers:
             self.peer_choice.addItem(site_text(peer.code, peer.name), peer.code)
         at = self.peer_choice.findData(previous) if previous is not None else -1
-        if at < 0:
-            at = 0
-            if site.kind is SiteKind.FIELD:
-                at = max(
-                    0, next((n for n, p in enumerate(status.peers) if p.kind is SiteKind.CENTER), 0)
-                )
+        if at < 0 and site.kind is SiteKind.FIELD:
+            # A field vehicle sends to its center; a center chooses the vehicle.
+            at = next((n for n, p in enumerate(status.peers) if p.kind is SiteKind.CENTER), 0)
         self.peer_choice.setCurrentIndex(at)
+        self.peer_choice.blockSignals(False)
         count = status.open_conflicts
         self.conflicts_label.setText(
             f"未处理的同步冲突：{count} 条" if count else "没有未处理的同步冲突。"
@@ -307,7 +313,7 @@ class SyncDialog(QDialog):
                 time_text(p.last_received_at),
                 _count(p.unsent),
                 _count(unconfirmed),
-                skew_text(p.skew_s),
+                skew_cell(p.skew_s),
             ]
             tips = [
                 "",
@@ -316,7 +322,7 @@ class SyncDialog(QDialog):
                 "本机最近一次收到对方变更的时间（北京时间）",
                 "本机的修改还没有写进任何同步数据包",
                 "已经发出、对方还没有确认收到的修改（对方下次回传数据包时确认）",
-                "",
+                skew_text(p.skew_s),
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -340,14 +346,25 @@ class SyncDialog(QDialog):
             )
 
     def _fit_peers(self) -> None:
-        """The peer list as tall as its rows (up to :data:`PEER_ROWS_SHOWN`, then it scrolls)."""
+        """The peer list as wide as its columns (never cut at the edge) and at least
+        as tall as :data:`PEER_ROWS_SHOWN` rows; a taller window shows more rows,
+        never empty ones."""
         table = self.peers
-        shown = min(max(table.rowCount(), 1), PEER_ROWS_SHOWN)
+        header = table.horizontalHeader()
+        width = sum(
+            max(header.sectionSizeHint(c), table.sizeHintForColumn(c))
+            for c in range(table.columnCount())
+        )
+        table.setMinimumWidth(
+            width + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        )
+        rows = max(table.rowCount(), 1)
         row_px = (
             table.rowHeight(0) if table.rowCount() else table.verticalHeader().defaultSectionSize()
         )
-        height = table.horizontalHeader().sizeHint().height() + shown * row_px
-        table.setFixedHeight(height + 2 * table.frameWidth() + 2)
+        frame = header.sizeHint().height() + 2 * table.frameWidth() + 2
+        table.setMinimumHeight(frame + min(rows, PEER_ROWS_SHOWN) * row_px)
+        table.setMaximumHeight(frame + rows * row_px)
 
     # -- state of the buttons -----------------------------------------------------------
     def _update_buttons(self) -> None:
@@ -357,10 +374,15 @@ class SyncDialog(QDialog):
         has_peers = bool(status and status.peers)
         for button in (self.write_button, self.apply_button, self.network_button):
             button.setToolTip("" if allowed else plain_tooltip(no_right_text(self._session)))
-        self.write_button.setEnabled(idle and allowed and has_peers)
+        chosen = self.chosen_peer() is not None
+        self.write_button.setEnabled(idle and allowed and has_peers and chosen)
+        if allowed and has_peers and not chosen:
+            self.write_button.setToolTip(plain_tooltip("请先在“发给”中选择前方指挥车。"))
         self.apply_button.setEnabled(idle and allowed and has_peers)
         self.network_button.setEnabled(idle and allowed)
-        self.peer_choice.setEnabled(idle and has_peers and len(status.peers if status else []) > 1)
+        center = status is not None and status.site.kind is SiteKind.CENTER
+        several = len(status.peers if status else []) > 1
+        self.peer_choice.setEnabled(idle and has_peers and (center or several))
         self.refresh_button.setEnabled(not self.busy)
 
     def _start(self, text: str) -> None:
@@ -402,8 +424,13 @@ class SyncDialog(QDialog):
             return
         layout.activate()
         need = self.sizeHint()
-        if need.height() > self.height() or need.width() > self.width():
-            self.resize(max(self.width(), need.width()), max(self.height(), need.height()))
+        width, height = max(self.width(), need.width()), max(self.height(), need.height())
+        screen = self.screen()
+        if screen is not None:  # never beyond the screen (a 1366×768 laptop)
+            room = screen.availableGeometry()
+            width, height = min(width, room.width()), min(height, room.height() - 40)
+        if width > self.width() or height > self.height():
+            self.resize(max(self.width(), width), max(self.height(), height))
 
     def _refused(self, title: str, exc: BaseException) -> None:
         self._stop()

@@ -8,8 +8,10 @@ executable with ``--db FILE``), detached, and then closes this window.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -31,6 +34,7 @@ from app.sync.field_package import FieldPackage
 from app.sync.service import SyncStatus
 from app.sync.types import SiteKind, SyncRefused
 from app.ui.documents import ask_open_path, ask_save_path
+from app.ui.forms import FieldErrors
 from app.ui.plain import plain_label, plain_tooltip
 from app.ui.session import AppSession
 from app.ui.sync.common import (
@@ -44,16 +48,50 @@ from app.ui.sync.common import (
     sync_service,
 )
 
-NAME_MAX = 60
+NAME_MAX = 64  # the longest vehicle name the service takes
 SQLITE_MAGIC = b"SQLite format 3\x00"
+FIELD_SUFFIXES = (".xccfield", ".sqlite3", ".sqlite", ".db")
 # Starts a program detached: (program, arguments, working folder) -> started.
 Starter = Callable[[str, list[str], str], bool]
+_COUNTER_STYLE = "color: #555;"
+_COUNTER_FULL_STYLE = "color: #b30000; font-weight: bold;"
 
 
 def package_file_name(name: str, now: datetime) -> str:
-    """``前方指挥车1号-20261129.xccfield`` (the China-time day of ``now``)."""
+    """``前方指挥车1号-20261129-1940.xccfield`` (the China-time minute of ``now``)."""
     safe = "".join("_" if c in '\\/:*?"<>|' else c for c in name).strip() or "前方指挥车"
-    return f"{safe}-{china_time(now).strftime('%Y%m%d')}.xccfield"
+    return f"{safe}-{china_time(now).strftime('%Y%m%d-%H%M')}.xccfield"
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or the first of ``name-2.ext``, ``name-3.ext`` … that does not
+    exist yet. Looks at the disk: call it off the GUI thread."""
+    if not path.exists():
+        return path
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def package_path(text: str) -> Path:
+    """The file a typed path names: ``.xccfield`` added unless it has a database suffix."""
+    path = Path(text)
+    if path.suffix.lower() not in FIELD_SUFFIXES:
+        path = path.with_name(path.name + ".xccfield")
+    return path
+
+
+def check_target(path: Path) -> None:
+    """Refuse a place the package cannot go: an existing file (never overwritten)
+    or a folder that does not exist. Looks at the disk: call it off the GUI thread.
+    Raises SyncRefused."""
+    if path.exists():
+        raise SyncRefused(f"文件已存在：{path}\n前方数据包不会覆盖已有文件，请换一个文件名。")
+    if not path.parent.is_dir():
+        raise SyncRefused(f"文件夹不存在：{path.parent}")
 
 
 def next_vehicle_name(status: SyncStatus | None) -> str:
@@ -67,7 +105,10 @@ def next_vehicle_name(status: SyncStatus | None) -> str:
 
 class FieldExportDialog(QDialog):
     """带出到前方指挥车: the vehicle's name and where to save, then the package
-    written off the GUI thread with a progress bar, and what to do next."""
+    written off the GUI thread with a progress bar, and what to do next.
+
+    A blank name or a missing place is said under its field; an existing file is
+    never overwritten: it is said under 保存为 before anything is written."""
 
     def __init__(self, session: AppSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +118,7 @@ class FieldExportDialog(QDialog):
         self._service = sync_service(session)
         self.status: SyncStatus | None = None
         self.package: FieldPackage | None = None
-        self.busy = False
+        self.busy = False  # checking the place or writing
         self._path_chosen = False
 
         intro = plain_label(
@@ -86,11 +127,21 @@ class FieldExportDialog(QDialog):
             self,
         )
         intro.setWordWrap(True)
+        self.errors = FieldErrors(self)
         self.name_edit = QLineEdit(self)
         self.name_edit.setObjectName("field_name")
         self.name_edit.setMaxLength(NAME_MAX)
         self.name_edit.setPlaceholderText("如：前方指挥车1号")
         self.name_edit.textEdited.connect(self._on_name_edited)
+        self.name_edit.textChanged.connect(self._show_count)
+        self.name_count = QLabel(self)
+        self.name_count.setObjectName("field_name_count")
+        self.name_count.setStyleSheet(_COUNTER_STYLE)
+        name_box = QWidget(self)
+        name_row = QHBoxLayout(name_box)
+        name_row.setContentsMargins(0, 0, 0, 0)
+        name_row.addWidget(self.name_edit, 1)
+        name_row.addWidget(self.name_count)
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("field_path")
         self.path_edit.setPlaceholderText("选择保存位置（U 盘或本机文件夹）")
@@ -98,12 +149,20 @@ class FieldExportDialog(QDialog):
         choose = QPushButton("选择…", self)
         choose.setObjectName("field_choose")
         choose.clicked.connect(self._on_choose_clicked)
-        path_row = QHBoxLayout()
+        path_box = QWidget(self)
+        path_row = QHBoxLayout(path_box)
+        path_row.setContentsMargins(0, 0, 0, 0)
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(choose)
         form = QFormLayout()
-        form.addRow("前方指挥车名称：", self.name_edit)
-        form.addRow("保存为：", path_row)
+        form.addRow(
+            "前方指挥车名称：",
+            self.errors.add("name", name_box, check=self._name_problem, watch=[self.name_edit]),
+        )
+        form.addRow(
+            "保存为：",
+            self.errors.add("path", path_box, check=self._path_problem, watch=[self.path_edit]),
+        )
 
         self.progress = QProgressBar(self)
         self.progress.setObjectName("field_progress")
@@ -134,6 +193,7 @@ class FieldExportDialog(QDialog):
 
         self._relay = ProgressRelay()
         self._relay.progressed.connect(self._on_progressed)
+        self._show_count(self.name_edit.text())
         self.export_button.setEnabled(False)
         self._session.runner.submit(
             self._service.status,
@@ -150,27 +210,65 @@ class FieldExportDialog(QDialog):
             return
         if not self.name_edit.text():
             self.name_edit.setText(next_vehicle_name(status))
-            self._suggest_path()
+            self.suggest_path()
         self._update_button()
 
+    def _show_count(self, text: str) -> None:
+        full = len(text) >= NAME_MAX
+        self.name_count.setText(f"{len(text)}/{NAME_MAX} 字" + ("（已满）" if full else ""))
+        self.name_count.setStyleSheet(_COUNTER_FULL_STYLE if full else _COUNTER_STYLE)
+        self.name_count.setToolTip(f"名称最多 {NAME_MAX} 个字，超出的部分不会输入。")
+
+    def _name_problem(self) -> str | None:
+        if not self.name_edit.text().strip():
+            return "请填写前方指挥车的名称，如“前方指挥车1号”。"
+        return None
+
+    def _path_problem(self) -> str | None:
+        text = self.path_edit.text().strip()
+        if not text:
+            return "请选择保存位置。"
+        if not Path(text).is_absolute():
+            return "请填写完整的保存位置（含文件夹），或点“选择…”。"
+        return None
+
     def _on_name_edited(self, _text: str) -> None:
-        self._suggest_path()
+        self.suggest_path()
         self._update_button()
 
     def _on_path_edited(self, _text: str) -> None:
         self._path_chosen = True
         self._update_button()
 
-    def _suggest_path(self) -> None:
+    def suggest_path(self) -> None:
+        """Propose ``名称-YYYYMMDD-HHMM.xccfield`` in the folder shown (or Documents),
+        with -2, -3 … when that file exists (looked up off the GUI thread)."""
         if self._path_chosen:
             return
         name = package_file_name(self.name_edit.text(), self._session.now())
         current = self.path_edit.text()
         folder = Path(current).parent if current else Path(last_folder())
-        self.path_edit.setText(str(folder / name))
+        wanted = folder / name
+        self._session.runner.submit(
+            lambda: free_path(wanted),
+            on_done=self._on_path_suggested,
+            on_error=lambda _exc: self._on_path_suggested(wanted),
+            owner=self,
+            latest="suggest",
+        )
+
+    def _on_path_suggested(self, path: Path) -> None:
+        if not self._path_chosen:
+            self.path_edit.setText(str(path))
+            self._update_button()
 
     def _on_choose_clicked(self) -> None:
-        name = package_file_name(self.name_edit.text(), self._session.now())
+        current = self.path_edit.text().strip()
+        name = (
+            Path(current).name
+            if current
+            else package_file_name(self.name_edit.text(), self._session.now())
+        )
         path = ask_save_path(self, "保存前方数据包", name, "前方数据包 (*.xccfield)")
         if path:
             self.path_edit.setText(path)
@@ -180,8 +278,7 @@ class FieldExportDialog(QDialog):
     def _update_button(self) -> None:
         allowed = may_sync(self._session)
         center = self.status is not None and self.status.site.kind is SiteKind.CENTER
-        ready = bool(self.name_edit.text().strip() and Path(self.path_edit.text()).is_absolute())
-        self.export_button.setEnabled(allowed and center and ready and not self.busy)
+        self.export_button.setEnabled(allowed and center and not self.busy)
         self.export_button.setToolTip(
             "" if allowed else plain_tooltip(no_right_text(self._session))
         )
@@ -195,21 +292,43 @@ class FieldExportDialog(QDialog):
         self._update_button()
 
     def export(self) -> None:
-        """Write the package (off the GUI thread); the answer is shown here."""
-        name = self.name_edit.text().strip()
-        text = self.path_edit.text().strip()
-        if self.busy or not name or not text:
+        """Check the form, then (off the GUI thread) that the file does not exist
+        yet, then write the package; the answer is shown here."""
+        if self.busy:
             return
-        path = Path(text)
-        if path.suffix.lower() not in (".xccfield", ".sqlite3", ".sqlite", ".db"):
-            path = path.with_name(path.name + ".xccfield")
-        service, report = self._service, self._relay.report
+        problems = {
+            key: text
+            for key, text in (("name", self._name_problem()), ("path", self._path_problem()))
+            if text
+        }
+        self.errors.show(problems)
+        if problems:
+            (self.name_edit if "name" in problems else self.path_edit).setFocus()
+            return
+        name = self.name_edit.text().strip()
+        path = package_path(self.path_edit.text().strip())
         self.busy = True
+        self._update_button()
+        self._session.runner.submit(
+            lambda: check_target(path),
+            on_done=lambda _r: self._write(name, path),
+            on_error=self._on_target_refused,
+            owner=self,
+        )
+
+    def _on_target_refused(self, exc: BaseException) -> None:
+        self.busy = False
+        self.errors.set("path", error_text(self._session, exc))
+        self.path_edit.setFocus()
+        self._update_button()
+        self.adjustSize()
+
+    def _write(self, name: str, path: Path) -> None:
+        service, report = self._service, self._relay.report
         self.progress.setRange(0, 0)
         self.progress.setFormat("正在写出前方数据包…")
         self.progress.show()
         self._tell("正在写出前方数据包，请稍候（数据多时需要几分钟）…", ok=None)
-        self._update_button()
         self._session.runner.submit(
             lambda: service.export_field_package(path, name, progress=report),
             on_done=self._on_exported,
@@ -272,13 +391,49 @@ def restart_command(path: Path) -> tuple[str, list[str], str]:
     return sys.executable, [str(root / "main.py"), "--db", target], str(root)
 
 
-def check_field_file(path: Path) -> None:
-    """Refuse what is not a database file. Reads the file's first bytes (off the
-    GUI thread). Raises SyncRefused (a sentence for the user) or OSError."""
+@dataclass(frozen=True)
+class FieldFile:
+    """A field package as read from its file: the vehicle it was taken out for."""
+
+    path: Path
+    name: str
+    code: str
+
+
+def check_field_file(path: Path) -> FieldFile:
+    """Refuse what is not a field vehicle's database: a missing file, another
+    kind of file, a database of another program, a center's database. Reads
+    the file (read-only, off the GUI thread). Raises SyncRefused (a sentence
+    for the user) or OSError."""
+    if not path.exists():
+        raise SyncRefused(f"文件不存在：{path}")
+    if path.is_dir():
+        raise SyncRefused(f"这是一个文件夹，不是前方数据包：{path}")
     with path.open("rb") as f:
         head = f.read(len(SQLITE_MAGIC))
+    not_ours = f"这不是本程序的数据库文件：{path}"
     if head != SQLITE_MAGIC:
-        raise SyncRefused(f"“{path.name}”不是前方数据包（不是 SQLite 数据库文件）。")
+        raise SyncRefused(not_ours)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT kind, name, code FROM sync_site WHERE is_self").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "no such" in str(exc):  # no such table / column: another program's database
+            raise SyncRefused(not_ours) from exc
+        raise SyncRefused(f"无法读取文件：{path}（{exc}）") from exc
+    except sqlite3.DatabaseError as exc:  # not a database after all, damaged
+        raise SyncRefused(not_ours) from exc
+    if row is None:
+        raise SyncRefused(f"这不是前方数据包（这个数据库没有站点标识）：{path}")
+    kind, name, code = row
+    if kind == SiteKind.CENTER.value:
+        raise SyncRefused(f"这不是前方数据包（这是指挥中心数据库）：{path}")
+    if kind != SiteKind.FIELD.value:
+        raise SyncRefused(not_ours)
+    return FieldFile(path, str(name or ""), str(code or ""))
 
 
 def start_detached(program: str, arguments: list[str], folder: str) -> bool:
