@@ -61,6 +61,14 @@ LAYOUT_VERSION = 2
 SHORT_SCREEN_PX = 850
 
 
+def _parse_size(value: object) -> tuple[int, int] | None:
+    """``"1366x768"`` (as save_layout writes it) as (width, height); None otherwise."""
+    width, sep, height = str(value or "").partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        return None
+    return int(width), int(height)
+
+
 class MainWindow(QMainWindow):
     """Composes the panels; refreshes them when the database changes."""
 
@@ -114,6 +122,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._layout_pending = True  # sized to the window when first shown
+        self._layout_saved_for: tuple[int, int] | None = None  # the window size of a saved layout
+        self._shown_once = False
         remember_folder_in(settings)
         self._restore_layout()
 
@@ -411,14 +421,27 @@ class MainWindow(QMainWindow):
             self.resize(min(1600, screen.width()), min(1000, screen.height()))
         if state is not None and self.restoreState(state, LAYOUT_VERSION):
             self._layout_pending = False
+            self._layout_saved_for = _parse_size(self._settings.value("window/layout_size"))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._layout_pending:
-            self._layout_pending = False
-            # After the window has its final size (maximised, or a snapshot's size),
-            # and again when the panels hold data (the card's names take room).
-            QTimer.singleShot(0, self.apply_default_layout)
+        if not self._shown_once:
+            self._shown_once = True
+            # After the window has its final size (maximised, or a snapshot's size).
+            QTimer.singleShot(0, self._fit_layout_to_window)
+
+    def _fit_layout_to_window(self) -> None:
+        """Keep the docks as they were saved when the window has the size they
+        were saved for; size them afresh otherwise. (Docks saved on a 1080-pixel
+        screen and squeezed into a 768-pixel one keep the roster's whole week and
+        leave the incident list a row or two.)"""
+        size = (self.width(), self.height())
+        if not self._layout_pending and self._layout_saved_for == size:
+            return
+        self._layout_pending = False
+        self.apply_default_layout()
+        # Again when the panels hold data (the card's names take room).
+        if not self._announced_loaded:
             self.all_loaded.connect(self.apply_default_layout)
 
     def apply_default_layout(self) -> None:
@@ -472,6 +495,8 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        # The docks' sizes hold for this window size only (see _fit_layout_to_window).
+        self._settings.setValue("window/layout_size", f"{self.width()}x{self.height()}")
         self._settings.sync()
 
     def _on_reset_layout_triggered(self) -> None:
