@@ -134,10 +134,25 @@ _VALUE_FAMILIES: dict[tuple[str, str], Family] = {
     ("rescue_team", "status"): Family.TEAM_STATUS,
     ("hazard_site", "hazard_type"): Family.HAZARD_TYPE,
     ("hazard_site", "risk_level"): Family.RISK_LEVEL,
+    ("hazard_site", "rectification_state"): Family.RECTIFICATION,
+    ("hazard_site", "supervision"): Family.SUPERVISION,
+    ("shelter", "duration_kind"): Family.SHELTER_DURATION,
+    ("shelter", "level"): Family.SHELTER_LEVEL,
+    ("stock_movement", "kind"): Family.STOCK_MOVEMENT,
+    ("supply_catalog_item", "key_need"): Family.KEY_NEED,
     ("staff", "role"): Family.STAFF_ROLE,
     ("duty_assignment", "role"): Family.STAFF_ROLE,
     ("role_grant", "role"): Family.ACCESS_ROLE,
     ("access", "action"): Family.ACTION,
+}
+
+# Where a position came from (``coord_source`` of the located records).
+_COORD_SOURCES: dict[str, tuple[str, str]] = {
+    "map": ("picked on the map", "地图选点"),
+    "import": ("imported", "导入"),
+    "gcj02-converted": ("imported, converted from GCJ-02", "导入（由GCJ-02换算）"),
+    "demo": ("demo data", "演示数据"),
+    "gps": ("GPS", "GPS"),
 }
 
 # Columns that name another record by id: (model, columns read, words of a row).
@@ -257,6 +272,8 @@ def value_text(
         return text.removeprefix("custom:")
     if family is not None:
         return label(family, text, language)
+    if name == "coord_source" and text in _COORD_SOURCES:
+        return _COORD_SOURCES[text][1 if zh else 0]
     words = _FACT_WORDS.get(name) if entity_type == "access" else None
     if words is not None and text in words:
         return words[text][0 if not zh else 1]

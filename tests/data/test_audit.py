@@ -629,3 +629,22 @@ def test_history_says_the_first_status_of_an_incident_in_words(tmp_path: Path) -
         assert "接报" in entry.summary() and "received" not in entry.summary()
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("entity", "field", "code", "words"),
+    [
+        ("shelter", "duration_kind", "short_term", "短期避难场所"),
+        ("shelter", "level", "township", "乡镇级"),
+        ("shelter", "coord_source", "demo", "演示数据"),
+        ("hazard_site", "coord_source", "gcj02-converted", "导入（由GCJ-02换算）"),
+        ("hazard_site", "supervision", "county", "县级督办"),
+        ("stock_movement", "kind", "issue", "出库"),
+    ],
+)
+def test_history_says_register_codes_in_words(
+    entity: str, field: str, code: str, words: str
+) -> None:
+    from app.services.audit import value_text
+
+    assert value_text(entity, field, code) == words
