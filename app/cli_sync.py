@@ -25,8 +25,11 @@ prompt; see :mod:`app.cli_sign_in`), who must be allowed to synchronise.
 Exit status (:class:`app.sync.types.ExitCode`): 0 done (status: nothing
 waiting); 3 the packet held nothing new (applied before); 4 status: changes
 waiting or conflicts to decide; 1 the database cannot be used; 2 wrong
-arguments or a file that cannot be read or written; 65 refused (damaged
-packet, other version, other site, a gap); 77 not signed in or not allowed.
+arguments (also a center address that is not one) or a file that cannot be
+read or written (an existing file is never replaced, except an earlier packet
+of this site); 65 refused (damaged or unsigned packet, other version, other
+site, a gap); 75 the center cannot be reached now (try again: nothing is
+lost); 77 not signed in or not allowed.
 Messages are Chinese; errors on stderr.
 """
 
@@ -38,17 +41,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from app.cli_export import _OS_REASONS
-from app.cli_import import EXIT_DATABASE, _Parser, on_database
+from app.cli_export import _OS_REASONS, _missing_sqlite_file
+from app.cli_import import EXIT_DATABASE as OPEN_FAILED
+from app.cli_import import _Parser, on_database
 from app.cli_sign_in import USER_HELP, sign_in
 from app.data.engine import Database
 from app.data.migrate import current_revision, upgrade
 from app.domain.clock import china_time
 from app.services.access import NotPermitted
+from app.sync.packet import SUFFIX
 from app.sync.service import SyncService, SyncStatus
-from app.sync.types import SITE_KIND_LABELS, ExitCode, SyncRefused
+from app.sync.types import (
+    SITE_KIND_LABELS,
+    BadAddress,
+    CenterUnavailable,
+    ExitCode,
+    SyncRefused,
+)
 
+EXIT_DATABASE = 1
 EXIT_USAGE = 2
+# What the work returns for wrong arguments, told apart from on_database's own
+# status for a database that cannot be used (2 there), then mapped.
+_USAGE = 1002
 _DB_HELP = "数据库 URL 或 SQLite 文件（默认：XCC_DB_URL、设置或本机 SQLite）"
 
 
@@ -86,7 +101,12 @@ def main(group: str, argv: Sequence[str]) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
         return EXIT_USAGE if code else ExitCode.OK
-    return on_database(ns.db, lambda db: _run(db, group, ns))
+    missing = _missing_sqlite_file(ns.db)
+    if missing is not None:
+        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
+        return EXIT_DATABASE
+    code = on_database(ns.db, lambda db: _run(db, group, ns))
+    return {OPEN_FAILED: EXIT_DATABASE, _USAGE: EXIT_USAGE}.get(code, code)
 
 
 def _ready(db: Database) -> bool:
@@ -105,13 +125,13 @@ def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
         return _status(service.status())
     if group == "field" and not " ".join(ns.name.split()):
         print("请用 --name 填写前方指挥车的名称。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
     if group == "sync" and ns.what == "packet" and ns.to is None and ns.action == "write":
         try:
             service.default_peer()
         except SyncRefused as exc:
             print(str(exc), file=sys.stderr)
-            return EXIT_USAGE
+            return _USAGE
     if sign_in(db, ns.user) is None:
         return ExitCode.DENIED
     try:
@@ -125,22 +145,28 @@ def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
     except NotPermitted as exc:
         print(exc.message(), file=sys.stderr)
         return ExitCode.DENIED
+    except BadAddress as exc:
+        print(str(exc), file=sys.stderr)
+        return _USAGE
+    except CenterUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.TRY_AGAIN
     except SyncRefused as exc:
         print(str(exc), file=sys.stderr)
         return ExitCode.REFUSED
     except OSError as exc:
         reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
         print(f"无法读写文件「{getattr(ns, 'file', '')}」：{reason}。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
 
 
 def _field_export(service: SyncService, path: Path, name: str) -> int:
     if path.exists():
         print(f"文件「{path}」已存在，不会覆盖：请换一个文件名。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
     if not path.parent.is_dir():
         print(f"文件夹「{path.parent}」不存在，未写入任何文件。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
     done = service.export_field_package(path, name)
     print(f"已带出前方数据包：{done.path.resolve()}")
     print(f"前方指挥车：{done.name}（站点代码 {done.code}），{done.rows} 条记录。")
@@ -149,9 +175,12 @@ def _field_export(service: SyncService, path: Path, name: str) -> int:
 
 
 def _write(service: SyncService, path: Path, to: str | None) -> int:
+    if path.suffix.lower() != SUFFIX:
+        print(f"同步数据包的文件名应以 {SUFFIX} 结尾：{path.name}。", file=sys.stderr)
+        return _USAGE
     if path.is_dir() or not path.parent.is_dir():
         print(f"无法写入「{path}」：文件夹不存在或这是一个文件夹。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
     written = service.write_packet(path, to)
     print(
         f"已写出同步数据包：{written.path.resolve()}（发给 {written.recipient}，"
@@ -161,20 +190,27 @@ def _write(service: SyncService, path: Path, to: str | None) -> int:
 
 
 def _apply(service: SyncService, path: Path) -> int:
+    if path.is_dir():
+        print(f"「{path}」是一个文件夹，不是同步数据包。", file=sys.stderr)
+        return _USAGE
     if not path.is_file():
         print(f"文件「{path}」不存在。", file=sys.stderr)
-        return EXIT_USAGE
+        return _USAGE
     result = service.apply_packet_file(path)
     if result.already_applied:
         print(f"此数据包已导入过，没有新内容（{result.known_changes} 条变更本站点已有）。")
         return ExitCode.ALREADY
     print(
-        f"已导入来自 {result.sender_name}（{result.sender}）的 {result.new_changes} 条变更"
+        f"已导入来自 {result.sender_name}（{result.sender}）的 {result.record_changes} 条变更"
         f"（新增 {result.inserted}、修改 {result.updated}、删除 {result.deleted} 条记录；"
         f"已有 {result.known_changes} 条）。"
     )
-    if result.conflicts:
-        print(f"发现 {result.conflicts} 条冲突，请在 文件 → 同步… → 查看冲突记录 中处理。")
+    open_now = service.status().open_conflicts
+    if result.conflicts or open_now:
+        print(
+            f"本次发现 {result.conflicts} 条新冲突，待处理的冲突共 {open_now} 条："
+            "请在 文件 → 同步… → 查看冲突记录 中处理。"
+        )
     return ExitCode.OK
 
 
@@ -182,7 +218,8 @@ def _network(service: SyncService, center: str | None) -> int:
     result = service.sync_network(center)
     conflicts = result.pushed.conflicts + result.pulled.conflicts
     print(
-        f"已发送 {result.pushed.new_changes} 条变更，已收到 {result.pulled.new_changes} 条变更；"
+        f"已发送 {result.pushed.record_changes} 条变更，"
+        f"已收到 {result.pulled.record_changes} 条变更；"
         f"冲突 {conflicts} 条。"
     )
     if conflicts:

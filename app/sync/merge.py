@@ -742,6 +742,7 @@ def apply_packet(
         h.sender,
         h.sender_name,
         len(fresh),
+        sum(1 for e in fresh if e["entity_type"] in TABLES),
         known,
         merge.inserted,
         merge.updated,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
@@ -25,10 +26,12 @@ from app.sync.codec import decode
 from app.sync.collect import TABLES, collect
 from app.sync.field_package import FieldPackage, export_field_package
 from app.sync.merge import apply_packet
-from app.sync.packet import Packet, Progress, read_file, write_file
+from app.sync.packet import Packet, Progress, read_file, read_header, write_file
 from app.sync.sites import PeerStatus, SiteInfo, open_conflicts, peer_statuses, self_site
 from app.sync.types import (
     ApplyResult,
+    BadAddress,
+    CenterUnavailable,
     ConflictKind,
     Resolution,
     SchemaMismatch,
@@ -177,6 +180,7 @@ class SyncService:
         code = self.peer_code(peer) if peer else self.default_peer()
         if not path.parent.is_dir():
             raise SyncRefused(f"文件夹不存在：{path.parent}。")
+        self._check_replaceable(path)
         packet = collect(self._db, code, now=self._db.clock(), progress=progress)
         with self._db.read_session() as s:
             key = s.scalar(select(SyncSite.secret).where(SyncSite.code == code))
@@ -190,10 +194,30 @@ class SyncService:
             uow.commit()
         return PacketWritten(path, code, len(packet.entries), len(packet.rows), size)
 
+    def _check_replaceable(self, path: Path) -> None:
+        """A packet may replace only an earlier packet of this site (which the new
+        one supersedes: it holds every change not acknowledged); never another
+        file, least of all a database."""
+        if not path.exists():
+            return
+        if path.is_dir():
+            raise SyncRefused(f"“{path}”是一个文件夹，请给出数据包的文件名。")
+        me = self.site()
+        try:
+            sender = read_header(path).sender
+        except (SyncRefused, OSError):
+            sender = None
+        if sender != me.code:
+            raise SyncRefused(
+                f"文件已存在：{path}。它不是本站点写出的同步数据包，不会被覆盖：请换一个文件名。"
+            )
+
     def apply_packet_file(self, path: Path, *, progress: Progress | None = None) -> ApplyResult:
         """Apply the packet at ``path`` in one transaction. Raises PacketDamaged,
         SchemaMismatch, SyncRefused, NotPermitted, OSError; nothing is applied then."""
         require(self._db, Action.SYNC)
+        if path.is_dir():
+            raise SyncRefused(f"“{path}”是一个文件夹，不是同步数据包。")
         if not path.is_file():
             raise SyncRefused(f"文件不存在：{path}。")
         packet = read_file(path)
@@ -258,14 +282,13 @@ class SyncService:
             raise SyncRefused(
                 "不知道指挥中心数据库的地址：请在同步窗口填写（命令行用 --center 指明）。"
             )
-        try:
-            center = Database(target, clock=self._db.clock)
-        except (ArgumentError, ValueError) as exc:
-            raise SyncRefused(f"指挥中心数据库的地址无法使用：{target}。") from exc
+        center = _center_database(target, self._db)
         where = center.info.display
+        done: list[str] = []  # the steps finished (each one transaction)
         try:
             center_code = self.default_peer()
             self._check_center(center, center_code, status.site)
+            done.append("connected")
 
             def center_now() -> datetime:
                 if center.is_sqlite:  # a file on this computer: the same clock
@@ -283,11 +306,13 @@ class SyncService:
             out = collect(self._db, center_code, now=self._db.clock())
             pushed = self._apply(center, out, now=center_now(), network=True, progress=stage(0))
             _note_sent(self._db, center_code, out.header.last_seq, self._db.clock())
+            done.append("发出")
             back = collect(center, status.site.code, now=center_now())
             pulled = self._apply(
                 self._db, back, now=self._db.clock(), network=True, progress=stage(len(out.entries))
             )
             _note_sent(center, status.site.code, back.header.last_seq, center_now())
+            done.append("收到")
             confirm = collect(self._db, center_code, now=self._db.clock())
             self._apply(center, confirm, now=center_now(), network=True)
             _note_sent(self._db, center_code, confirm.header.last_seq, self._db.clock())
@@ -298,11 +323,11 @@ class SyncService:
                 f"指挥中心数据库（{where}）不允许“{exc.operator.user}”同步：{exc.message()}"
             ) from exc
         except DatabaseProblem as exc:
-            raise SyncRefused(_network_problem(where, exc)) from exc
+            raise CenterUnavailable(_network_problem(where, exc, done)) from exc
         except Exception as exc:
             problem = classify(exc)
             if problem is not None:
-                raise SyncRefused(_network_problem(where, problem)) from exc
+                raise CenterUnavailable(_network_problem(where, problem, done)) from exc
             raise
         finally:
             center.dispose()
@@ -396,11 +421,40 @@ _NETWORK_PROBLEMS = {
 }
 
 
-def _network_problem(where: str, problem: DatabaseProblem) -> str:
-    reason = _NETWORK_PROBLEMS.get(problem.kind, "数据库无法使用")
-    return (
-        f"无法与指挥中心数据库（{where}）同步：{reason}。已完成的步骤已保存，下次同步会接着完成。"
-    )
+def _network_problem(where: str, problem: DatabaseProblem, done: list[str]) -> str:
+    if done and problem.kind is ProblemKind.UNREACHABLE:
+        reason = "与指挥中心数据库的连接中断了"
+    else:
+        reason = _NETWORK_PROBLEMS.get(problem.kind, "数据库无法使用")
+    steps = [d for d in done if d != "connected"]
+    if steps:
+        kept = "已完成的步骤（" + "、".join(steps) + "）已保存，其余未写入；下次同步会接着完成。"
+    else:
+        kept = "两边都没有写入任何内容，可以稍后再试。"
+    return f"无法与指挥中心数据库（{where}）同步：{reason}。{kept}"
+
+
+def _center_database(address: str, db: Database) -> Database:
+    """The center's database at ``address``: a PostgreSQL URL (or, for a center
+    on this computer, a SQLite URL of an existing file). Raises BadAddress."""
+    hint = "应为 postgresql+psycopg://用户@服务器:端口/数据库"
+    given = address.strip()
+    if "://" not in given:
+        raise BadAddress(f"指挥中心数据库地址的格式不对：{given}。{hint}。")
+    try:
+        url = make_url(given)
+    except (ArgumentError, ValueError) as exc:
+        raise BadAddress(f"指挥中心数据库地址的格式不对：{given}。{hint}。") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or not Path(url.database).is_file():
+            raise BadAddress(f"指挥中心数据库文件不存在：{url.database or given}。")
+    elif backend != "postgresql":
+        raise BadAddress(f"指挥中心数据库地址的格式不对：{given}。{hint}。")
+    try:
+        return Database(url, clock=db.clock)
+    except (ArgumentError, ValueError) as exc:
+        raise BadAddress(f"指挥中心数据库地址无法使用：{given}。{hint}。") from exc
 
 
 def _note_sent(db: Database, peer: str, last_seq: int, now: datetime) -> None:

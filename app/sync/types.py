@@ -55,6 +55,7 @@ class ExitCode(IntEnum):
     ALREADY = 3  # the packet held nothing new: applied before
     WAITING = 4  # sync status: changes waiting to go or conflicts to decide
     REFUSED = 65  # EX_DATAERR: damaged, wrong version, wrong site, gap
+    TRY_AGAIN = 75  # EX_TEMPFAIL: the center cannot be reached now; nothing lost
     DENIED = 77  # EX_NOPERM: the operator may not synchronise
 
 
@@ -71,6 +72,15 @@ class SchemaMismatch(SyncRefused):
     """The two sides run different database versions."""
 
 
+class BadAddress(SyncRefused):
+    """The center's database address is not one (a typing mistake)."""
+
+
+class CenterUnavailable(SyncRefused):
+    """The center's database cannot be reached or used now; try again later.
+    What a finished step sent or received is kept."""
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     """What applying a packet did."""
@@ -78,6 +88,7 @@ class ApplyResult:
     sender: str  # site code
     sender_name: str
     new_changes: int  # change-log entries stored here for the first time
+    record_changes: int  # … of which changes of records (not sign-ins and the like)
     known_changes: int  # entries this database already held (a repeated packet)
     inserted: int
     updated: int

@@ -123,3 +123,33 @@ def test_take_out_work_and_merge_back_by_file(
         user=officer,
     )
     assert named.returncode == ExitCode.OK, named.stderr
+
+
+def test_exit_codes_a_script_can_act_on(
+    demo_sqlite_url: URL, demo_db: Database, tmp_path: Path
+) -> None:
+    officer = next(
+        c for c in AccessService(demo_db).choices(demo_db.clock()) if Role.OFFICER in c.roles
+    ).name
+    field = tmp_path / "车.xccfield"
+    assert (
+        run(
+            "field", "export", str(field), "--name", "车", db=demo_sqlite_url, user=officer
+        ).returncode
+        == 0
+    )
+    missing = run("sync", "status", db=tmp_path / "nowhere.sqlite3")
+    assert missing.returncode == 1 and not (tmp_path / "nowhere.sqlite3").exists()
+    wrong_name = run("sync", "packet", "write", str(tmp_path / "x.txt"), db=field, user=officer)
+    assert wrong_name.returncode == 2 and ".xccsync" in wrong_name.stderr
+    bad = run("sync", "network", "--center", "127.0.0.1:5432", db=field, user=officer)
+    assert bad.returncode == 2 and "格式不对" in bad.stderr
+    down = run(
+        "sync",
+        "network",
+        "--center",
+        "postgresql+psycopg://postgres@127.0.0.1:1/xcc?connect_timeout=2",
+        db=field,
+        user=officer,
+    )
+    assert down.returncode == ExitCode.TRY_AGAIN and "连不上服务器" in down.stderr

@@ -28,7 +28,15 @@ from app.sync.collect import collect
 from app.sync.merge import apply_packet
 from app.sync.packet import Packet, read_file, write_file
 from app.sync.service import SyncService
-from app.sync.types import ConflictKind, PacketDamaged, Resolution, SchemaMismatch, SyncRefused
+from app.sync.types import (
+    BadAddress,
+    CenterUnavailable,
+    ConflictKind,
+    PacketDamaged,
+    Resolution,
+    SchemaMismatch,
+    SyncRefused,
+)
 from tests.sync.conftest import dump, seed, write
 
 
@@ -250,7 +258,7 @@ def test_network_sync_unreachable_center_says_so_and_next_try_completes(
     ids = seed(center)
     vehicle = take_out()
     write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "前方"))
-    with pytest.raises(SyncRefused, match="连不上服务器"):
+    with pytest.raises(CenterUnavailable, match=r"连不上服务器.*两边都没有写入任何内容"):
         SyncService(vehicle).sync_network(
             "postgresql+psycopg://postgres@127.0.0.1:1/xcc?connect_timeout=2"
         )
@@ -399,3 +407,52 @@ def test_network_sync_notes_when_it_sent(
     (to_vehicle,) = SyncService(center).status().peers
     assert to_center.last_sent_at is not None and to_center.unsent == 0
     assert to_vehicle.last_sent_at is not None and to_vehicle.unsent == 0
+
+
+def test_a_packet_never_replaces_another_file(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """A slip of the finger (the database's own name as the packet's) loses nothing;
+    an earlier packet of the same site may be replaced (the new one holds it all)."""
+    seed(center)
+    vehicle = take_out()
+    own_file = Path(str(vehicle.url.database))
+    size = own_file.stat().st_size
+    with pytest.raises(SyncRefused, match="不会被覆盖"):
+        SyncService(vehicle).write_packet(own_file)
+    assert own_file.stat().st_size == size
+    notes = tmp_path / "notes.xccsync"
+    notes.write_text("值班笔记", encoding="utf-8")
+    with pytest.raises(SyncRefused, match="不会被覆盖"):
+        SyncService(vehicle).write_packet(notes)
+    assert notes.read_text(encoding="utf-8") == "值班笔记"
+    again = tmp_path / "again.xccsync"
+    SyncService(vehicle).write_packet(again)
+    SyncService(vehicle).write_packet(again)
+    with pytest.raises(SyncRefused, match="不会被覆盖"):  # the center's packet is not ours
+        SyncService(center).write_packet(again, SyncService(vehicle).site().code)
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("127.0.0.1:5432", "格式不对"),
+        ("pgsql://127.0.0.1/xcc", "格式不对"),
+        ("sqlite+pysqlite:////nowhere/center.sqlite3", "文件不存在"),
+    ],
+)
+def test_a_center_address_that_is_not_one_is_said_and_creates_nothing(
+    center: Database,
+    take_out: Callable[..., Database],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    address: str,
+    said: str,
+) -> None:
+    seed(center)
+    vehicle = take_out()
+    monkeypatch.chdir(tmp_path)
+    before = set(tmp_path.iterdir())
+    with pytest.raises(BadAddress, match=said):
+        SyncService(vehicle).sync_network(address)
+    assert set(tmp_path.iterdir()) == before

@@ -582,7 +582,7 @@ class SyncDialog(QDialog):
 def _apply_words(result: ApplyResult) -> str:
     if result.already_applied:
         return "没有新的修改"
-    parts = [f"新修改 {result.new_changes} 条"]
+    parts = [f"新修改 {result.record_changes} 条"]
     if result.known_changes:
         parts.append(f"已有 {result.known_changes} 条")
     records = [
