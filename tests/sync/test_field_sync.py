@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,6 +24,7 @@ from app.data.models import (
     ShelterOccupancyMovement,
     SyncConflict,
 )
+from app.live.feed import ChangeListener
 from app.services.audit import AuditService
 from app.sync.collect import collect
 from app.sync.merge import apply_packet
@@ -456,3 +458,33 @@ def test_a_center_address_that_is_not_one_is_said_and_creates_nothing(
     with pytest.raises(BadAddress, match=said):
         SyncService(vehicle).sync_network(address)
     assert set(tmp_path.iterdir()) == before
+
+
+def test_the_center_s_seats_see_a_vehicle_s_changes_live(
+    center: Database, take_out: Callable[..., Database]
+) -> None:
+    """A seat at the center watching the change feed gets the vehicle's changes
+    as soon as the network sync commits them (NOTIFY on PostgreSQL, the file's
+    data version on SQLite), without a restart or F5."""
+    ids = seed(center)
+    vehicle = take_out()
+    with center.read_session() as s:
+        start = int(s.scalar(select(func.max(ChangeLog.seq))) or 0)
+    seen: list[tuple[str, object]] = []
+    arrived = threading.Event()
+
+    def on_changes(records: list[Any]) -> None:
+        seen.extend((r.entity_type, r.entity_id) for r in records)
+        if ("shelter", ids["s1"]) in seen:
+            arrived.set()
+
+    seat = Database(center.url)
+    listener = ChangeListener(seat, start, on_changes)
+    listener.start()
+    try:
+        write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "前方更新"))
+        SyncService(vehicle).sync_network(center.url.render_as_string(hide_password=False))
+        assert arrived.wait(10), seen
+    finally:
+        listener.stop()
+        seat.dispose()
