@@ -76,6 +76,9 @@ _QUIET = frozenset({"id", "version", "created_at", "updated_at"})
 _RETIRE = frozenset({"retired_at", "retired_reason"})
 _NS = uuid.UUID("6f1d2c1e-55a4-4c36-9a7b-8d0f3c1b2e70")  # conflict ids
 _SORTED = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+# Fields that keep count of the program's own doings (failed sign-ins and the
+# lock they lead to): merged by last writer wins without a conflict.
+_BOOKKEEPING = frozenset({("credential", "failed_attempts"), ("credential", "locked_until")})
 # Up to this many records in a packet, the changes made here since the sender's
 # acknowledgment are looked up record by record; beyond, in one pass.
 _FEW_RECORDS = 2000
@@ -371,8 +374,8 @@ class _Merge:
             theirs_win = hlc.wins(theirs.key, mine.key)
             if theirs_win:
                 changes[f] = new
-            if quiet:  # a conflict record's own fields: last writer wins, no record of it
-                continue
+            if quiet or (entity_type, f) in _BOOKKEEPING:
+                continue  # last writer wins, nothing for the officer to decide
             kept, lost = (new, old) if theirs_win else (old, new)
             self._add(
                 ConflictKind.FIELD,

@@ -19,9 +19,11 @@ from app.data.engine import Database
 from app.data.migrate import upgrade
 from app.data.models import (
     ChangeLog,
+    Credential,
     OfficeSetting,
     Shelter,
     ShelterOccupancyMovement,
+    Staff,
     SyncConflict,
 )
 from app.live.feed import ChangeListener
@@ -488,3 +490,31 @@ def test_the_center_s_seats_see_a_vehicle_s_changes_live(
     finally:
         listener.stop()
         seat.dispose()
+
+
+def test_failed_sign_ins_on_both_sides_are_not_a_conflict(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """A mistyped password at the vehicle and another at the center change the
+    same counter: merged (the later write stands), not put before the officer."""
+    seed(center)
+    staff_id = uuid.uuid4()
+
+    def person(s: Any) -> None:
+        s.add(Staff(id=staff_id, name="王五", role="officer"))
+        s.flush()
+        s.add(Credential(staff_id=staff_id, password_hash="x", failed_attempts=0))
+
+    write(center, person)
+    vehicle = take_out()
+
+    def fail(s: Any) -> None:
+        cred = s.scalars(select(Credential).where(Credential.staff_id == staff_id)).one()
+        cred.failed_attempts = (cred.failed_attempts or 0) + 1
+
+    write(vehicle, fail)
+    write(center, fail)
+    write(center, fail)
+    exchange(vehicle, center, tmp_path)
+    assert dump(center) == dump(vehicle)
+    assert SyncService(center).conflicts() == []
