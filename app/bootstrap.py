@@ -373,7 +373,9 @@ class _CommandCenter:
             session = AppSession(db, identity, self.runner, parent=self.qapp)
             self.session = session
             tiles = TileSource(self.qapp)
-            window = MainWindow(session, self.settings, tiles)
+            window = MainWindow(
+                session, self.settings, tiles, remember_layout=self.opts.command == "run"
+            )
             self.window = window
             window.basemap_failed.connect(self._on_basemap_failed)
             tiles_file = self.opts.tiles or str(self.settings.value("map/tiles", "") or "")

@@ -81,9 +81,15 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         tile_source: TileSource | None = None,
         parent: QWidget | None = None,
+        *,
+        remember_layout: bool = True,
     ) -> None:
+        """``remember_layout``: restore the dock layout saved by the last window
+        and save this one's on close (False for a snapshot: the picture shows
+        the default layout for its size and leaves the user's alone)."""
         super().__init__(parent)
         self.setObjectName("MainWindow")
+        self._remember_layout = remember_layout
         self.setWindowTitle(self.tr("Xiao County Emergency Command Center"))
         self._session = session
         self._services = session.services
@@ -125,7 +131,8 @@ class MainWindow(QMainWindow):
         self._layout_saved_for: tuple[int, int] | None = None  # the window size of a saved layout
         self._shown_once = False
         remember_folder_in(settings)
-        self._restore_layout()
+        if remember_layout:
+            self._restore_layout()
 
         for panel in self._data_panels():
             panel.loaded.connect(self._on_panel_loaded)
@@ -765,7 +772,8 @@ class MainWindow(QMainWindow):
 
     # -- shutdown -----------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
+        if self._remember_layout:
+            self.save_layout()
         self._clock_timer.stop()
         self.seat_lock.stop()  # the session closes with this window
         self._session.close()

@@ -53,6 +53,9 @@ def test_snapshot_of_a_new_default_database(tmp_path: Path) -> None:
     with sqlite3.connect(db_file) as conn:
         assert conn.execute("SELECT count(*) FROM hazard_site WHERE is_demo").fetchone()[0] > 0
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # A picture leaves the seat's window layout alone (it is taken at any size).
+    settings = (tmp_path / "config").rglob("*.ini")
+    assert not any("window/state" in f.read_text() or "[window]" in f.read_text() for f in settings)
 
 
 @pytest.mark.postgres
