@@ -313,7 +313,11 @@ def _log_body(body: str, language: str) -> str:
         parts.extend(str(data[k]) for k in ("plan", "note") if data.get(k))
     elif "report" in data:
         parts.append(label(Family.REPORT_KIND, str(data["report"]), language))
-        parts.extend(str(data[k]) for k in ("text", "next_steps") if data.get(k))
+        if data.get("text"):
+            parts.append(str(data["text"]).rstrip("。，,；; "))
+        if data.get("next_steps"):
+            zh = language != "en"
+            parts.append(("下一步工作：" if zh else "next steps: ") + str(data["next_steps"]))
     else:
         return body
     return ("，" if language != "en" else ", ").join(parts)

@@ -648,3 +648,14 @@ def test_history_says_register_codes_in_words(
     from app.services.audit import value_text
 
     assert value_text(entity, field, code) == words
+
+
+def test_a_report_in_the_history_names_its_next_steps() -> None:
+    from app.domain.deadlines import ReportKind
+    from app.services.audit import value_text
+    from app.services.incident_workflow import report_body
+
+    body = report_body(ReportKind.INITIAL, "永堌镇某村1人轻伤。", "继续巡堤")
+    assert value_text("incident_log_entry", "body", body) == (
+        "初报，永堌镇某村1人轻伤，下一步工作：继续巡堤"
+    )
