@@ -552,11 +552,18 @@ class FieldSync(RuleBasedStateMachine):
                 value = final[(a.entity_type, a.entity_id, str(a.field))]
                 if _equal(a.value, value):
                     continue  # a's value stands; b's is checked in its turn
+                # Compared as JSON values: a quantity may come back from the
+                # database as 10 where it was written as 10.0.
                 shown = as_json(a.entity_type, str(a.field), a.value)
+                wanted = json.loads(shown) if shown is not None else None
                 found = [
                     c
                     for c in listed.get((a.entity_id, a.field, ConflictKind.FIELD.value), [])
-                    if shown in (c.kept_value, c.lost_value)
+                    if wanted
+                    in (
+                        json.loads(c.kept_value) if c.kept_value else None,
+                        json.loads(c.lost_value) if c.lost_value else None,
+                    )
                 ]
                 assert found, (
                     f"{a.entity_type}.{a.field}: {a.value!r} written at {a.origin} and "
