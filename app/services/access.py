@@ -34,7 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from app.data.engine import Database
-from app.data.models import Credential, DutyAssignment, DutyShift, RoleGrant, Staff
+from app.data.models import Credential, DutyAssignment, DutyShift, RoleGrant, Staff, SyncSite
 from app.data.uow import UnitOfWork
 from app.domain.access import Action, Role, format_roles, may
 from app.domain.enums import ChangeOp, StaffRole
@@ -495,6 +495,7 @@ class AccessService:
         role already held does nothing. Raises :class:`NotPermitted`,
         :class:`SecretRejected` (no reason)."""
         operator = require(self._db, Action.MANAGE_ACCOUNTS)
+        self._refuse_at_field_vehicle()
         if not reason.strip():
             raise SecretRejected("请填写授予角色的理由")
         actor = operator.user if operator else "系统"
@@ -521,11 +522,23 @@ class AccessService:
             )
             uow.commit()
 
+    def _refuse_at_field_vehicle(self) -> None:
+        """Roles are granted and revoked at the command center only: a field
+        vehicle's database (app.sync) would otherwise hand its own grants to
+        the center. Raises SecretRejected at a field vehicle."""
+        with self._db.read_session() as s:
+            kind = s.scalar(select(SyncSite.kind).where(SyncSite.is_self.is_(True)))
+        if kind == "field":
+            raise SecretRejected(
+                "前方指挥车上不能授予或撤销角色：角色只在指挥中心管理，同步后各站点一致"
+            )
+
     def revoke(self, staff_id: uuid.UUID, role: Role, reason: str) -> None:
         """Revoke a held role (the grant is kept, marked revoked with who, when, why).
         An administrator cannot revoke their own administrator role (someone must
         keep it)."""
         operator = require(self._db, Action.MANAGE_ACCOUNTS)
+        self._refuse_at_field_vehicle()
         if not reason.strip():
             raise SecretRejected("请填写撤销角色的理由")
         if operator is not None and operator.staff_id == staff_id and role is Role.ADMIN:

@@ -70,12 +70,22 @@ from app.sync.codec import encode, row_from_json
 from app.sync.collect import TABLES, chunks, current_rows, schema_of
 from app.sync.packet import FORMAT, Packet, Progress, verify
 from app.sync.sites import SYNC_ENTITY, peer_row, self_site
-from app.sync.types import ApplyResult, ConflictKind, PacketDamaged, SchemaMismatch, SyncRefused
+from app.sync.types import (
+    ApplyResult,
+    ConflictKind,
+    PacketDamaged,
+    SchemaMismatch,
+    SiteKind,
+    SyncRefused,
+)
 
 _QUIET = frozenset({"id", "version", "created_at", "updated_at"})
 _RETIRE = frozenset({"retired_at", "retired_reason"})
 _NS = uuid.UUID("6f1d2c1e-55a4-4c36-9a7b-8d0f3c1b2e70")  # conflict ids
 _SORTED = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+# Records only the center changes (roles and accounts): from a field vehicle
+# they are refused and listed (its program does not make them).
+_CENTER_ONLY = frozenset({"role_grant", "user"})
 # Fields that keep count of the program's own doings (failed sign-ins and the
 # lock they lead to): merged by last writer wins without a conflict.
 _BOOKKEEPING = frozenset({("credential", "failed_attempts"), ("credential", "locked_until")})
@@ -202,7 +212,15 @@ def _values(table: Table, row: dict[str, Any], fields: Iterable[str]) -> dict[st
 
 
 class _Merge:
-    def __init__(self, session: Session, packet: Packet, me: str, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        packet: Packet,
+        me: str,
+        now: datetime,
+        *,
+        from_field: bool = False,
+    ) -> None:
         self.s = session
         self.packet = packet
         self.h = packet.header
@@ -212,6 +230,9 @@ class _Merge:
         self.updates: list[tuple[str, uuid.UUID, dict[str, Any]]] = []
         self.deletes: list[tuple[str, uuid.UUID]] = []
         self.conflicts: dict[str, _Conflict] = {}
+        # Roles and accounts come from the center only: a field vehicle's
+        # program never changes them, so such a change from one is refused.
+        self.from_field = from_field
         self.inserted = self.updated = self.deleted = 0
 
     # -- what is new ------------------------------------------------------
@@ -318,6 +339,18 @@ class _Merge:
         ours: list[_Entry],
     ) -> None:
         entity_type, entity_id = key
+        if self.from_field and entity_type in _CENTER_ONLY:
+            self._add(
+                ConflictKind.REFUSED,
+                key,
+                None,
+                None,
+                None,
+                _values(TABLES[entity_type], snap, snap) if snap else None,
+                max(inc, key=lambda e: e.key),
+                f"refused|{entity_type}|{entity_id}|{max(e.key for e in inc)}",
+            )
+            return
         if row is None and not ours and snap is not None:  # new here: the usual case
             self.inserts[entity_type].append(snap)
             return
@@ -709,7 +742,7 @@ def apply_packet(
                 "请对方重新生成数据包（会包含全部未确认的变更）。"
                 "未导入任何内容。"
             )
-        merge = _Merge(s, packet, me.code, now)
+        merge = _Merge(s, packet, me.code, now, from_field=peer.kind == SiteKind.FIELD.value)
         fresh, known = merge.new_entries()
         total = len(fresh)
 

@@ -21,12 +21,15 @@ from app.data.models import (
     ChangeLog,
     Credential,
     OfficeSetting,
+    RoleGrant,
     Shelter,
     ShelterOccupancyMovement,
     Staff,
     SyncConflict,
 )
+from app.domain.access import Role
 from app.live.feed import ChangeListener
+from app.services.access import AccessService, SecretRejected
 from app.services.audit import AuditService
 from app.sync.collect import collect
 from app.sync.merge import apply_packet
@@ -518,3 +521,34 @@ def test_failed_sign_ins_on_both_sides_are_not_a_conflict(
     exchange(vehicle, center, tmp_path)
     assert dump(center) == dump(vehicle)
     assert SyncService(center).conflicts() == []
+
+
+def test_roles_are_managed_at_the_center_only(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """The vehicle's program refuses to grant a role; a grant that reaches the
+    center from a vehicle anyway (its database edited by hand) is not taken
+    but listed."""
+    seed(center)
+    staff_id = uuid.uuid4()
+    write(center, lambda s: s.add(Staff(id=staff_id, name="赵六", role="officer")))
+    vehicle = take_out()
+    with pytest.raises(SecretRejected, match="前方指挥车上不能授予"):
+        AccessService(vehicle).grant(staff_id, Role.ADMIN, "现场需要")
+    write(
+        vehicle,
+        lambda s: s.add(
+            RoleGrant(
+                staff_id=staff_id,
+                role="admin",
+                reason="手工写入",
+                granted_by="某人",
+                granted_at=vehicle.clock(),
+            )
+        ),
+    )
+    SyncService(center).apply_packet_file(_written(vehicle, tmp_path / "v.xccsync"))
+    with center.read_session() as s:
+        assert s.scalars(select(RoleGrant).where(RoleGrant.staff_id == staff_id)).all() == []
+        (listed,) = s.scalars(select(SyncConflict)).all()
+        assert (listed.kind, listed.entity_type) == (ConflictKind.REFUSED.value, "role_grant")
