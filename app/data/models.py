@@ -130,6 +130,11 @@ class Base(DeclarativeBase):
 
     # Name used in change_log.entity_type; None for tables that are not tracked.
     __change_entity__: ClassVar[str | None] = None
+    # Synchronisation (app.sync.merge): columns whose concurrent changes merge by
+    # last writer wins without a conflict for the officer ("*": every column),
+    # and whether only the command center changes the table.
+    __sync_quiet__: ClassVar[frozenset[str]] = frozenset()
+    __sync_center_only__: ClassVar[bool] = False
 
 
 class IdMixin:
@@ -591,6 +596,7 @@ class OfficeSetting(IdMixin, VersionedMixin, Base):
 class User(IdMixin, VersionedMixin, Base):
     __tablename__ = "app_user"
     __change_entity__ = "user"
+    __sync_center_only__ = True  # accounts are made at the center
 
     username: Mapped[str] = mapped_column(CleanString(64), unique=True)
     display_name: Mapped[str] = mapped_column(CleanString(64))
@@ -606,6 +612,8 @@ class Credential(IdMixin, VersionedMixin, Base):
     __change_entity__ = "credential"
     # Shown as "******" in the change log's before/after values.
     __secret_columns__ = ("password_hash", "pin_hash")
+    # Counts of the program's own doings at each site: not for the officer to decide.
+    __sync_quiet__ = frozenset({"failed_attempts", "locked_until"})
 
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), unique=True)
     password_hash: Mapped[str] = mapped_column(CleanString(255))
@@ -620,6 +628,7 @@ class RoleGrant(IdMixin, Base):
 
     __tablename__ = "role_grant"
     __change_entity__ = "role_grant"
+    __sync_center_only__ = True  # roles are granted and revoked at the center
 
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id"), index=True)
     role: Mapped[str] = mapped_column(CleanString(16))
@@ -716,6 +725,7 @@ class SyncConflict(IdMixin, VersionedMixin, Base):
 
     __tablename__ = "sync_conflict"
     __change_entity__ = "sync_conflict"
+    __sync_quiet__ = frozenset({"*"})  # a conflict about a conflict helps nobody
 
     entity_type: Mapped[str] = mapped_column(CleanString(48))
     entity_id: Mapped[uuid.UUID] = mapped_column(index=True)

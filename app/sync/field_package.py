@@ -64,6 +64,19 @@ def _public_url(db: Database) -> str | None:
     return make_url(db.url).set(password=None).render_as_string(hide_password=False)
 
 
+def check_target(path: Path) -> None:
+    """Refuse a place a field package cannot go: an existing file (never
+    replaced: it may be a vehicle's working database) or a folder that does not
+    exist. Looks at the disk. Raises SyncRefused."""
+    if path.exists():
+        raise SyncRefused(
+            f"文件已存在：{path}。请换一个文件名：已有的文件不会被覆盖"
+            "（它可能是一辆前方指挥车正在使用的数据）。"
+        )
+    if not path.parent.is_dir():
+        raise SyncRefused(f"文件夹不存在：{path.parent}。")
+
+
 def export_field_package(
     db: Database,
     path: Path,
@@ -88,13 +101,7 @@ def export_field_package(
         raise SyncRefused("请填写前方指挥车的名称。")
     if len(name) > 64:
         raise SyncRefused("前方指挥车的名称最多 64 个字。")
-    if path.exists():
-        raise SyncRefused(
-            f"文件已存在：{path}。请换一个文件名：已有的文件不会被覆盖"
-            "（它可能是一辆前方指挥车正在使用的数据）。"
-        )
-    if not path.parent.is_dir():
-        raise SyncRefused(f"文件夹不存在：{path.parent}。")
+    check_target(path)
     require(db, Action.SYNC)
     with Session(bind=db.engine) as probe:
         if self_site(probe).kind is not SiteKind.CENTER:

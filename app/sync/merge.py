@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from app.data.engine import Database
 from app.data.models import (
+    TRACKED_MODELS,
     Base,
     ChangeLog,
     Shelter,
@@ -83,12 +84,11 @@ _QUIET = frozenset({"id", "version", "created_at", "updated_at"})
 _RETIRE = frozenset({"retired_at", "retired_reason"})
 _NS = uuid.UUID("6f1d2c1e-55a4-4c36-9a7b-8d0f3c1b2e70")  # conflict ids
 _SORTED = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
-# Records only the center changes (roles and accounts): from a field vehicle
-# they are refused and listed (its program does not make them).
-_CENTER_ONLY = frozenset({"role_grant", "user"})
-# Fields that keep count of the program's own doings (failed sign-ins and the
-# lock they lead to): merged by last writer wins without a conflict.
-_BOOKKEEPING = frozenset({("credential", "failed_attempts"), ("credential", "locked_until")})
+# What the models declare of their synchronisation (app.data.models.Base).
+_QUIET_FIELDS: dict[str, frozenset[str]] = {
+    str(m.__change_entity__): m.__sync_quiet__ for m in TRACKED_MODELS if m.__sync_quiet__
+}
+_CENTER_ONLY = frozenset(str(m.__change_entity__) for m in TRACKED_MODELS if m.__sync_center_only__)
 # Up to this many records in a packet, the changes made here since the sender's
 # acknowledgment are looked up record by record; beyond, in one pass.
 _FEW_RECORDS = 2000
@@ -355,7 +355,8 @@ class _Merge:
             self.inserts[entity_type].append(snap)
             return
         table = TABLES[entity_type]
-        quiet = entity_type == SyncConflict.__change_entity__  # merged silently
+        quiet_fields = _QUIET_FIELDS.get(entity_type, frozenset())
+        quiet = "*" in quiet_fields  # the whole record merges silently
         t_in = frozenset().union(*(e.fields for e in inc)) & frozenset(table.c.keys()) - _QUIET
         t_ours = frozenset().union(*(e.fields for e in ours)) & frozenset(table.c.keys()) - _QUIET
         ours_edit = [e for e in ours if e.op != ChangeOp.DELETE.value]
@@ -407,7 +408,7 @@ class _Merge:
             theirs_win = hlc.wins(theirs.key, mine.key)
             if theirs_win:
                 changes[f] = new
-            if quiet or (entity_type, f) in _BOOKKEEPING:
+            if quiet or f in quiet_fields:
                 continue  # last writer wins, nothing for the officer to decide
             kept, lost = (new, old) if theirs_win else (old, new)
             self._add(

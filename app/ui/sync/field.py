@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.clock import china_time
-from app.sync.field_package import FieldPackage
+from app.sync.field_package import FieldPackage, check_target
 from app.sync.service import SyncStatus
 from app.sync.types import SiteKind, SyncRefused
 from app.ui.documents import ask_open_path, ask_save_path
@@ -82,16 +82,6 @@ def package_path(text: str) -> Path:
     if path.suffix.lower() not in FIELD_SUFFIXES:
         path = path.with_name(path.name + ".xccfield")
     return path
-
-
-def check_target(path: Path) -> None:
-    """Refuse a place the package cannot go: an existing file (never overwritten)
-    or a folder that does not exist. Looks at the disk: call it off the GUI thread.
-    Raises SyncRefused."""
-    if path.exists():
-        raise SyncRefused(f"文件已存在：{path}\n前方数据包不会覆盖已有文件，请换一个文件名。")
-    if not path.parent.is_dir():
-        raise SyncRefused(f"文件夹不存在：{path.parent}")
 
 
 def next_vehicle_name(status: SyncStatus | None) -> str:
