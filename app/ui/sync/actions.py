@@ -21,7 +21,6 @@ from app.ui.plain import plain_tooltip
 from app.ui.questions import ask_yes_no, show_warning
 from app.ui.session import AppSession
 from app.ui.sync.common import error_text, show_once, site_text, sync_service
-from app.ui.sync.conflicts import ConflictsDialog, show_conflicts
 from app.ui.sync.dialog import SyncDialog
 from app.ui.sync.field import (
     FieldExportDialog,
@@ -49,11 +48,6 @@ _CONFLICT_STYLE = (
 def show_sync_dialog(session: AppSession, parent: QWidget | None = None) -> SyncDialog:
     """同步 of ``session`` (one at a time: raised when open)."""
     return show_once(session, "sync", lambda: SyncDialog(session, parent))
-
-
-def show_conflicts_dialog(session: AppSession, parent: QWidget | None = None) -> ConflictsDialog:
-    """同步冲突 of ``session`` (one at a time)."""
-    return show_conflicts(session, parent)
 
 
 class SyncActions(QObject):
