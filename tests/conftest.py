@@ -22,6 +22,11 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix=f"xcc-tests-{WORKER}-"))
 os.environ["XCC_DATA_DIR"] = str(_SCRATCH / "data")
 os.environ["XCC_CONFIG_DIR"] = str(_SCRATCH / "config")
 os.environ.pop("XCC_DB_URL", None)
+# A PostgreSQL lock wait of a test (or of a child process it starts) ends with an
+# error after two minutes instead of holding the run: no test waits that long.
+os.environ["PGOPTIONS"] = " ".join(
+    part for part in (os.environ.get("PGOPTIONS", ""), "-c lock_timeout=120s") if part
+)
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402

@@ -43,6 +43,7 @@ from app.services.access import (
 )
 from app.services.audit import AuditQuery, AuditService
 from app.services.incidents import IncidentService
+from tests.helpers.processes import join_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "center"
@@ -436,7 +437,7 @@ def test_the_program_cannot_update_or_delete_the_log(migrated_db: Database) -> N
 def test_two_writers_at_once_keep_one_chain(migrated_db: Database) -> None:
     db = migrated_db
     writes = 40
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
     problems: list[Exception] = []
 
     def writer(name: str) -> None:
@@ -465,8 +466,7 @@ def test_two_writers_at_once_keep_one_chain(migrated_db: Database) -> None:
     threads = [threading.Thread(target=writer, args=(n,)) for n in ("seat-a", "seat-b")]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads, 120)
     assert problems == []
     rows = _rows(db)
     assert len(rows) == 2 * writes * 2

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.data.mbtiles import MBTiles, MBTilesError, MBTilesErrorKind
+from tests.helpers.processes import join_all
 
 # 萧县: the county's bounding box (lon/lat, WGS-84).
 COUNTY_BBOX = (116.53, 33.94, 117.15, 34.49)
@@ -217,8 +218,7 @@ def test_reads_from_many_threads(county_file: Path) -> None:
         threads = [threading.Thread(target=read_all, args=(n * 7,)) for n in range(8)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        join_all(threads, 60)
     assert errors == []
 
 

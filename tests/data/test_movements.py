@@ -40,6 +40,7 @@ from app.domain.clock import CHINA_TZ
 from app.domain.enums import StockMovementKind
 from app.domain.rules import RuleViolation
 from app.services.movements import MovementService, is_transient, stock_delta
+from tests.helpers.processes import read_line
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTOR, SITE = "tester", "seat-1"
@@ -480,8 +481,8 @@ def _run_workers(db: Database, what: str, target: uuid.UUID) -> list[dict[str, A
     try:
         for proc in procs:
             assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert line.strip() == "ready", proc.communicate()[1]
+            line = read_line(proc.stdout, 120, "ready")
+            assert line.strip() == "ready", proc.communicate(timeout=30)[1]
         for proc in procs:  # the go signal, as close together as possible
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -491,7 +492,7 @@ def _run_workers(db: Database, what: str, target: uuid.UUID) -> list[dict[str, A
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-                proc.communicate()
+                proc.communicate(timeout=30)
     reports = []
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err

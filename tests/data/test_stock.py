@@ -27,6 +27,7 @@ from app.domain.clock import CHINA_TZ, china_date
 from app.domain.rules import RuleViolation
 from app.domain.supplies import Rotation
 from app.services.stock import StockService, stock_problem_text
+from tests.helpers.processes import join_all
 
 ACTOR, SITE = "tester", "seat-1"
 W = {"actor": ACTOR, "site": SITE}
@@ -363,7 +364,7 @@ def test_two_seats_moving_one_line_give_exact_totals(
     b = _depot(migrated_db, "黄口镇储备点", 116.67, 34.38)
     line = stock.receive(a, tent, 100, **W)
     seats = [StockService(migrated_db), StockService(migrated_db)]
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
     done: list[int] = [0, 0]
     refused: list[int] = [0, 0]
 
@@ -382,8 +383,7 @@ def test_two_seats_moving_one_line_give_exact_totals(
     workers = [threading.Thread(target=seat, args=(n,)) for n in range(2)]
     for w in workers:
         w.start()
-    for w in workers:
-        w.join(60)
+    join_all(workers, 120)
     assert sum(done) == 50 and sum(refused) == 10  # 100 / 2, the rest refused
     assert _on_hand(migrated_db, line) == 0
     with migrated_db.read_session() as s:

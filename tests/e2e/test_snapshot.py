@@ -69,7 +69,7 @@ def test_snapshot_on_postgresql(tmp_path: Path, pg_url: URL) -> None:
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
 def test_snapshot_without_any_network(tmp_path: Path) -> None:
-    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=30)
     if probe.returncode != 0:
         pytest.skip("cannot create a network namespace here")
     out = tmp_path / "offline.png"

@@ -1,1 +1,1 @@
-"""Test helpers that are not fixtures (the TCP proxy for fault tests)."""
+"""Test helpers that are not fixtures (the TCP proxy for fault tests, bounded waits)."""

@@ -24,6 +24,7 @@ from app.data.engine import Database
 from app.data.models import ChangeLog, Incident, IncidentLogEntry, ShelterOccupancyMovement
 from app.data.uow import UnitOfWork
 from app.sync.service import SyncService
+from tests.helpers.processes import read_line
 from tests.sync.conftest import START, dump, fresh_center, seed, vehicle_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,14 +124,14 @@ def kill_inside_apply(url: str, packet: Path) -> None:
     )
     try:
         assert child.stdout is not None
-        line = child.stdout.readline().strip()
+        line = read_line(child.stdout, 120, "inside").strip()
         assert line == "inside", f"the child did not reach the apply: {line!r} {child.stderr}"
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
     finally:
         if child.poll() is None:
             child.kill()
-            child.wait()
+            child.wait(timeout=30)
         for stream in (child.stdout, child.stderr):
             if stream is not None:
                 stream.close()

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 
@@ -38,6 +38,39 @@ class GuiThreadGuard:
 
     def remove(self) -> None:
         event.remove(self._db.engine, "before_cursor_execute", self._check)
+
+
+# A question or message box nobody answers holds the test forever (its own event
+# loop runs, so no wait of the test ever times out): after this many seconds the
+# watchdog closes it and the test fails, naming the box.
+MODAL_LIMIT_S = 60
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_left_open(qapp: QApplication) -> Iterator[None]:
+    seen: dict[int, float] = {}
+    closed: list[str] = []
+
+    def check() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            seen.clear()
+            return
+        first = seen.setdefault(id(box), time.monotonic())
+        if time.monotonic() - first > MODAL_LIMIT_S:
+            closed.append(f"{type(box).__name__} {box.windowTitle()!r}")
+            if isinstance(box, QDialog):
+                box.reject()
+            else:
+                box.close()
+
+    watchdog = QTimer()
+    watchdog.setInterval(1000)
+    watchdog.timeout.connect(check)
+    watchdog.start()
+    yield
+    watchdog.stop()
+    assert not closed, f"a modal window waited for an answer nobody gave: {closed}"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -50,7 +50,9 @@ def test_change_by_another_process_reaches_the_map_within_a_second(
         "    u.session.get(HazardSite, uuid.UUID(sys.argv[2])).risk_level = 'red'; u.commit()\n"
     )
     url = check_db.url.render_as_string(hide_password=False)
-    subprocess.run([sys.executable, "-c", script, url, str(site.id)], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-c", script, url, str(site.id)], cwd=ROOT, check=True, timeout=120
+    )
     committed = time.monotonic()
     with qtbot.waitSignal(window.map_panel.changes_applied, timeout=3000):
         pass
@@ -191,6 +193,7 @@ def test_two_seats_on_postgresql(
             check=True,
             capture_output=True,
             text=True,
+            timeout=120,
         ).stdout.strip()
         incident_id = uuid.UUID(out.splitlines()[-1])
         model = window.incident_panel.model

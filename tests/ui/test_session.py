@@ -59,7 +59,12 @@ def test_two_windows_on_one_session_follow_a_third_process(
     )
     url = ui_db.url.render_as_string(hide_password=False)
     out = subprocess.run(
-        [sys.executable, "-c", script, url], cwd=ROOT, check=True, capture_output=True, text=True
+        [sys.executable, "-c", script, url],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout
     incident_id = uuid.UUID(out.split()[-1])
     for w in (first, second):

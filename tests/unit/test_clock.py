@@ -92,5 +92,6 @@ def test_china_time_without_a_system_time_zone_database(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
+        timeout=120,
     ).stdout.split()
     assert out == ["ZoneInfo", "2027-01-01T00:00:00+08:00"]
