@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from app.data.engine import Database
@@ -9,11 +13,37 @@ from app.data.uow import ChangeRecord
 from app.live.feed import ChangeListener
 
 
+class _Gate:
+    """Lets a listener's callbacks through until closed; closing waits for one in progress.
+
+    The listener's thread may outlive ``stop()`` (its join has a time limit and
+    a slow read goes on): after ``close()`` returns it never emits again, so it
+    never emits on a deleted object.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = True
+
+    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def call(*args: Any) -> None:
+            with self._lock:
+                if self._open:
+                    fn(*args)
+
+        return call
+
+    def close(self, *_args: object) -> None:
+        with self._lock:
+            self._open = False
+
+
 class LiveUpdates(QObject):
     """Emits ``changes_arrived`` (on the GUI thread) for every committed change.
 
     Signals are emitted from the listener's thread; Qt queues them to this
-    object's thread, so slots run on the GUI thread.
+    object's thread, so slots run on the GUI thread. Nothing is emitted after
+    ``stop()`` or after this object is deleted.
     """
 
     changes_arrived = Signal(list)  # list[ChangeRecord], in sequence order
@@ -23,6 +53,7 @@ class LiveUpdates(QObject):
         super().__init__(parent)
         self._db = db
         self._listener: ChangeListener | None = None
+        self._gate = _Gate()
 
     @property
     def running(self) -> bool:
@@ -32,10 +63,19 @@ class LiveUpdates(QObject):
         """Deliver everything committed after ``after_seq``."""
         if self._listener is not None:
             return
-        self._listener = ChangeListener(self._db, after_seq, self._deliver, self._report)
+        gate = self._gate = _Gate()
+        # Deleted without stop() (its parent went): the gate closes first.
+        self.destroyed.connect(gate.close)
+        self._listener = ChangeListener(
+            self._db,
+            after_seq,
+            gate.wrap(self._deliver),
+            gate.wrap(self._report),
+        )
         self._listener.start()
 
     def stop(self) -> None:
+        self._gate.close()
         if self._listener is not None:
             self._listener.stop()
             self._listener = None

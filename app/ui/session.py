@@ -62,7 +62,8 @@ class _Subscription(QObject):
     """Gathers the records of interest and calls back once per burst.
 
     A child of its owner: when the owner is deleted the subscription goes with
-    it, and Qt disconnects it from the session.
+    it, and Qt disconnects it from the session. Once the session is closed it
+    calls back no more (a burst still gathering is dropped).
     """
 
     def __init__(
@@ -71,10 +72,12 @@ class _Subscription(QObject):
         entity_types: frozenset[str] | None,
         callback: Callable[[list[ChangeRecord]], None],
         delay_ms: int,
+        is_open: Callable[[], bool],
     ) -> None:
         super().__init__(owner)
         self._types = entity_types
         self._callback = callback
+        self._is_open = is_open
         self._records: list[ChangeRecord] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -94,7 +97,7 @@ class _Subscription(QObject):
 
     def _on_timer_timeout(self) -> None:
         records, self._records = self._records, []
-        if records:
+        if records and self._is_open():
             self._callback(records)
 
 
@@ -154,6 +157,10 @@ class AppSession(QObject):
         self.subscribe(INCIDENT_ENTITIES, lambda _r: self.refresh_overdue(), owner=self)
 
     # -- what the session is ------------------------------------------------------
+    def is_open(self) -> bool:
+        """False once :meth:`close` ran: nothing is loaded or delivered any more."""
+        return not self._closed
+
     @property
     def where(self) -> str:
         """The database as people read it: a file path or host:port/database."""
@@ -223,7 +230,7 @@ class AppSession(QObject):
         The subscription lives as long as ``owner``.
         """
         types = frozenset(entity_types) if entity_types is not None else None
-        subscription = _Subscription(owner, types, callback, delay_ms)
+        subscription = _Subscription(owner, types, callback, delay_ms, self.is_open)
         self.changes_arrived.connect(subscription.on_changes)
 
     # -- loading -------------------------------------------------------------------
@@ -234,6 +241,8 @@ class AppSession(QObject):
         everything after it, so a change that lands while the panels load is
         applied afterwards, never missed.
         """
+        if self._closed:
+            return
         self.runner.submit(
             self.services.overview.status,
             on_done=self._on_reload_status_read,

@@ -196,3 +196,51 @@ def test_a_minus_sign_in_a_deadline_is_kept_and_refused_at_the_field(
     box.setText("20")  # fixed: the message goes at once
     assert dialog.field_errors.text(box.objectName()) == ""
     dialog.discard_guard.mark_clean()
+
+
+def test_a_feed_stopped_during_a_slow_read_emits_nothing_afterwards(
+    qtbot: Any, ui_db: Database, check_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stop() waits 5 s for the listener; a read that takes longer ends afterwards,
+    and what it read must not be emitted (the window may be gone by then)."""
+    import app.live.feed as feed
+    from app.ui.live import LiveUpdates
+
+    inside, release = threading.Event(), threading.Event()
+    real_read = feed.read_changes
+
+    def slow_read(db: Database, after_seq: int, limit: int = feed.BATCH) -> list[Any]:
+        rows = real_read(db, after_seq, limit)
+        if rows:
+            inside.set()
+            release.wait(20)
+        return rows
+
+    live = LiveUpdates(ui_db)
+    got: list[Any] = []
+    live.changes_arrived.connect(got.append)
+    monkeypatch.setattr(feed, "read_changes", slow_read)
+    live.start(after_seq=0)  # the demo data's changes: the first read finds rows
+    assert inside.wait(20), "the listener never read"
+    live.stop()  # gives up waiting after 5 s: the read is still going on
+    release.set()
+    time.sleep(0.5)  # the listener's thread returns from the read now
+    QApplication.processEvents()
+    assert got == []
+
+
+def test_a_closed_session_calls_no_subscriber(
+    qtbot: Any, ui_db: Database, runner: TaskRunner
+) -> None:
+    session = make_session(ui_db, runner)
+    owner = _Owner()
+    session.subscribe(None, owner.take, owner=owner, delay_ms=200)
+    from app.live.feed import read_changes
+
+    records = read_changes(ui_db, 0, 1)  # a change of the demo data
+    session.changes_arrived.emit(records)  # gathered for 200 ms
+    session.close()
+    qtbot.wait(400)
+    assert owner.got == []
+    session.reload()  # nothing is read for a closed session
+    assert runner.pending == 0
