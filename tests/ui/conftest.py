@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 
@@ -22,6 +25,24 @@ from app.ui.main_window import MainWindow
 from app.ui.map.tiles import TileSource
 from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
+
+# A wait without its own limit (pytest-qt's default is 5 s) may take this long: a
+# machine running the two workers and other work can be several times slower
+# than a quiet one, and a wait ends as soon as its condition holds. Tests that
+# check a speed give their own limit.
+WAIT_MS = 30000
+
+
+def _patient(wait: Any) -> Any:
+    @functools.wraps(wait)
+    def patient(self: QtBot, *args: Any, timeout: int = WAIT_MS, **kwargs: Any) -> Any:
+        return wait(self, *args, timeout=timeout, **kwargs)
+
+    return patient
+
+
+QtBot.waitUntil = _patient(QtBot.waitUntil)  # type: ignore[method-assign]
+QtBot.waitSignal = _patient(QtBot.waitSignal)  # type: ignore[method-assign]
 
 
 class GuiThreadGuard:
@@ -82,6 +103,37 @@ def chinese(qapp: QApplication) -> Iterator[None]:
         qapp.removeTranslator(t)
 
 
+# Sessions made in the running test: closed and deleted with its runner, at its
+# end, instead of whenever the garbage collector reaches them (inside some later
+# test, while that test's own threads run).
+_SESSIONS: list[AppSession] = []
+
+
+@pytest.fixture(autouse=True)
+def _record_sessions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    made = AppSession.__init__
+
+    def init(self: AppSession, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        _SESSIONS.append(self)
+
+    monkeypatch.setattr(AppSession, "__init__", init)
+    yield
+    _delete_sessions()  # of a test without the runner fixture
+
+
+def _delete_sessions() -> None:
+    sessions = [s for s in _SESSIONS if shiboken6.isValid(s)]
+    _SESSIONS.clear()
+    for s in sessions:
+        if shiboken6.isValid(s.runner):
+            s.close()
+    for s in sessions:
+        if shiboken6.isValid(s):
+            shiboken6.delete(s)
+    QApplication.processEvents()
+
+
 @pytest.fixture
 def runner(qapp: QApplication) -> Iterator[TaskRunner]:
     r = TaskRunner()
@@ -96,6 +148,8 @@ def runner(qapp: QApplication) -> Iterator[TaskRunner]:
             break
         assert time.monotonic() < deadline, "a background task's result was never delivered"
         time.sleep(0.01)
+    _delete_sessions()
+    shiboken6.delete(r)
 
 
 @pytest.fixture
