@@ -20,13 +20,13 @@ The center is SQLite in one parametrisation and PostgreSQL in the other;
 vehicles are always SQLite files. The default run is short; for a longer one::
 
     XCC_SYNC_EXAMPLES=500 XCC_SYNC_STEPS=50 QT_QPA_PLATFORM=offscreen \\
-        .venv/bin/python -m pytest -q -p no:randomly -n 0 tests/sync/test_sync_properties.py
+        .venv/bin/python -m pytest -q -n 0 --timeout=0 tests/sync/test_sync_properties.py
 
 (``XCC_SYNC_EXAMPLES`` applies to the SQLite center; the PostgreSQL center runs a
 third of it, at least 4.) A failing run reports the sequence of steps as found;
 each step costs tens of milliseconds of real database work, so shrinking it to
 the shortest one takes minutes and is left to ``XCC_SYNC_SHRINK=1`` (with
-``--timeout 0``).
+``--timeout=0``: the suite otherwise ends a test after 300 s).
 """
 
 from __future__ import annotations
