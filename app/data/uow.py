@@ -476,7 +476,14 @@ class UnitOfWork:
             for entity_type, entity_id, op, detail, by in self._events
         ]
         rows = []
-        for entity_type, entity_id, op_name, detail, by in entries:
+        stamps: list[int | None] = (
+            list(next_hlc(session, now, len(entries)))
+            if revision is None or revision >= SYNC_SINCE
+            else [None] * len(entries)
+        )
+        for (entity_type, entity_id, op_name, detail, by), stamp in zip(
+            entries, stamps, strict=True
+        ):
             row = {
                 "entity_type": entity_type,
                 "entity_id": entity_id,
@@ -488,12 +495,11 @@ class UnitOfWork:
                 else None,
                 **self._signature(by),
             }
+            if stamp is not None:
+                row["hlc"] = stamp  # sealed with the rest
             previous = seal(previous, SealedFields(**row))
             row["hash"] = previous
             rows.append(row)
-        if revision is None or revision >= SYNC_SINCE:
-            for row, stamp in zip(rows, next_hlc(session, now, len(rows)), strict=True):
-                row["hlc"] = stamp
         if postgres and rows:
             # Numbers taken first, then one batched insert: RETURNING in the order of
             # the rows would insert them one by one (no client-side sentinel), 10,000

@@ -12,7 +12,11 @@ also refuses UPDATE and DELETE on it; the hash of the last entry, noted down
 The canonical form is JSON of the stored values (strings as
 :func:`~app.domain.text.clean_text` stores them, the time in UTC with
 microseconds, ids as 32 hex digits), so both database backends give the same
-hashes for the same entries.
+hashes for the same entries. Entries written since field sync (migration 0010)
+also seal where they came from and in which order: the origin site's replica
+code and sequence number, the hybrid logical clock and when the entry arrived;
+an entry that has none of them (written before, or by an older program) is
+sealed without them, as it was.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ class SealedFields:
     origin_site: str
     workstation: str
     detail: str | None
+    replica: str | None = None  # the site a received entry was made at
+    origin_seq: int | None = None  # its sequence number there
+    hlc: int | None = None  # hybrid logical clock (app/domain/hlc.py)
+    received_at: datetime | None = None  # aware; when a received entry arrived here
 
 
 def _text(value: str | None) -> str | None:
@@ -76,10 +84,15 @@ def canonical_stored(
     origin_site: str,
     workstation: str,
     detail: str | None,
+    replica: str | None = None,
+    origin_seq: int | None = None,
+    hlc: int | None = None,
+    received_at: str | None = None,
 ) -> bytes:
     """The canonical bytes from an entry's fields in their stored forms: ids as
-    32 lower-case hex digits, ``at`` as :func:`utc_text` gives it."""
-    values = [
+    32 lower-case hex digits, ``at`` and ``received_at`` as :func:`utc_text`
+    gives them. The four sync fields are appended when any of them is set."""
+    values: list[str | int | None] = [
         _text(entity_type),
         entity_id,
         _text(op),
@@ -91,6 +104,8 @@ def canonical_stored(
         _text(workstation),
         _text(detail),
     ]
+    if replica is not None or origin_seq is not None or hlc is not None or received_at is not None:
+        values += [_text(replica), origin_seq, hlc, received_at]
     return _ENCODE(values).encode("utf-8")
 
 
@@ -107,6 +122,10 @@ def canonical(fields: SealedFields) -> bytes:
         fields.origin_site,
         fields.workstation,
         fields.detail,
+        fields.replica,
+        fields.origin_seq,
+        fields.hlc,
+        utc_text(fields.received_at) if fields.received_at is not None else None,
     )
 
 
@@ -148,8 +167,26 @@ def first_broken(
 
 # An entry as :func:`first_broken_stored` reads it: ``(seq, entity_type,
 # entity_id, op, actor, actor_id, role, at, origin_site, workstation, detail,
-# stored hash)``, the fields in the forms :func:`canonical_stored` takes.
-StoredEntry = tuple[int, str, str, str, str, str | None, str, str, str, str, str | None, str | None]
+# replica, origin_seq, hlc, received_at, stored hash)``, the fields in the forms
+# :func:`canonical_stored` takes.
+StoredEntry = tuple[
+    int,
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+]
 
 
 def first_broken_stored(
@@ -159,10 +196,27 @@ def first_broken_stored(
     a million entries are checked in seconds)."""
     checked = 0
     sha256 = hashlib.sha256
-    for seq, et, eid, op, actor, aid, role, at, site, ws, detail, stored in entries:
+    for entry in entries:
+        seq, et, eid, op, actor, aid, role, at, site, ws, detail = entry[:11]
+        replica, origin_seq, hlc, received_at, stored = entry[11:]
         checked += 1
         try:
-            body = canonical_stored(et, eid, op, actor, aid, role, at, site, ws, detail)
+            body = canonical_stored(
+                et,
+                eid,
+                op,
+                actor,
+                aid,
+                role,
+                at,
+                site,
+                ws,
+                detail,
+                replica,
+                origin_seq,
+                hlc,
+                received_at,
+            )
         except (TypeError, AttributeError, ValueError):
             # Not even of the types the program stores (e.g. bytes written into
             # a text column of SQLite): altered, with no hash it could have had.

@@ -500,7 +500,16 @@ class AuditService:
             if not rows:
                 return
             if sqlite:
-                rows = [(*r[:7], _sqlite_time(r[7]), *r[8:]) for r in rows]
+                rows = [
+                    (
+                        *r[:7],
+                        _sqlite_time(r[7]),
+                        *r[8:14],
+                        None if r[14] is None else _sqlite_time(r[14]),
+                        r[15],
+                    )
+                    for r in rows
+                ]
             yield rows
             after = rows[-1][0]
 
@@ -510,18 +519,22 @@ class AuditService:
 # the canonical UTC text (SQLite: as stored, made canonical by _sqlite_time).
 _CHAIN_COLUMNS = (
     "seq, entity_type, {id}, op, actor, {actor_id}, COALESCE(role, ''), {at}, "
-    "origin_site, COALESCE(workstation, ''), detail, hash"
+    "origin_site, COALESCE(workstation, ''), detail, replica, origin_seq, hlc, "
+    "{received_at}, hash"
 )
 _CHAIN_SQLITE = (
-    f"SELECT {_CHAIN_COLUMNS.format(id='entity_id', actor_id='actor_id', at='at')} "
-    "FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?"
+    "SELECT "
+    + _CHAIN_COLUMNS.format(id="entity_id", actor_id="actor_id", at="at", received_at="received_at")
+    + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?"
 )
+_PG_UTC_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 _CHAIN_POSTGRES = (
     "SELECT "
     + _CHAIN_COLUMNS.format(
         id="replace(entity_id::text, '-', '')",
         actor_id="replace(actor_id::text, '-', '')",
-        at="""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+        at=_PG_UTC_TEXT.format("at"),
+        received_at=_PG_UTC_TEXT.format("received_at"),
     )
     + " FROM change_log WHERE seq > %s ORDER BY seq LIMIT %s"
 )

@@ -235,8 +235,9 @@ def _make_vehicle(
             origin_site=code,
             workstation="",
             detail=detail,
+            hlc=center_hlc,
         )
         out.execute(
             insert(cast(Table, ChangeLog.__table__)),
-            [{**asdict(fields), "hash": seal(GENESIS, fields), "hlc": center_hlc}],
+            [{**asdict(fields), "hash": seal(GENESIS, fields)}],
         )

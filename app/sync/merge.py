@@ -674,15 +674,13 @@ class _Merge:
                 "origin_site": e["origin_site"],
                 "workstation": e["workstation"] or "",
                 "detail": e["detail"],
+                "replica": e["replica"],
+                "origin_seq": int(e["origin_seq"]),
+                "hlc": int(e["hlc"] or 0),
+                "received_at": self.now,
             }
             previous = seal(previous, SealedFields(**row))
-            row.update(
-                hash=previous,
-                replica=e["replica"],
-                origin_seq=int(e["origin_seq"]),
-                hlc=int(e["hlc"] or 0),
-                received_at=self.now,
-            )
+            row["hash"] = previous
             rows.append(row)
         insert_many(self.s, cast(Table, ChangeLog.__table__), rows)
 

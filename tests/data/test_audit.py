@@ -97,6 +97,27 @@ def _fill(db: Database) -> list[int]:
     return [r.seq for r in _rows(db)]
 
 
+def _fields(row: ChangeLog, **changed: Any) -> SealedFields:
+    """What ``row``'s hash covers, with ``changed`` fields replaced."""
+    values = {
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "op": row.op,
+        "actor": row.actor,
+        "actor_id": row.actor_id,
+        "role": row.role or "",
+        "at": row.at,
+        "origin_site": row.origin_site,
+        "workstation": row.workstation or "",
+        "detail": row.detail,
+        "replica": row.replica,
+        "origin_seq": row.origin_seq,
+        "hlc": row.hlc,
+        "received_at": row.received_at,
+    }
+    return SealedFields(**{**values, **changed})
+
+
 def _tamper(db: Database, sql: str, **params: Any) -> None:
     """Change change_log as someone with the database's owner rights would,
     outside the program: the append-only triggers out of the way first."""
@@ -320,20 +341,9 @@ def test_chain_holds_over_thousands_of_writes(migrated_db: Database) -> None:
     # Each hash follows from the one before and the entry's own fields.
     previous = GENESIS
     for row in rows[:50]:
-        fields = SealedFields(
-            row.entity_type,
-            row.entity_id,
-            row.op,
-            row.actor,
-            row.actor_id,
-            row.role or "",
-            row.at,
-            row.origin_site,
-            row.workstation or "",
-            row.detail,
-        )
-        previous = seal(previous, fields)
+        previous = seal(previous, _fields(row))
         assert row.hash == previous
+    assert all(row.hlc is not None for row in rows)  # sealed too (written since 0010)
     assert AuditService(db).verify() == result  # the batch size changes nothing
 
 
@@ -363,21 +373,7 @@ def test_an_entry_resealed_after_altering_breaks_the_chain_at_the_next(
     k = len(seqs) // 3
     rows = _rows(db)
     target, previous = rows[k], rows[k - 1].hash or GENESIS
-    forged = seal(
-        previous,
-        SealedFields(
-            target.entity_type,
-            target.entity_id,
-            target.op,
-            "某人",
-            target.actor_id,
-            target.role or "",
-            target.at,
-            target.origin_site,
-            target.workstation or "",
-            target.detail,
-        ),
-    )
+    forged = seal(previous, _fields(target, actor="某人"))
     _tamper(
         db,
         "UPDATE change_log SET actor = '某人', hash = :h WHERE seq = :seq",

@@ -199,6 +199,54 @@ def test_audit_chain_holds_after_merges(
         assert len(sites - {None}) == 1  # the other site's changes, named as such
 
 
+def test_the_audit_chain_seals_where_a_received_change_came_from(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """Rewriting a received entry's origin (site, its sequence there, clock or
+    arrival time) outside the program breaks the chain at that entry."""
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "甲"))
+    exchange(vehicle, center, tmp_path)
+    with center.read_session() as s:
+        received = s.scalars(
+            select(ChangeLog).where(ChangeLog.replica.is_not(None)).order_by(ChangeLog.seq)
+        ).first()
+    assert received is not None and received.received_at is not None
+    assert received.origin_seq is not None and received.hlc is not None
+    forged = {
+        "replica": "'field-00000000'",
+        "origin_seq": str(received.origin_seq + 1000),
+        "hlc": str(received.hlc - 1),
+        "received_at": "'2020-01-01 00:00:00.000000'"
+        if center.is_sqlite
+        else "'2020-01-01T00:00:00Z'",
+    }
+    for column, value in forged.items():
+        with center.engine.begin() as conn:
+            if center.is_sqlite:
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS change_log_no_update")
+            else:
+                conn.exec_driver_sql(
+                    "ALTER TABLE change_log DISABLE TRIGGER change_log_append_only"
+                )
+            old = conn.execute(
+                text(f"SELECT {column} FROM change_log WHERE seq = :seq"), {"seq": received.seq}
+            ).scalar_one()
+            conn.execute(
+                text(f"UPDATE change_log SET {column} = {value} WHERE seq = :seq"),
+                {"seq": received.seq},
+            )
+        result = AuditService(center).verify()
+        assert result.broken is not None and result.broken.seq == received.seq, column
+        with center.engine.begin() as conn:
+            conn.execute(
+                text(f"UPDATE change_log SET {column} = :old WHERE seq = :seq"),
+                {"old": old, "seq": received.seq},
+            )
+        assert AuditService(center).verify().ok, f"{column} put back"
+
+
 def test_conflict_decisions_on_both_sides_end_the_same(
     center: Database, take_out: Callable[..., Database], tmp_path: Path
 ) -> None:
