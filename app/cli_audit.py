@@ -4,8 +4,10 @@ Walks every change-log entry in order and recomputes its hash from the one
 before (:mod:`app.domain.audit`). Exit status: 0 the chain holds (prints how
 many entries and the last hash, which an office may note down to pin the
 history so far); 1 an entry was altered, removed or reordered (prints the
-first broken one); 2 the database cannot be used; 64 wrong arguments. Reading
-needs no sign-in. No Qt here.
+first broken one); 2 the database cannot be used (a SQLite file that does not
+exist, or a database without this program's data: never created and reported
+as an empty, intact chain); 64 wrong arguments. Reading needs no sign-in. No
+Qt here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli_import import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, _Parser, on_database
+from app.cli_export import _missing_sqlite_file
+from app.cli_import import (
+    EXIT_DATABASE,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    _Parser,
+    on_database,
+)
 from app.data.engine import Database
-from app.data.migrate import upgrade
+from app.data.migrate import current_revision, upgrade
 from app.services.audit import AuditService
 
 
@@ -36,10 +46,17 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    missing = _missing_sqlite_file(ns.db)
+    if missing is not None:
+        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
+        return EXIT_DATABASE
     return on_database(ns.db, _verify)
 
 
 def _verify(db: Database) -> int:
+    if current_revision(db) is None:
+        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
+        return EXIT_DATABASE
     upgrade(db)
     service = AuditService(db)
     result = service.verify()
