@@ -16,17 +16,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli_export import _missing_sqlite_file
-from app.cli_import import (
-    EXIT_DATABASE,
-    EXIT_OK,
-    EXIT_REJECTED,
-    EXIT_USAGE,
-    _Parser,
-    on_database,
-)
+from app.cli_import import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, _Parser, on_database
 from app.data.engine import Database
-from app.data.migrate import current_revision, upgrade
+from app.data.migrate import upgrade
 from app.services.audit import AuditService
 
 
@@ -46,17 +38,10 @@ def main(argv: Sequence[str]) -> int:
         ns = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    missing = _missing_sqlite_file(ns.db)
-    if missing is not None:
-        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
-        return EXIT_DATABASE
     return on_database(ns.db, _verify)
 
 
 def _verify(db: Database) -> int:
-    if current_revision(db) is None:
-        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
-        return EXIT_DATABASE
     upgrade(db)
     service = AuditService(db)
     result = service.verify()

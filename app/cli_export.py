@@ -31,11 +31,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import ArgumentError
-
-from app import config
 from app.cli_import import EXIT_DATABASE as IMPORT_EXIT_DATABASE
-from app.cli_import import _Parser, on_database, saved_db_url
+from app.cli_import import _Parser, on_database
 from app.data.engine import Database
 from app.data.migrate import current_revision, upgrade
 from app.domain.clock import china_date
@@ -146,10 +143,6 @@ def main(argv: Sequence[str]) -> int:
         return _usage(f"「{path}」是一个文件夹，请给出文件名（.xlsx 或 .pdf）。")
     if not path.parent.is_dir():
         return _usage(f"文件夹「{path.parent}」不存在，未写入任何文件。")
-    missing = _missing_sqlite_file(ns.db)
-    if missing is not None:
-        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
-        return EXIT_DATABASE
     code = on_database(
         ns.db, lambda db: _export(db, ns.date, path, kind, include_demo=ns.include_demo)
     )
@@ -165,10 +158,6 @@ def _main_register(ns: argparse.Namespace, path: Path) -> int:
         return _usage(f"「{path}」是一个文件夹，请给出文件名（.xlsx 或 .geojson）。")
     if not path.parent.is_dir():
         return _usage(f"文件夹「{path.parent}」不存在，未写入任何文件。")
-    missing = _missing_sqlite_file(ns.db)
-    if missing is not None:
-        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
-        return EXIT_DATABASE
     retired = bool(getattr(ns, "include_retired", False))
     code = on_database(ns.db, lambda db: _export_register(db, ns.what, path, retired))
     return {IMPORT_EXIT_DATABASE: EXIT_DATABASE, _WRITE_FAILED: EXIT_USAGE}.get(code, code)
@@ -187,22 +176,6 @@ def _export_register(db: Database, kind: str, path: Path, include_retired: bool)
         return _WRITE_FAILED
     print(f"已导出 {written} 行：{path.resolve()}")
     return EXIT_OK
-
-
-def _missing_sqlite_file(db_arg: str | None) -> Path | None:
-    """The SQLite file the database setting names when it does not exist (opening
-    it would create an empty database); None otherwise."""
-    try:
-        url = config.resolve_db_url(db_arg, None if db_arg else saved_db_url())
-    except (ArgumentError, ValueError):
-        return None  # on_database says what is wrong with it
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
-        return None
-    if database.startswith("file:"):
-        return None
-    path = Path(database)
-    return None if path.is_file() else path
 
 
 def _export(db: Database, day_text: str, path: Path, kind: str, *, include_demo: bool) -> int:

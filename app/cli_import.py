@@ -28,7 +28,7 @@ from app import config
 from app.cli_sign_in import EXIT_DENIED, USER_HELP, sign_in
 from app.data.engine import Database
 from app.data.errors import DatabaseProblem, ProblemKind, classify
-from app.data.migrate import upgrade
+from app.data.migrate import current_revision, upgrade
 from app.domain.labels import Family, label
 from app.domain.roster_checks import Overlap, ShortRest, Understaffed
 from app.services.access import NotPermitted
@@ -271,16 +271,42 @@ def _run_register(
     return EXIT_OK
 
 
+def missing_sqlite_file(db_arg: str | None) -> Path | None:
+    """The SQLite file the database setting names when it does not exist (opening
+    it would create an empty database); None otherwise."""
+    try:
+        url = config.resolve_db_url(db_arg, None if db_arg else saved_db_url())
+    except (ArgumentError, ValueError):
+        return None  # on_database says what is wrong with it
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    path = Path(database)
+    return None if path.is_file() else path
+
+
 def on_database(db_arg: str | None, work: Callable[[Database], int]) -> int:
     """Open the database ``--db`` names (else XCC_DB_URL, the saved choice, the
     SQLite file), run ``work(db)`` and return its exit status; a database that
-    cannot be used is said in Chinese on stderr with status 2. A bug propagates."""
+    cannot be used is said in Chinese on stderr with status 2. A SQLite file that
+    does not exist is not created, and a database without this program's data is
+    not set up: a headless command works on a database the program made (a
+    mistyped path must not become a new, empty database). A bug propagates."""
+    missing = missing_sqlite_file(db_arg)
+    if missing is not None:
+        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
+        return EXIT_DATABASE
     try:
         db = Database(config.resolve_db_url(db_arg, None if db_arg else saved_db_url()))
     except (ArgumentError, ValueError) as exc:
         print(f"数据库地址无法使用: {db_arg or ''} ({exc})", file=sys.stderr)
         return EXIT_DATABASE
     try:
+        if current_revision(db) is None:
+            print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
+            return EXIT_DATABASE
         return work(db)
     except (DatabaseProblem, DBAPIError) as exc:
         problem = classify(exc)

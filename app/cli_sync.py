@@ -41,9 +41,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from app.cli_export import _OS_REASONS, _missing_sqlite_file
+from app.cli_export import _OS_REASONS
 from app.cli_import import EXIT_DATABASE as OPEN_FAILED
-from app.cli_import import _Parser, on_database
+from app.cli_import import _Parser, missing_sqlite_file, on_database
 from app.cli_sign_in import USER_HELP, sign_in
 from app.data.engine import Database
 from app.data.migrate import current_revision, upgrade
@@ -101,7 +101,7 @@ def main(group: str, argv: Sequence[str]) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
         return EXIT_USAGE if code else ExitCode.OK
-    missing = _missing_sqlite_file(ns.db)
+    missing = missing_sqlite_file(ns.db)
     if missing is not None:
         print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
         return EXIT_DATABASE

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from app.data.engine import Database
 from app.data.errors import DatabaseProblem, ProblemKind
 from app.data.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _open(url: URL | str, **kw: int) -> ProblemKind:
@@ -63,3 +68,46 @@ def test_unreachable_server() -> None:
 def test_missing_postgres_database(pg_url: URL) -> None:
     url = pg_url.set(database=pg_url.database + "_absent")  # type: ignore[operator]
     assert _open(url) is ProblemKind.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "verify"],
+        ["demo", "remove"],
+        ["import", "roster", "{csv}", "--dry-run"],
+        ["import", "shelters", "{csv}", "--dry-run"],
+        ["export", "shelters", "{out}"],
+        ["sync", "status"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_a_headless_command_never_makes_a_database_of_a_wrong_path(
+    command: list[str], tmp_path: Path
+) -> None:
+    """A mistyped path, or a file without the program's data, is said as such with
+    a failing exit status; the file is neither created nor set up (``audit
+    verify`` used to report such a new, empty database as an intact chain)."""
+    missing = tmp_path / "值班库（拼错）.sqlite3"
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()  # a file, no tables
+    csv = tmp_path / "r.csv"
+    csv.write_text("编号,名称\n", encoding="utf-8")
+    args = [a.format(csv=csv, out=tmp_path / "out.xlsx") for a in command]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XCC_USER": "某人", "XCC_PASSWORD": "x"}
+    for path, said in ((missing, "不存在"), (empty, "尚未初始化")):
+        done = subprocess.run(
+            [sys.executable, "main.py", *args, "--db", str(path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode != 0, done.stdout + done.stderr
+        assert said in done.stderr, done.stdout + done.stderr
+        assert "审计链完整" not in done.stdout
+    assert not missing.exists()
+    with sqlite3.connect(empty) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    assert not (tmp_path / "out.xlsx").exists()
