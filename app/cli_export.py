@@ -34,7 +34,7 @@ from pathlib import Path
 from app.cli_import import EXIT_DATABASE as IMPORT_EXIT_DATABASE
 from app.cli_import import _Parser, on_database
 from app.data.engine import Database
-from app.data.migrate import current_revision, upgrade
+from app.data.migrate import upgrade
 from app.domain.clock import china_date
 from app.services.duty_report import DutyReport, DutyReportService, write_xlsx
 from app.services.register_io import ExportFormatError, export_format, export_register
@@ -164,9 +164,6 @@ def _main_register(ns: argparse.Namespace, path: Path) -> int:
 
 
 def _export_register(db: Database, kind: str, path: Path, include_retired: bool) -> int:
-    if current_revision(db) is None:
-        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
-        return EXIT_DATABASE
     upgrade(db)
     try:
         written = export_register(db, kind, path, include_retired=include_retired)
@@ -179,9 +176,6 @@ def _export_register(db: Database, kind: str, path: Path, include_retired: bool)
 
 
 def _export(db: Database, day_text: str, path: Path, kind: str, *, include_demo: bool) -> int:
-    if current_revision(db) is None:
-        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
-        return EXIT_DATABASE
     upgrade(db)  # nothing to do unless the program is newer than the database
     now = db.clock()
     day = parse_day(day_text, china_date(now))

@@ -43,10 +43,10 @@ from pathlib import Path
 
 from app.cli_export import _OS_REASONS
 from app.cli_import import EXIT_DATABASE as OPEN_FAILED
-from app.cli_import import _Parser, missing_sqlite_file, on_database
+from app.cli_import import _Parser, on_database
 from app.cli_sign_in import USER_HELP, sign_in
 from app.data.engine import Database
-from app.data.migrate import current_revision, upgrade
+from app.data.migrate import upgrade
 from app.domain.clock import china_time
 from app.services.access import NotPermitted
 from app.sync.packet import SUFFIX
@@ -101,25 +101,12 @@ def main(group: str, argv: Sequence[str]) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
         return EXIT_USAGE if code else ExitCode.OK
-    missing = missing_sqlite_file(ns.db)
-    if missing is not None:
-        print(f"数据库文件「{missing}」不存在，请检查 --db。", file=sys.stderr)
-        return EXIT_DATABASE
     code = on_database(ns.db, lambda db: _run(db, group, ns))
     return {OPEN_FAILED: EXIT_DATABASE, _USAGE: EXIT_USAGE}.get(code, code)
 
 
-def _ready(db: Database) -> bool:
-    if current_revision(db) is None:
-        print(f"数据库「{db.info.display}」中没有本程序的数据（尚未初始化）。", file=sys.stderr)
-        return False
-    upgrade(db)
-    return True
-
-
 def _run(db: Database, group: str, ns: argparse.Namespace) -> int:
-    if not _ready(db):
-        return EXIT_DATABASE
+    upgrade(db)  # on_database has checked that it is the program's
     service = SyncService(db)
     if group == "sync" and ns.what == "status":
         return _status(service.status())

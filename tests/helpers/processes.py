@@ -6,7 +6,10 @@ that never ends; these waits fail the test instead, saying what they waited for.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import IO
 
 
@@ -30,3 +33,16 @@ def join_all(threads: list[threading.Thread], timeout: float) -> None:
         thread.join(timeout)
     stuck = [t.name for t in threads if t.is_alive()]
     assert not stuck, f"threads still running after {timeout:g} s: {stuck}"
+
+
+def run_python(script: str, *args: str, timeout: float = 120) -> str:
+    """Run ``script`` in another Python process (from the project's root, as another
+    seat would) and return what it printed; CalledProcessError if it fails."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    ).stdout

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from app.services.startup import open_database
 from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from tests.data.test_mbtiles import county_metadata, county_tiles, write_mbtiles
+from tests.helpers.processes import run_python
 from tests.ui.conftest import GuiThreadGuard, make_window
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +49,7 @@ def test_change_by_another_process_reaches_the_map_within_a_second(
         "    u.session.get(HazardSite, uuid.UUID(sys.argv[2])).risk_level = 'red'; u.commit()\n"
     )
     url = check_db.url.render_as_string(hide_password=False)
-    subprocess.run(
-        [sys.executable, "-c", script, url, str(site.id)], cwd=ROOT, check=True, timeout=120
-    )
+    run_python(script, url, str(site.id))
     committed = time.monotonic()
     with qtbot.waitSignal(window.map_panel.changes_applied, timeout=3000):
         pass
@@ -187,14 +184,7 @@ def test_two_seats_on_postgresql(
             "received_at=datetime.now(UTC), lon=116.95, lat=34.19), actor='seat-2', "
             "site='seat-2', now=datetime.now(UTC)))\n"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", script, url],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout.strip()
+        out = run_python(script, url).strip()
         incident_id = uuid.UUID(out.splitlines()[-1])
         model = window.incident_panel.model
         qtbot.waitUntil(lambda: model.row_of_id(incident_id) is not None, timeout=3000)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from app.services.office import OfficeSettings
 from app.ui.main_window import MainWindow
 from app.ui.session import AppSession
 from app.ui.tasks import TaskRunner
+from tests.helpers.processes import run_python
 from tests.ui.conftest import GuiThreadGuard, make_session, make_window
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,14 +57,7 @@ def test_two_windows_on_one_session_follow_a_third_process(
         "site='seat-3', now=system_clock()))\n"
     )
     url = ui_db.url.render_as_string(hide_password=False)
-    out = subprocess.run(
-        [sys.executable, "-c", script, url],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    out = run_python(script, url)
     incident_id = uuid.UUID(out.split()[-1])
     for w in (first, second):
         qtbot.waitUntil(
