@@ -77,6 +77,8 @@ class Family(StrEnum):
     ACTION = "action"  # a kind of write the roles allow (app.domain.access.Action)
     AUDIT_OP = "audit_op"  # what a change-log entry records
     ENTITY = "entity"  # the kind of record a change-log entry concerns
+    SYNC_CONFLICT = "sync_conflict"  # what a merge listed (app.sync.types.ConflictKind)
+    SYNC_RESOLUTION = "sync_resolution"  # how it was decided (app.sync.types.Resolution)
     FIELD = "field"  # a column of a record, as its history names it
 
 
@@ -223,6 +225,7 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         "refused": ("write refused", "越权被拒"),
         "lock": ("seat locked", "锁定席位"),
         "unlock": ("seat unlocked", "解锁席位"),
+        "sync": ("synchronised", "同步"),
     },
     Family.ENTITY: {
         "incident": ("Incident", "事件"),
@@ -253,6 +256,9 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         "role_grant": ("Role grant", "角色授予"),
         "access": ("Sign-in", "登录"),
         "user": ("User", "用户"),
+        "sync": ("Synchronisation", "同步"),
+        "sync_site": ("Sync site", "同步站点"),
+        "sync_conflict": ("Sync conflict", "同步冲突"),
     },
     Family.INCIDENT_CATEGORY: {
         IncidentCategory.NATURAL: ("Natural disaster", "自然灾害"),
@@ -510,6 +516,48 @@ _TABLE: Final[Mapping[Family, Mapping[str, tuple[str, str]]]] = {
         "rectification_state": ("Rectification", "整改状态"),
         "rectified_on": ("Rectified on", "整改完成日期"),
         "supervision": ("Supervision", "督办"),
+        # The facts of a take-out and of an applied packet or push (app.sync).
+        "sync.name": ("Field vehicle", "前方指挥车"),
+        "sync.field_package": ("Field package", "前方数据包"),
+        "sync.field_package_from": ("Taken out from", "带出自"),
+        "sync.center_seq": ("Center's last change No.", "中心最后变更序号"),
+        "sync.rows": ("Records", "记录数"),
+        "sync.received_from": ("Received from", "来自"),
+        "sync.new": ("New changes", "新变更"),
+        "sync.known": ("Already held", "已有变更"),
+        "sync.conflicts": ("Conflicts", "冲突"),
+        "sync.last_seq": ("Sender's last change No.", "对方最后变更序号"),
+        # A conflict a merge listed (sync_conflict).
+        "sync_conflict.entity_type": ("Record type", "记录类型"),
+        "sync_conflict.entity_id": ("Record", "记录"),
+        "sync_conflict.field": ("Field", "字段"),
+        "sync_conflict.kind": ("Conflict", "冲突类型"),
+        "kept_value": ("Value kept", "现值"),
+        "kept_replica": ("Kept from site", "现值来自"),
+        "kept_actor": ("Kept value by", "现值修改人"),
+        "kept_at": ("Kept value at", "现值修改时间"),
+        "lost_value": ("Other value", "另一值"),
+        "lost_replica": ("Other value from site", "另一值来自"),
+        "lost_actor": ("Other value by", "另一值修改人"),
+        "lost_at": ("Other value at", "另一值修改时间"),
+        "detected_at": ("Found at", "发现时间"),
+        "detected_by": ("Found at site", "发现站点"),
+        "resolution": ("Decision", "处理结果"),
+        "resolved_by": ("Decided by", "处理人"),
+    },
+    Family.SYNC_CONFLICT: {
+        "field": ("both sides changed the same field", "两边都修改了同一项"),
+        "deleted": ("deleted on one side, changed on the other", "一边删除、另一边修改"),
+        "retired": ("retired on one side, changed on the other", "一边停用、另一边修改"),
+        "duplicate": ("made on both sides", "两边各自新建了同一记录"),
+        "refused": ("a change that could not be taken", "无法写入的变更"),
+        "negative": ("stock below zero after the merge", "合并后库存为负"),
+        "capacity": ("shelter occupancy out of range after the merge", "合并后避难场所人数异常"),
+    },
+    Family.SYNC_RESOLUTION: {
+        "kept": ("kept the value", "保留现值"),
+        "took_lost": ("took the other value", "改用另一值"),
+        "noted": ("noted and dealt with", "已知悉处理"),
     },
 }
 

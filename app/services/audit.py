@@ -122,6 +122,9 @@ SHOWN_CHARS = 300
 
 # Columns whose stored codes have words of their own: (kind of record, column).
 _VALUE_FAMILIES: dict[tuple[str, str], Family] = {
+    ("sync_conflict", "kind"): Family.SYNC_CONFLICT,
+    ("sync_conflict", "resolution"): Family.SYNC_RESOLUTION,
+    ("sync_conflict", "entity_type"): Family.ENTITY,
     ("incident", "status"): Family.INCIDENT_STATUS,
     ("incident", "severity"): Family.SEVERITY,
     ("incident", "category"): Family.INCIDENT_CATEGORY,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from app.domain.labels import Family, label
+
 
 class SiteKind(StrEnum):
     CENTER = "center"  # 指挥中心
@@ -24,15 +26,7 @@ class ConflictKind(StrEnum):
     OVER_CAPACITY = "capacity"  # merged movements put a shelter below 0 or over capacity
 
 
-CONFLICT_KIND_LABELS = {
-    ConflictKind.FIELD: "两边都修改了同一项",
-    ConflictKind.DELETED: "一边删除、另一边修改",
-    ConflictKind.RETIRED: "一边停用、另一边修改",
-    ConflictKind.DUPLICATE: "两边各自新建了同一记录",
-    ConflictKind.REFUSED: "无法写入的变更",
-    ConflictKind.NEGATIVE_STOCK: "合并后库存为负",
-    ConflictKind.OVER_CAPACITY: "合并后避难场所人数异常",
-}
+CONFLICT_KIND_LABELS = {k: label(Family.SYNC_CONFLICT, k.value) for k in ConflictKind}
 
 
 class Resolution(StrEnum):
@@ -41,11 +35,7 @@ class Resolution(StrEnum):
     NOTED = "noted"  # seen and dealt with outside (stock counted again …)
 
 
-RESOLUTION_LABELS = {
-    Resolution.KEPT: "保留现值",
-    Resolution.TOOK_LOST: "改用另一值",
-    Resolution.NOTED: "已知悉处理",
-}
+RESOLUTION_LABELS = {r: label(Family.SYNC_RESOLUTION, r.value) for r in Resolution}
 
 
 class ExitCode(IntEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from app.data.models import (
 from app.domain.access import Role
 from app.live.feed import ChangeListener
 from app.services.access import AccessService, SecretRejected
-from app.services.audit import AuditService
+from app.services.audit import AuditQuery, AuditService, entity_label, op_label
 from app.sync.collect import collect
 from app.sync.merge import apply_packet
 from app.sync.packet import Packet, read_file, write_file
@@ -197,6 +198,36 @@ def test_audit_chain_holds_after_merges(
         with db.read_session() as s:
             sites = set(s.scalars(select(ChangeLog.replica)))
         assert len(sites - {None}) == 1  # the other site's changes, named as such
+
+
+def test_the_audit_log_says_take_outs_and_merges_in_words(
+    center: Database, take_out: Callable[..., Database], tmp_path: Path
+) -> None:
+    """设置 → 审计日志 lists a take-out and an applied packet in Chinese, not as
+    ``sync`` with ``received_from: …``."""
+    ids = seed(center)
+    vehicle = take_out()
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s1"]), "manager", "甲"))
+    exchange(vehicle, center, tmp_path)
+    entries = AuditService(center).entries(AuditQuery(ops=frozenset({"sync"})))
+    assert len(entries) >= 2  # the take-out and the vehicle's packet
+    for entry in entries:
+        assert (op_label(entry.op), entity_label(entry.entity_type)) == ("同步", "同步")
+        line = entry.summary()
+        assert re.search(r"[a-z]_|[a-z]：", line) is None, line  # no column names left
+    said = " ".join(e.summary() for e in entries)
+    assert "前方指挥车：前方指挥车1号" in said and "来自：field-" in said and "新变更：" in said
+
+    # Both sides change one field: the conflict listed is said in words too.
+    write(vehicle, lambda s: setattr(s.get(Shelter, ids["s2"]), "manager", "车上"))
+    write(center, lambda s: setattr(s.get(Shelter, ids["s2"]), "manager", "中心"))
+    exchange(vehicle, center, tmp_path)
+    listed = AuditService(center).entries(AuditQuery(entity_types=frozenset({"sync_conflict"})))
+    assert listed, "the concurrent edit was not listed"
+    line = listed[0].summary()
+    assert entity_label(listed[0].entity_type) == "同步冲突"
+    assert "冲突类型：两边都修改了同一项" in line and "记录类型：避难场所" in line, line
+    assert re.search(r"[a-z]_|[a-z]：", line) is None, line
 
 
 def test_the_audit_chain_seals_where_a_received_change_came_from(
